@@ -1,0 +1,95 @@
+// chacha20-poly1305@openssh.com (PROTOCOL.chacha20poly1305; shared/protocol-notes/chacha20-poly1305-openssh.md):
+// K_2 = key[0, 32) encrypts the rest and keys Poly1305 (block 0), K_1 = key[32, 64) hides packet_length; nonce = uint64
+// BE sequence number. Each packet is copied once into the shared WebAssembly kernel (chacha20.ts), sealed or opened
+// there in one call, and copied back once; nothing is allocated per packet.
+import { ChaChaKernel } from "./chacha20.ts";
+import type { PacketCipher } from "./types.ts";
+
+/** One direction of chacha20-poly1305@openssh.com, built at NEWKEYS; see `PacketCipher` for the buffer contract. */
+export class ChaChaPolyOpenSsh implements PacketCipher {
+  readonly blockBytes = 8;
+  readonly tagBytes = 16;
+  readonly lengthBytes = 4;
+  readonly clearLength = false;
+  private readonly kernel: ChaChaKernel;
+  /** Kernel address of K_2 ‖ K_1 (the same order as the 64 bytes of key material); -1 once disposed. */
+  private slot: number;
+
+  constructor(key64: Uint8Array) {
+    if (key64.length !== 64) throw new RangeError("chacha20-poly1305@openssh.com needs 64 bytes of key");
+    this.kernel = ChaChaKernel.get();
+    this.slot = this.kernel.allocSlot();
+    this.kernel.u8.set(key64, this.slot);
+  }
+
+  /** Registry shape (`CipherSpec.createAead`): the IV derivation is unused by this cipher. */
+  static create(key: Uint8Array, _iv?: Uint8Array): ChaChaPolyOpenSsh {
+    return new ChaChaPolyOpenSsh(key);
+  }
+
+  /** Encrypts `buf[off, off + 4 + len)` in place (length with K_1, the rest with K_2) and writes the tag after it. */
+  seal(seq: number, buf: Uint8Array, off: number, len: number): void {
+    const k = this.stageFor(buf, off, len);
+    const u8 = k.u8;
+    const at = k.stage;
+    const n = 4 + len;
+    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) u8[at + i] = buf[off + i]!;
+    else u8.set(buf.subarray(off, off + n), at);
+    k.fn.ssh_seal(this.slot, seq | 0, at, len);
+    if (n + 16 <= SMALL_COPY) for (let i = 0; i < n + 16; i++) buf[off + i] = u8[at + i]!;
+    else buf.set(u8.subarray(at, at + n + 16), off);
+  }
+
+  /** packet_length from the 4 encrypted bytes at `off` (K_1, block 0); `buf` is not modified. */
+  openLength(seq: number, buf: Uint8Array, off: number): number {
+    if (this.slot < 0) throw new Error("cipher used after dispose");
+    if (!(off >= 0 && off + 4 <= buf.length)) throw new RangeError("packet length field outside the buffer");
+    const k = this.kernel;
+    const u8 = k.u8;
+    const at = k.stage;
+    u8[at] = buf[off]!; u8[at + 1] = buf[off + 1]!; u8[at + 2] = buf[off + 2]!; u8[at + 3] = buf[off + 3]!;
+    return k.fn.ssh_length(this.slot, seq | 0, at) >>> 0;
+  }
+
+  /**
+   * Verifies the tag over the encrypted length ‖ rest in constant time, then decrypts `buf[off, off + 4 + len)` in
+   * place (the length field too, so the packet reads as it was sealed). On a bad tag returns false and `buf` is untouched.
+   */
+  open(seq: number, buf: Uint8Array, off: number, len: number): boolean {
+    const k = this.stageFor(buf, off, len);
+    const u8 = k.u8;
+    const at = k.stage;
+    const n = 4 + len;
+    if (n + 16 <= SMALL_COPY) for (let i = 0; i < n + 16; i++) u8[at + i] = buf[off + i]!;
+    else u8.set(buf.subarray(off, off + n + 16), at);
+    if (k.fn.ssh_open(this.slot, seq | 0, at, len) === 0) return false;
+    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) buf[off + i] = u8[at + i]!;
+    else buf.set(u8.subarray(at, at + n), off);
+    return true;
+  }
+
+  /** Wipes both keys; the object is unusable afterwards. */
+  dispose(): void {
+    if (this.slot >= 0) this.kernel.freeSlot(this.slot);
+    this.slot = -1;
+  }
+
+  private stageFor(buf: Uint8Array, off: number, len: number): ChaChaKernel {
+    if (this.slot < 0) throw new Error("cipher used after dispose");
+    if (!(off >= 0 && len >= 0 && off + 4 + len + 16 <= buf.length)) throw new RangeError("packet outside the buffer");
+    const k = this.kernel;
+    if (4 + len + 16 > k.stageBytes) k.ensureStage(4 + len + 16);
+    return k;
+  }
+}
+
+/**
+ * Copies up to this many bytes with a loop instead of `subarray` + `set`, which allocates a view per packet
+ * (bench/crypto-chachapoly.ts, 64-byte case).
+ */
+const SMALL_COPY = 128;
+
+/** Builds one direction of chacha20-poly1305@openssh.com from the 64 bytes of derived key (K_2 ‖ K_1). */
+export function createChaChaPolyOpenSsh(key64: Uint8Array): PacketCipher {
+  return new ChaChaPolyOpenSsh(key64);
+}

@@ -1,0 +1,344 @@
+// Generates core/crypto/chacha-wasm.generated.ts: the WebAssembly kernels behind chacha20-poly1305@openssh.com
+// (ChaCha20 per RFC 8439 §2.1-2.4 with caller-given state words 12..15, Poly1305 per RFC 8439 §2.5, and the packet
+// composition of PROTOCOL.chacha20poly1305). The WAT text is built here and assembled with npm `wabt` (a devDependency):
+//   bun scripts/gen-chacha-wasm.ts          rewrite the generated file
+//   bun scripts/gen-chacha-wasm.ts --wat    print the WAT text instead
+// test/unit/crypto/chachapoly-wasm.test.ts checks that the committed bytes equal a fresh generation.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import wabtInit from "wabt";
+
+/**
+ * Fixed scratch addresses inside the kernel's memory; everything from SCRATCH_END up belongs to the JS allocator in
+ * core/crypto/chacha20.ts (keys, packet buffers). Mirrored there as KERNEL_LAYOUT.
+ */
+export const LAYOUT = {
+  polyKey: 0, // 64 bytes: ChaCha20 block 0 of K_2, the Poly1305 one-time key (wiped after each packet)
+  tmp: 64, // 64 bytes: keystream of a partial block
+  pad: 128, // 16 bytes: the last, short Poly1305 block
+  tag: 144, // 16 bytes: computed tag in open
+  scratchEnd: 1024,
+} as const;
+
+const SIGMA = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]; // RFC 8439 §2.3: "expand 32-byte k"
+
+const get = (n: string): string => `(local.get $${n})`;
+const set = (n: string, e: string): string => `(local.set $${n} ${e})`;
+const i32 = (v: number): string => `(i32.const ${v})`;
+
+/** i8x16.shuffle of two vectors by 32-bit lane indices (0-3 first operand, 4-7 second). */
+function shuffle32(a: string, b: string, lanes: readonly number[]): string {
+  const bytes = lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+  return `(i8x16.shuffle ${bytes.join(" ")} ${a} ${b})`;
+}
+/** Rotate each 32-bit lane left by 16 or 8 with one byte shuffle (pshufb on x86), by other counts with two shifts. */
+function rotl(v: string, n: number): string[] {
+  if (n === 16 || n === 8) {
+    const perLane = n === 16 ? [2, 3, 0, 1] : [3, 0, 1, 2];
+    const bytes = [0, 4, 8, 12].flatMap((k) => perLane.map((i) => k + i));
+    return [set(v, `(i8x16.shuffle ${bytes.join(" ")} ${get(v)} ${get(v)})`)];
+  }
+  return [set(v, `(v128.or (i32x4.shl ${get(v)} ${i32(n)}) (i32x4.shr_u ${get(v)} ${i32(32 - n)}))`)];
+}
+/** RFC 8439 §2.1 quarter round on four vectors of lanes. */
+function quarterRound(a: string, b: string, c: string, d: string): string[] {
+  const step = (x: string, y: string, z: string, n: number): string[] => [
+    set(x, `(i32x4.add ${get(x)} ${get(y)})`),
+    set(z, `(v128.xor ${get(z)} ${get(x)})`),
+    ...rotl(z, n),
+  ];
+  return [...step(a, b, d, 16), ...step(c, d, b, 12), ...step(a, b, d, 8), ...step(c, d, b, 7)];
+}
+
+/**
+ * chacha_x4(key, w12, w13, w14, w15, p, n4): XORs 4·n4 keystream blocks into p (n4 ≥ 1), four blocks per step, one
+ * block per i32x4 lane, word j of the state in vector x_j. Block i has counter word w12 + i (32-bit, the caller keeps it
+ * from wrapping).
+ */
+function chachaX4(): string {
+  const x = Array.from({ length: 16 }, (_, i) => `x${i}`);
+  const locals = [...x, "k4", "k5", "k6", "k7", "k8", "k9", "k10", "k11", "n13", "n14", "n15", "ctr", "t0", "t1", "t2", "t3"]
+    .map((n) => `(local $${n} v128)`)
+    .join(" ");
+  const body: string[] = [];
+  for (let i = 0; i < 8; i++) body.push(set(`k${4 + i}`, `(v128.load32_splat offset=${4 * i} ${get("key")})`));
+  body.push(set("n13", `(i32x4.splat ${get("w13")})`), set("n14", `(i32x4.splat ${get("w14")})`));
+  body.push(set("n15", `(i32x4.splat ${get("w15")})`));
+  body.push(set("ctr", `(i32x4.add (i32x4.splat ${get("w12")}) (v128.const i32x4 0 1 2 3))`));
+  const input = (j: number): string =>
+    j < 4 ? `(v128.const i32x4 ${Array(4).fill(SIGMA[j]).join(" ")})` : j < 12 ? get(`k${j}`) : j === 12 ? get("ctr") : get(`n${j}`);
+  const step: string[] = [];
+  for (let j = 0; j < 16; j++) step.push(set(`x${j}`, input(j)));
+  const rounds: string[] = [
+    ...quarterRound("x0", "x4", "x8", "x12"), ...quarterRound("x1", "x5", "x9", "x13"),
+    ...quarterRound("x2", "x6", "x10", "x14"), ...quarterRound("x3", "x7", "x11", "x15"),
+    ...quarterRound("x0", "x5", "x10", "x15"), ...quarterRound("x1", "x6", "x11", "x12"),
+    ...quarterRound("x2", "x7", "x8", "x13"), ...quarterRound("x3", "x4", "x9", "x14"),
+  ];
+  step.push(set("i", i32(10)), `(loop $rounds ${rounds.join(" ")}`,
+    `(br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))`);
+  // Add the input (RFC 8439 §2.3 step 2), then transpose each group of four words from lanes to blocks and XOR.
+  for (let g = 0; g < 4; g++) {
+    const w = [0, 1, 2, 3].map((k) => 4 * g + k);
+    for (const j of w) step.push(set(`x${j}`, `(i32x4.add ${get(`x${j}`)} ${input(j)})`));
+    const [a, b, c, d] = w.map((j) => get(`x${j}`)) as [string, string, string, string];
+    step.push(set("t0", shuffle32(a, b, [0, 4, 1, 5])), set("t1", shuffle32(a, b, [2, 6, 3, 7])));
+    step.push(set("t2", shuffle32(c, d, [0, 4, 1, 5])), set("t3", shuffle32(c, d, [2, 6, 3, 7])));
+    const rows = [
+      shuffle32(get("t0"), get("t2"), [0, 1, 4, 5]), shuffle32(get("t0"), get("t2"), [2, 3, 6, 7]),
+      shuffle32(get("t1"), get("t3"), [0, 1, 4, 5]), shuffle32(get("t1"), get("t3"), [2, 3, 6, 7]),
+    ];
+    rows.forEach((row, blk) => {
+      const off = 64 * blk + 16 * g;
+      step.push(`(v128.store offset=${off} align=1 ${get("p")} (v128.xor (v128.load offset=${off} align=1 ${get("p")}) ${row}))`);
+    });
+  }
+  step.push(set("ctr", `(i32x4.add ${get("ctr")} (v128.const i32x4 4 4 4 4))`));
+  step.push(set("p", `(i32.add ${get("p")} ${i32(256)})`));
+  return `(func $chacha_x4 (param $key i32) (param $w12 i32) (param $w13 i32) (param $w14 i32) (param $w15 i32)
+    (param $p i32) (param $n4 i32) ${locals} (local $i i32)
+    ${body.join("\n    ")}
+    (loop $blocks
+    ${step.join("\n    ")}
+    (br_if $blocks (local.tee $n4 (i32.sub ${get("n4")} ${i32(1)})))))`;
+}
+
+/** chacha_block(key, w12, w13, w14, w15, out): one keystream block, rows of the state in four vectors (RFC 8439 §2.3). */
+function chachaBlock(): string {
+  const diag = (b: number[], c: number[], d: number[]): string[] => [
+    set("b", shuffle32(get("b"), get("b"), b)), set("c", shuffle32(get("c"), get("c"), c)),
+    set("d", shuffle32(get("d"), get("d"), d)),
+  ];
+  const round = [
+    ...quarterRound("a", "b", "c", "d"),
+    ...diag([1, 2, 3, 0], [2, 3, 0, 1], [3, 0, 1, 2]), // diagonals into columns: (0,5,10,15) (1,6,11,12) ...
+    ...quarterRound("a", "b", "c", "d"),
+    ...diag([3, 0, 1, 2], [2, 3, 0, 1], [1, 2, 3, 0]),
+  ];
+  return `(func $chacha_block (export "chacha_block") (param $key i32) (param $w12 i32) (param $w13 i32) (param $w14 i32)
+    (param $w15 i32) (param $out i32) (local $a v128) (local $b v128) (local $c v128) (local $d v128) (local $b0 v128)
+    (local $c0 v128) (local $d0 v128) (local $i i32)
+    ${set("a", `(v128.const i32x4 ${SIGMA.join(" ")})`)}
+    ${set("b0", `(v128.load align=1 ${get("key")})`)} ${set("c0", `(v128.load offset=16 align=1 ${get("key")})`)}
+    ${set("d0", `(i32x4.replace_lane 3 (i32x4.replace_lane 2 (i32x4.replace_lane 1 (i32x4.splat ${get("w12")}) ${get("w13")}) ${get("w14")}) ${get("w15")})`)}
+    ${set("b", get("b0"))} ${set("c", get("c0"))} ${set("d", get("d0"))} ${set("i", i32(10))}
+    (loop $rounds ${round.join(" ")}
+      (br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))
+    (v128.store align=1 ${get("out")} (i32x4.add ${get("a")} (v128.const i32x4 ${SIGMA.join(" ")})))
+    (v128.store offset=16 align=1 ${get("out")} (i32x4.add ${get("b")} ${get("b0")}))
+    (v128.store offset=32 align=1 ${get("out")} (i32x4.add ${get("c")} ${get("c0")}))
+    (v128.store offset=48 align=1 ${get("out")} (i32x4.add ${get("d")} ${get("d0")})))`;
+}
+
+/**
+ * chacha_xor(key, w12, w13, w14, w15, p, len): XORs `len` bytes of keystream, starting at block counter w12, into p.
+ * Whole groups of four blocks go through chacha_x4, the rest block by block through chacha_block and LAYOUT.tmp.
+ */
+function chachaXor(): string {
+  return `(func $chacha_xor (export "chacha_xor") (param $key i32) (param $w12 i32) (param $w13 i32) (param $w14 i32)
+    (param $w15 i32) (param $p i32) (param $len i32) (local $n4 i32) (local $i i32) (local $n i32)
+    ${set("n4", `(i32.shr_u ${get("len")} ${i32(8)})`)}
+    (if ${get("n4")} (then
+      (call $chacha_x4 ${get("key")} ${get("w12")} ${get("w13")} ${get("w14")} ${get("w15")} ${get("p")} ${get("n4")})
+      ${set("w12", `(i32.add ${get("w12")} (i32.shl ${get("n4")} ${i32(2)}))`)}
+      ${set("p", `(i32.add ${get("p")} (i32.shl ${get("n4")} ${i32(8)}))`)}
+      ${set("len", `(i32.and ${get("len")} ${i32(255)})`)}))
+    (block $done (loop $blocks
+      (br_if $done (i32.eqz ${get("len")}))
+      (call $chacha_block ${get("key")} ${get("w12")} ${get("w13")} ${get("w14")} ${get("w15")} ${i32(LAYOUT.tmp)})
+      ${set("w12", `(i32.add ${get("w12")} ${i32(1)})`)}
+      ${set("n", `(select ${i32(64)} ${get("len")} (i32.gt_u ${get("len")} ${i32(64)}))`)}
+      ${set("len", `(i32.sub ${get("len")} ${get("n")})`)}
+      ${set("i", i32(0))}
+      (block $bytesDone (loop $vec
+        (br_if $bytesDone (i32.gt_u (i32.add ${get("i")} ${i32(16)}) ${get("n")}))
+        (v128.store align=1 (i32.add ${get("p")} ${get("i")}) (v128.xor (v128.load align=1 (i32.add ${get("p")} ${get("i")}))
+          (v128.load offset=${LAYOUT.tmp} ${get("i")})))
+        ${set("i", `(i32.add ${get("i")} ${i32(16)})`)}
+        (br $vec)))
+      (block $tailDone (loop $byte
+        (br_if $tailDone (i32.ge_u ${get("i")} ${get("n")}))
+        (i32.store8 (i32.add ${get("p")} ${get("i")}) (i32.xor (i32.load8_u (i32.add ${get("p")} ${get("i")}))
+          (i32.load8_u offset=${LAYOUT.tmp} ${get("i")})))
+        ${set("i", `(i32.add ${get("i")} ${i32(1)})`)}
+        (br $byte)))
+      ${set("p", `(i32.add ${get("p")} ${get("n")})`)}
+      (br $blocks))))`;
+}
+
+/** One Poly1305 block at address `at` (RFC 8439 §2.5.1: h = (h + m) · r mod 2^130 − 5), 26-bit limbs, i64 products. */
+function polyBlock(at: string): string {
+  const M = "(i64.const 0x3ffffff)";
+  const g = (n: string): string => `(local.get $${n})`;
+  const mul = (a: string, b: string): string => `(i64.mul ${g(a)} ${g(b)})`;
+  const sum = (terms: string[]): string => terms.reduce((acc, t) => `(i64.add ${acc} ${t})`);
+  const rs = [["r0", "s4", "s3", "s2", "s1"], ["r1", "r0", "s4", "s3", "s2"], ["r2", "r1", "r0", "s4", "s3"],
+    ["r3", "r2", "r1", "r0", "s4"], ["r4", "r3", "r2", "r1", "r0"]];
+  const out: string[] = [
+    set("lo", `(i64.load align=1 ${at})`), set("hi", `(i64.load offset=8 align=1 ${at})`),
+    set("h0", `(i64.add ${g("h0")} (i64.and ${g("lo")} ${M}))`),
+    set("h1", `(i64.add ${g("h1")} (i64.and (i64.shr_u ${g("lo")} (i64.const 26)) ${M}))`),
+    set("h2", `(i64.add ${g("h2")} (i64.and (i64.or (i64.shr_u ${g("lo")} (i64.const 52)) (i64.shl ${g("hi")} (i64.const 12))) ${M}))`),
+    set("h3", `(i64.add ${g("h3")} (i64.and (i64.shr_u ${g("hi")} (i64.const 14)) ${M}))`),
+    set("h4", `(i64.add ${g("h4")} (i64.or (i64.shr_u ${g("hi")} (i64.const 40)) ${g("hibit")}))`),
+  ];
+  for (let k = 0; k < 5; k++) out.push(set(`d${k}`, sum(rs[k]!.map((r, j) => mul(`h${j}`, r)))));
+  // Partial carry: limbs back under 2^26 (+ a little), the top carry folded back times 5 (2^130 ≡ 5).
+  out.push(set("c", `(i64.shr_u ${g("d0")} (i64.const 26))`), set("h0", `(i64.and ${g("d0")} ${M})`));
+  for (let k = 1; k < 5; k++) {
+    out.push(set(`d${k}`, `(i64.add ${g(`d${k}`)} ${g("c")})`));
+    out.push(set("c", `(i64.shr_u ${g(`d${k}`)} (i64.const 26))`), set(`h${k}`, `(i64.and ${g(`d${k}`)} ${M})`));
+  }
+  out.push(set("h0", `(i64.add ${g("h0")} (i64.mul ${g("c")} (i64.const 5)))`));
+  out.push(set("c", `(i64.shr_u ${g("h0")} (i64.const 26))`), set("h0", `(i64.and ${g("h0")} ${M})`));
+  out.push(set("h1", `(i64.add ${g("h1")} ${g("c")})`));
+  return out.join("\n    ");
+}
+
+/** poly1305(key, m, len, out): the 16-byte tag of m[0, len) under the 32-byte one-time key (RFC 8439 §2.5). */
+function poly1305(): string {
+  const M = "(i64.const 0x3ffffff)";
+  const g = (n: string): string => `(local.get $${n})`;
+  const names = ["h0", "h1", "h2", "h3", "h4", "r0", "r1", "r2", "r3", "r4", "s1", "s2", "s3", "s4", "d0", "d1", "d2", "d3",
+    "d4", "c", "lo", "hi", "hibit", "g0", "g1", "g2", "g3", "g4", "mask"];
+  const carry = (from: string, to: string): string[] => [
+    set("c", `(i64.shr_u ${g(from)} (i64.const 26))`), set(from, `(i64.and ${g(from)} ${M})`),
+    set(to, `(i64.add ${g(to)} ${g("c")})`),
+  ];
+  return `(func $poly1305 (export "poly1305") (param $key i32) (param $m i32) (param $len i32) (param $out i32)
+    ${names.map((n) => `(local $${n} i64)`).join(" ")} (local $i i32)
+    ;; RFC 8439 §2.5: clamp r, split into 26-bit limbs; s_k = 5 r_k folds 2^130 back in
+    ${set("lo", `(i64.load align=1 ${get("key")})`)} ${set("hi", `(i64.load offset=8 align=1 ${get("key")})`)}
+    ${set("r0", `(i64.and ${g("lo")} (i64.const 0x3ffffff))`)}
+    ${set("r1", `(i64.and (i64.shr_u ${g("lo")} (i64.const 26)) (i64.const 0x3ffff03))`)}
+    ${set("r2", `(i64.and (i64.or (i64.shr_u ${g("lo")} (i64.const 52)) (i64.shl ${g("hi")} (i64.const 12))) (i64.const 0x3ffc0ff))`)}
+    ${set("r3", `(i64.and (i64.shr_u ${g("hi")} (i64.const 14)) (i64.const 0x3f03fff))`)}
+    ${set("r4", `(i64.and (i64.shr_u ${g("hi")} (i64.const 40)) (i64.const 0x00fffff))`)}
+    ${[1, 2, 3, 4].map((k) => set(`s${k}`, `(i64.mul ${g(`r${k}`)} (i64.const 5))`)).join(" ")}
+    ${set("hibit", "(i64.const 0x1000000)")}
+    (block $full (loop $blocks
+      (br_if $full (i32.lt_u ${get("len")} ${i32(16)}))
+      ${polyBlock(get("m"))}
+      ${set("m", `(i32.add ${get("m")} ${i32(16)})`)}
+      ${set("len", `(i32.sub ${get("len")} ${i32(16)})`)}
+      (br $blocks)))
+    (if ${get("len")} (then
+      ;; the short last block: its bytes, then 0x01, then zeros, and no 2^128 bit
+      (v128.store ${i32(LAYOUT.pad)} (v128.const i64x2 0 0))
+      ${set("i", i32(0))}
+      (block $copied (loop $copy
+        (br_if $copied (i32.ge_u ${get("i")} ${get("len")}))
+        (i32.store8 offset=${LAYOUT.pad} ${get("i")} (i32.load8_u (i32.add ${get("m")} ${get("i")})))
+        ${set("i", `(i32.add ${get("i")} ${i32(1)})`)}
+        (br $copy)))
+      (i32.store8 offset=${LAYOUT.pad} ${get("len")} ${i32(1)})
+      ${set("hibit", "(i64.const 0)")}
+      ${polyBlock(i32(LAYOUT.pad))}))
+    ;; full carry, then h mod p: take h + 5 − 2^130 when it does not go negative (constant time)
+    ${[...carry("h1", "h2"), ...carry("h2", "h3"), ...carry("h3", "h4")].join(" ")}
+    ${set("c", `(i64.shr_u ${g("h4")} (i64.const 26))`)} ${set("h4", `(i64.and ${g("h4")} ${M})`)}
+    ${set("h0", `(i64.add ${g("h0")} (i64.mul ${g("c")} (i64.const 5)))`)}
+    ${carry("h0", "h1").join(" ")}
+    ${set("g0", `(i64.add ${g("h0")} (i64.const 5))`)}
+    ${set("c", `(i64.shr_u ${g("g0")} (i64.const 26))`)} ${set("g0", `(i64.and ${g("g0")} ${M})`)}
+    ${[1, 2, 3].map((k) => `${set(`g${k}`, `(i64.add ${g(`h${k}`)} ${g("c")})`)} ${set("c", `(i64.shr_u ${g(`g${k}`)} (i64.const 26))`)} ${set(`g${k}`, `(i64.and ${g(`g${k}`)} ${M})`)}`).join(" ")}
+    ${set("g4", `(i64.sub (i64.add ${g("h4")} ${g("c")}) (i64.const 0x4000000))`)}
+    ${set("mask", `(i64.sub (i64.shr_u ${g("g4")} (i64.const 63)) (i64.const 1))`)}
+    ${[0, 1, 2, 3, 4].map((k) => set(`h${k}`, `(i64.or (i64.and ${g(`h${k}`)} (i64.xor ${g("mask")} (i64.const -1))) (i64.and ${g(`g${k}`)} ${g("mask")}))`)).join(" ")}
+    ;; tag = (h + s) mod 2^128
+    ${set("lo", `(i64.or (i64.or ${g("h0")} (i64.shl ${g("h1")} (i64.const 26))) (i64.shl ${g("h2")} (i64.const 52)))`)}
+    ${set("hi", `(i64.or (i64.or (i64.shr_u ${g("h2")} (i64.const 12)) (i64.shl ${g("h3")} (i64.const 14))) (i64.shl ${g("h4")} (i64.const 40)))`)}
+    ${set("c", `(i64.load offset=16 align=1 ${get("key")})`)}
+    ${set("lo", `(i64.add ${g("lo")} ${g("c")})`)}
+    ${set("hi", `(i64.add (i64.add ${g("hi")} (i64.load offset=24 align=1 ${get("key")})) (i64.extend_i32_u (i64.lt_u ${g("lo")} ${g("c")})))`)}
+    (i64.store align=1 ${get("out")} ${g("lo")}) (i64.store offset=8 align=1 ${get("out")} ${g("hi")}))`;
+}
+
+/** Byte swap: the uint64 big-endian sequence number puts bswap(seq) in state word 15 (PROTOCOL.chacha20poly1305). */
+const BSWAP = (v: string): string =>
+  `(i32.or (i32.and (i32.rotl ${v} ${i32(8)}) ${i32(0x00ff00ff)}) (i32.and (i32.rotr ${v} ${i32(8)}) ${i32(0xff00ff00 | 0)}))`;
+
+/**
+ * The packet functions of chacha20-poly1305@openssh.com. `slot` holds K_2 (main key, 32 bytes) then K_1 (length key);
+ * `p` is the packet (4-byte length, `len` bytes, 16-byte tag). Nonce = uint64 BE sequence number, ChaCha20 with 64-bit
+ * counter: state words 12..15 = (counter, 0, 0, bswap(seq)).
+ */
+function sshPacket(): string {
+  const wipe = [0, 16, 32, 48].map((o) => `(v128.store offset=${o} ${i32(LAYOUT.polyKey)} (v128.const i64x2 0 0))`).join(" ");
+  const polyKey = `(call $chacha_block ${get("slot")} ${i32(0)} ${i32(0)} ${i32(0)} ${get("n")} ${i32(LAYOUT.polyKey)})`;
+  const lengthXor = `(call $chacha_xor (i32.add ${get("slot")} ${i32(32)}) ${i32(0)} ${i32(0)} ${i32(0)} ${get("n")} ${get("p")} ${i32(4)})`;
+  const restXor = `(call $chacha_xor ${get("slot")} ${i32(1)} ${i32(0)} ${i32(0)} ${get("n")} (i32.add ${get("p")} ${i32(4)}) ${get("len")})`;
+  return `(func $ssh_seal (export "ssh_seal") (param $slot i32) (param $seq i32) (param $p i32) (param $len i32) (local $n i32)
+    ${set("n", BSWAP(get("seq")))}
+    ${lengthXor}
+    ${restXor}
+    ${polyKey}
+    (call $poly1305 ${i32(LAYOUT.polyKey)} ${get("p")} (i32.add ${get("len")} ${i32(4)}) (i32.add (i32.add ${get("p")} ${i32(4)}) ${get("len")}))
+    ${wipe})
+  (func $ssh_open (export "ssh_open") (param $slot i32) (param $seq i32) (param $p i32) (param $len i32) (result i32)
+    (local $n i32) (local $t i32) (local $ok i32)
+    ${set("n", BSWAP(get("seq")))}
+    ${polyKey}
+    (call $poly1305 ${i32(LAYOUT.polyKey)} ${get("p")} (i32.add ${get("len")} ${i32(4)}) ${i32(LAYOUT.tag)})
+    ${wipe}
+    ${set("t", `(i32.add (i32.add ${get("p")} ${i32(4)}) ${get("len")})`)}
+    ;; constant-time tag comparison, before any decryption
+    ${set("ok", `(i64.eqz (i64.or (i64.xor (i64.load ${i32(LAYOUT.tag)}) (i64.load align=1 ${get("t")}))
+      (i64.xor (i64.load offset=8 ${i32(LAYOUT.tag)}) (i64.load offset=8 align=1 ${get("t")}))))`)}
+    (if ${get("ok")} (then ${restXor} ${lengthXor}))
+    ${get("ok")})
+  (func $ssh_length (export "ssh_length") (param $slot i32) (param $seq i32) (param $p i32) (result i32) (local $n i32)
+    (call $chacha_block (i32.add ${get("slot")} ${i32(32)}) ${i32(0)} ${i32(0)} ${i32(0)} ${BSWAP(get("seq"))} ${i32(LAYOUT.tmp)})
+    ${set("n", `(i32.xor (i32.load align=1 ${get("p")}) (i32.load ${i32(LAYOUT.tmp)}))`)}
+    ${BSWAP(get("n"))})`;
+}
+
+/** The whole module as WAT text. */
+export function chachaWat(): string {
+  return `;; GENERATED by scripts/gen-chacha-wasm.ts
+(module
+  (memory (export "memory") 1)
+  ${chachaX4()}
+  ${chachaBlock()}
+  ${chachaXor()}
+  ${poly1305()}
+  ${sshPacket()}
+)
+`;
+}
+
+/** Assembles chachaWat() with wabt; deterministic (no names section). */
+export async function generateChaChaWasm(): Promise<Uint8Array> {
+  const wabt = await wabtInit();
+  const mod = wabt.parseWat("chacha.wat", chachaWat(), { simd: true });
+  try {
+    mod.resolveNames();
+    mod.validate();
+    return Uint8Array.from(mod.toBinary({ log: false, write_debug_names: false, canonicalize_lebs: true }).buffer);
+  } finally {
+    mod.destroy();
+  }
+}
+
+/** The text of core/crypto/chacha-wasm.generated.ts for `bytes`. */
+export function generatedSource(bytes: Uint8Array): string {
+  const b64 = Buffer.from(bytes).toString("base64");
+  const lines = b64.match(/.{1,116}/g) ?? [];
+  return `// GENERATED by scripts/gen-chacha-wasm.ts (bun scripts/gen-chacha-wasm.ts): do not edit.
+// The WebAssembly kernels of chacha20-poly1305@openssh.com, ${bytes.length} bytes, base64.
+/** The module bytes as base64; core/crypto/chacha20.ts compiles them once per process. */
+export const CHACHA_WASM_BASE64: string =
+${lines.map((l, i) => `  "${l}"${i === lines.length - 1 ? ";" : " +"}`).join("\n")}
+`;
+}
+
+if (import.meta.main) {
+  if (process.argv.includes("--wat")) {
+    process.stdout.write(chachaWat());
+  } else {
+    const bytes = await generateChaChaWasm();
+    const target = join(import.meta.dir, "..", "core", "crypto", "chacha-wasm.generated.ts");
+    writeFileSync(target, generatedSource(bytes));
+    console.log(`wrote ${target} (${bytes.length} bytes of wasm)`);
+  }
+}
