@@ -24,13 +24,13 @@ const ROUNDED_BYTES = 1007;
 const CONFIRM_BYTES = 32;
 
 /** Length of an encoded public key (Rq_encode of h). */
-export const SNTRUP761_PUBLIC_KEY_BYTES = RQ_BYTES;
+export const SNTRUP761_PUBLIC_KEY_BYTES: number = RQ_BYTES;
 /** Length of a secret key: f ‖ 1/g in R3 ‖ public key ‖ rho ‖ Hash4(public key). */
 export const SNTRUP761_SECRET_KEY_BYTES: number = 2 * SMALL_BYTES + RQ_BYTES + SMALL_BYTES + HASH_BYTES; // 1763
 /** Length of a ciphertext: Rounded_encode(c) ‖ confirmation hash. */
 export const SNTRUP761_CIPHERTEXT_BYTES: number = ROUNDED_BYTES + CONFIRM_BYTES; // 1039
 /** Length of the shared secret. */
-export const SNTRUP761_SHARED_SECRET_BYTES = 32;
+export const SNTRUP761_SHARED_SECRET_BYTES: number = 32;
 
 /** Source of random bytes: returns exactly `n` fresh bytes (tests pass a seeded stream, production crypto.getRandomValues). */
 export type RandomSource = (n: number) => Uint8Array;

@@ -29,8 +29,18 @@ interface KatCase {
   corruptMask: number;
   rejectionSecret: string;
 }
-const KAT = (JSON.parse(readFileSync(join(import.meta.dir, "..", "..", "vectors", "sntrup761-kat.json"), "utf8")) as { cases: KatCase[] })
-  .cases;
+interface GarbagePublicKeyCase {
+  seed: string;
+  publicKeyFromStream: boolean;
+  publicKey: string;
+  ciphertext: string;
+  sharedSecret: string;
+}
+const KAT_FILE = JSON.parse(readFileSync(join(import.meta.dir, "..", "..", "vectors", "sntrup761-kat.json"), "utf8")) as {
+  cases: KatCase[];
+  garbagePublicKeys: GarbagePublicKeyCase[];
+};
+const KAT = KAT_FILE.cases;
 
 /**
  * The KAT generator's random stream: `zeroPrefixBytes` bytes of 00 00 00 20 (little-endian 0x20000000, a zero coefficient
@@ -88,6 +98,14 @@ describe("sntrup761 known answers (OpenSSH sntrup761.c)", () => {
     corrupted[c.corruptByte]! ^= c.corruptMask;
     expect(toHex(sntrup761Decapsulate(corrupted, fromHex(c.secretKey)))).toBe(c.rejectionSecret);
     expect(c.rejectionSecret).toBe(rejectionKey(fromHex(c.secretKey), corrupted));
+  });
+
+  test.each(KAT_FILE.garbagePublicKeys.map((c) => [c.seed, c] as const))("%s: a public key that is no Rq encoding", (_seed, c) => {
+    const random = katStream(c.seed);
+    if (c.publicKeyFromStream) random(1158);
+    const { ciphertext, sharedSecret } = sntrup761Encapsulate(fromHex(c.publicKey), random);
+    expect(toHex(ciphertext)).toBe(c.ciphertext); // out-of-range coefficients are reduced exactly as kem.c Decode does
+    expect(toHex(sharedSecret)).toBe(c.sharedSecret);
   });
 
   test("a g that is not invertible in R/3 is drawn again (the zero-prefix case)", () => {
