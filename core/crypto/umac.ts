@@ -1,0 +1,450 @@
+// umac-64@openssh.com and umac-128@openssh.com: UMAC (RFC 4418) with AES-128, keyed once per direction. OpenSSH (mac.c)
+// passes the 64-bit big-endian sequence number as the 8-byte nonce and MACs the data alone; the nonce carries the seq.
+import { createCipheriv, type Cipheriv } from "node:crypto";
+import type { PacketMac } from "./types.ts";
+import { equalInConstantTime } from "./hmac.ts";
+
+// NH reads message words little-endian (RFC 4418 §5.2.2 / umac.c LOAD_UINT32_LITTLE) through a Uint32Array view.
+if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error("umac.ts assumes a little-endian platform");
+
+const TWO16 = 65536;
+const TWO32 = 4294967296;
+/** RFC 4418 §5.4: prime(36) = 2^36 - 5, exact as a double. */
+const P36 = 68719476731;
+const P128 = (1n << 128n) - 159n;
+const MASK64 = 0x01ffffff; // RFC 4418 §5.3: each 32-bit half of k64 is masked with 0x01FFFFFF
+const MASK128 = 0x01ffffff01ffffff01ffffff01ffffffn;
+/**
+ * RFC 4418 §5.3: POLY-64 covers the first 2^17 bytes of L1 output, i.e. 2^14 chunks (16 MiB of message); longer messages
+ * ramp up to POLY-128 (umac.c stops at this limit; the RFC's 'a' * 2^25 vector is corrected by its 2006 erratum).
+ */
+const POLY64_CHUNKS = 16384;
+
+/** A one-block AES-128 encryptor on ECB (node:crypto; Bun's BoringSSL lists aes-128-ecb). */
+function aesEcb(key: Uint8Array): Cipheriv {
+  const c = createCipheriv("aes-128-ecb", key, null);
+  c.setAutoPadding(false);
+  return c;
+}
+
+/** RFC 4418 §3.2.1 KDF: AES(K, uint64 index ‖ uint64 i) for i = 1, 2, ..., truncated to `numBytes`. */
+function kdf(ecb: Cipheriv, index: number, numBytes: number): Uint8Array {
+  const blocks = Math.ceil(numBytes / 16);
+  const input = new Uint8Array(blocks * 16);
+  for (let i = 0; i < blocks; i++) {
+    input[i * 16 + 7] = index;
+    const n = i + 1;
+    input[i * 16 + 14] = n >>> 8;
+    input[i * 16 + 15] = n & 0xff;
+  }
+  return Uint8Array.from(ecb.update(input).subarray(0, numBytes));
+}
+
+function readU32BE(b: Uint8Array, i: number): number {
+  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+}
+
+/** Result of `nh` (module scratch: one UMAC runs at a time on the single JS thread). */
+let nhHi = 0;
+let nhLo = 0;
+
+/**
+ * RFC 4418 §5.2.2 NH over `nw` words of `w` from `w0` (nw a positive multiple of 8) with key words `k` from `ko`, plus `bits`
+ * (§5.2.1: the chunk's bit length), modulo 2^64; the result lands in nhHi/nhLo. Each 64-bit product is split into 16-bit
+ * halves so three double accumulators stay exact (128 products of < 2^33 per chunk stay far below 2^53).
+ */
+function nh(w: Uint32Array, w0: number, nw: number, k: Uint32Array, ko: number, bits: number): void {
+  let hh = 0;
+  let mid = 0;
+  let ll = 0;
+  const end = w0 + nw;
+  for (let j = w0, kj = ko; j < end; j += 8, kj += 8) {
+    let a = (w[j]! + k[kj]!) >>> 0;
+    let b = (w[j + 4]! + k[kj + 4]!) >>> 0;
+    let aH = a >>> 16;
+    let aL = a & 0xffff;
+    let bH = b >>> 16;
+    let bL = b & 0xffff;
+    hh += aH * bH;
+    mid += aH * bL + aL * bH;
+    ll += aL * bL;
+    a = (w[j + 1]! + k[kj + 1]!) >>> 0;
+    b = (w[j + 5]! + k[kj + 5]!) >>> 0;
+    aH = a >>> 16;
+    aL = a & 0xffff;
+    bH = b >>> 16;
+    bL = b & 0xffff;
+    hh += aH * bH;
+    mid += aH * bL + aL * bH;
+    ll += aL * bL;
+    a = (w[j + 2]! + k[kj + 2]!) >>> 0;
+    b = (w[j + 6]! + k[kj + 6]!) >>> 0;
+    aH = a >>> 16;
+    aL = a & 0xffff;
+    bH = b >>> 16;
+    bL = b & 0xffff;
+    hh += aH * bH;
+    mid += aH * bL + aL * bH;
+    ll += aL * bL;
+    a = (w[j + 3]! + k[kj + 3]!) >>> 0;
+    b = (w[j + 7]! + k[kj + 7]!) >>> 0;
+    aH = a >>> 16;
+    aL = a & 0xffff;
+    bH = b >>> 16;
+    bL = b & 0xffff;
+    hh += aH * bH;
+    mid += aH * bL + aL * bH;
+    ll += aL * bL;
+  }
+  const midLo = mid % TWO16;
+  let lo = ll + midLo * TWO16 + bits;
+  const carry = Math.floor(lo / TWO32);
+  lo -= carry * TWO32;
+  nhHi = (hh + (mid - midLo) / TWO16 + carry) % TWO32;
+  nhLo = lo;
+}
+
+/**
+ * One RFC 4418 §5.3 POLY step modulo p64 = 2^64 - 59 on `y` (four 16-bit limbs, little-endian, at `y[yo..yo+3]`, kept
+ * below 2^64 but not necessarily below p64): y = k·y + m, with k = kHi·2^32 + kLo (each < 2^25) and m = mHi·2^32 + mLo.
+ */
+function polyStep64(y: Float64Array, yo: number, kHi: number, kLo: number, mHi: number, mLo: number): void {
+  const y0 = y[yo]!;
+  const y1 = y[yo + 1]!;
+  const y2 = y[yo + 2]!;
+  const y3 = y[yo + 3]!;
+  // k·y in base-2^16 columns: every column stays below 2^43.
+  let c = kLo * y0;
+  const d0 = c % TWO16;
+  c = (c - d0) / TWO16 + kLo * y1;
+  const d1 = c % TWO16;
+  c = (c - d1) / TWO16 + kLo * y2 + kHi * y0;
+  const d2 = c % TWO16;
+  c = (c - d2) / TWO16 + kLo * y3 + kHi * y1;
+  const d3 = c % TWO16;
+  c = (c - d3) / TWO16 + kHi * y2;
+  const h0 = c % TWO16;
+  c = (c - h0) / TWO16 + kHi * y3;
+  const h1 = c % TWO16;
+  c = (c - h1) / TWO16; // < 2^27
+  const h2 = c % TWO16;
+  const h3 = (c - h2) / TWO16;
+  // 2^64 ≡ 59 (mod p64): fold the high half back in, add m, and fold any carry out of 2^64 again.
+  let e = d0 + 59 * h0 + (mLo & 0xffff);
+  let r0 = e % TWO16;
+  e = (e - r0) / TWO16 + d1 + 59 * h1 + (mLo >>> 16);
+  let r1 = e % TWO16;
+  e = (e - r1) / TWO16 + d2 + 59 * h2 + (mHi & 0xffff);
+  let r2 = e % TWO16;
+  e = (e - r2) / TWO16 + d3 + 59 * h3 + (mHi >>> 16);
+  let r3 = e % TWO16;
+  let top = (e - r3) / TWO16;
+  while (top !== 0) {
+    e = r0 + 59 * top;
+    r0 = e % TWO16;
+    e = (e - r0) / TWO16 + r1;
+    r1 = e % TWO16;
+    e = (e - r1) / TWO16 + r2;
+    r2 = e % TWO16;
+    e = (e - r2) / TWO16 + r3;
+    r3 = e % TWO16;
+    top = (e - r3) / TWO16;
+  }
+  y[yo] = r0;
+  y[yo + 1] = r1;
+  y[yo + 2] = r2;
+  y[yo + 3] = r3;
+}
+
+/**
+ * RFC 4418 §5.3: absorbs one 64-bit word m = mHi·2^32 + mLo into the POLY-64 accumulator `y[yo..yo+3]` (16-bit limbs).
+ * Exported for tests, which cannot reach the marker branch through NH.
+ */
+export function poly64Absorb(y: Float64Array, yo: number, kHi: number, kLo: number, mHi: number, mLo: number): void {
+  // maxwordrange = 2^64 - 2^32: larger words go in as marker (p - 1), then m - offset (offset = 59).
+  if (mHi === 0xffffffff) {
+    polyStep64(y, yo, kHi, kLo, 0xffffffff, 0xffffffc4);
+    if (mLo >= 59) polyStep64(y, yo, kHi, kLo, mHi, mLo - 59);
+    else polyStep64(y, yo, kHi, kLo, mHi - 1, mLo - 59 + TWO32);
+  } else {
+    polyStep64(y, yo, kHi, kLo, mHi, mLo);
+  }
+}
+
+/** Reduces a POLY-64 accumulator into [0, p64): only values in [p64, 2^64) need a subtraction. Exported for tests. */
+export function polyFinish64(y: Float64Array, yo: number): void {
+  if (y[yo + 3] === 0xffff && y[yo + 2] === 0xffff && y[yo + 1] === 0xffff && y[yo]! >= 0xffc5) {
+    y[yo] = y[yo]! - 0xffc5;
+    y[yo + 1] = 0;
+    y[yo + 2] = 0;
+    y[yo + 3] = 0;
+  }
+}
+
+/** RFC 4418 §5.3 POLY step modulo p128 = 2^128 - 159 (messages over 16 MiB only, so BigInt is fine). */
+function polyStep128(y: bigint, k: bigint, m: bigint): bigint {
+  // maxwordrange = 2^128 - 2^96: larger words go in as marker (p - 1) then m - offset (offset = 159).
+  if (m >= (1n << 128n) - (1n << 96n)) {
+    y = (k * y + (P128 - 1n)) % P128;
+    return (k * y + (m - 159n)) % P128;
+  }
+  return (k * y + m) % P128;
+}
+
+/**
+ * UMAC with a 64- or 128-bit tag (RFC 4418 §4) for one direction, built once per key: the KDF output (NH, POLY and L3 keys)
+ * and the PDF's AES key are derived in the constructor, and a packet allocates only node:crypto's 16-byte PDF block output
+ * (once per two packets for umac-64, whose consecutive nonces share one AES block).
+ */
+export class Umac implements PacketMac {
+  readonly tagBytes: number;
+  readonly #streams: number;
+  #nhKey: Uint32Array;
+  readonly #polyKeyHi: Float64Array;
+  readonly #polyKeyLo: Float64Array;
+  readonly #polyKey128: bigint[];
+  readonly #l3Key: Float64Array;
+  readonly #l3Trans: Uint32Array;
+  #pdf: Cipheriv | null;
+  /** RFC 4418 §3.2.2: the nonce padded to one AES block, with the low tag-index bits cleared. */
+  readonly #pdfIn = new Uint8Array(16);
+  readonly #pdfOut = new Uint8Array(16);
+  readonly #pdfLast = new Uint8Array(16);
+  #pdfValid = false;
+  /** The message, copied 4-byte aligned and zero-padded (RFC 4418 §5.2.1 zeropad to 32 bytes); grows to the largest packet. */
+  #scratch = new Uint8Array(1024);
+  #words = new Uint32Array(this.#scratch.buffer);
+  readonly #y = new Float64Array(16);
+  readonly #tag = new Uint8Array(16);
+  readonly #nonce = new Uint8Array(8);
+
+  /** `key` is the 16-byte UMAC key (not retained); `tagBytes` is 8 for umac-64, 16 for umac-128 (4 and 12 also work). */
+  constructor(key: Uint8Array, tagBytes: number) {
+    if (key.length !== 16) throw new RangeError(`UMAC key must be 16 bytes, got ${key.length}`);
+    if (tagBytes !== 4 && tagBytes !== 8 && tagBytes !== 12 && tagBytes !== 16) throw new RangeError("UMAC tag must be 4, 8, 12 or 16 bytes");
+    this.tagBytes = tagBytes;
+    const streams = tagBytes / 4;
+    this.#streams = streams;
+    const ecb = aesEcb(key);
+    // RFC 4418 §3.2.2: the PDF key is KDF(K, 0, 16).
+    const pdfKey = kdf(ecb, 0, 16);
+    this.#pdf = aesEcb(pdfKey);
+    pdfKey.fill(0);
+    // RFC 4418 §5.1: L1 key (big-endian words, umac.c endian_convert), L2 keys, L3 keys.
+    const l1 = kdf(ecb, 1, 1024 + (streams - 1) * 16);
+    this.#nhKey = new Uint32Array(l1.length / 4);
+    for (let i = 0; i < this.#nhKey.length; i++) this.#nhKey[i] = readU32BE(l1, i * 4);
+    l1.fill(0);
+    const l2 = kdf(ecb, 2, streams * 24);
+    const l3a = kdf(ecb, 3, streams * 64);
+    const l3b = kdf(ecb, 4, streams * 4);
+    this.#polyKeyHi = new Float64Array(streams);
+    this.#polyKeyLo = new Float64Array(streams);
+    this.#polyKey128 = [];
+    this.#l3Key = new Float64Array(streams * 8);
+    this.#l3Trans = new Uint32Array(streams);
+    for (let s = 0; s < streams; s++) {
+      this.#polyKeyHi[s] = readU32BE(l2, s * 24) & MASK64;
+      this.#polyKeyLo[s] = readU32BE(l2, s * 24 + 4) & MASK64;
+      let k128 = 0n;
+      for (let i = 0; i < 16; i++) k128 = (k128 << 8n) | BigInt(l2[s * 24 + 8 + i]!);
+      this.#polyKey128.push(k128 & MASK128);
+      for (let i = 0; i < 8; i++) {
+        const o = s * 64 + i * 8;
+        // RFC 4418 §5.4: k_i = str2uint(K_i) mod prime(36), below 2^36 so exact as a double.
+        this.#l3Key[s * 8 + i] = Number(((BigInt(readU32BE(l3a, o)) << 32n) | BigInt(readU32BE(l3a, o + 4))) % BigInt(P36));
+      }
+      this.#l3Trans[s] = readU32BE(l3b, s * 4);
+    }
+    l2.fill(0);
+    l3a.fill(0);
+    l3b.fill(0);
+  }
+
+  /** umac-64@openssh.com (8-byte tag). */
+  static create64(key: Uint8Array): PacketMac {
+    return new Umac(key, 8);
+  }
+
+  /** umac-128@openssh.com (16-byte tag). */
+  static create128(key: Uint8Array): PacketMac {
+    return new Umac(key, 16);
+  }
+
+  compute(seq: number, data: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
+    this.#seqNonce(seq);
+    this.tagWithNonce(this.#nonce, data, off, len, this.#tag, 0);
+    for (let i = 0; i < this.tagBytes; i++) out[outOff + i] = this.#tag[i]!;
+  }
+
+  verify(seq: number, data: Uint8Array, off: number, len: number, tag: Uint8Array, tagOff: number): boolean {
+    this.#seqNonce(seq);
+    this.tagWithNonce(this.#nonce, data, off, len, this.#tag, 0);
+    return equalInConstantTime(this.#tag, tag, tagOff, this.tagBytes);
+  }
+
+  /**
+   * RFC 4418 §4.1: writes UMAC(K, nonce, data[off, off + len)) to `out[outOff, outOff + tagBytes)`. `nonce` is 1 to 16 bytes
+   * (OpenSSH always uses 8); exported for the RFC test vectors.
+   */
+  tagWithNonce(nonce: Uint8Array, data: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
+    if (nonce.length < 1 || nonce.length > 16) throw new RangeError("UMAC nonce must be 1 to 16 bytes");
+    this.#uhash(data, off, len, out, outOff);
+    this.#pad(nonce, out, outOff);
+  }
+
+  dispose(): void {
+    this.#pdf = null;
+    this.#nhKey.fill(0);
+    this.#nhKey = new Uint32Array(0);
+    this.#polyKeyHi.fill(0);
+    this.#polyKeyLo.fill(0);
+    this.#polyKey128.fill(0n);
+    this.#l3Key.fill(0);
+    this.#l3Trans.fill(0);
+    this.#pdfOut.fill(0);
+    this.#pdfLast.fill(0);
+    this.#scratch.fill(0);
+    this.#tag.fill(0);
+  }
+
+  /** OpenSSH mac.c: the nonce is the sequence number as a big-endian uint64 (its high half is always 0 here). */
+  #seqNonce(seq: number): void {
+    const n = this.#nonce;
+    n[4] = seq >>> 24;
+    n[5] = seq >>> 16;
+    n[6] = seq >>> 8;
+    n[7] = seq;
+  }
+
+  /** RFC 4418 §3.2.2 PDF, XOR-ed into the UHASH result; the AES block is cached for the next nonce (umac.c pdf_gen_xor). */
+  #pad(nonce: Uint8Array, out: Uint8Array, outOff: number): void {
+    const pdf = this.#pdf;
+    if (pdf === null) throw new Error("UMAC used after dispose");
+    const taglen = this.tagBytes;
+    const input = this.#pdfIn;
+    input.fill(0);
+    input.set(nonce);
+    // taglen 4 or 8: index = str2uint(Nonce) mod (16 / taglen), cleared from the nonce before encryption.
+    const indexBits = taglen === 4 ? 3 : taglen === 8 ? 1 : 0;
+    const last = nonce.length - 1;
+    const index = nonce[last]! & indexBits;
+    input[last] = input[last]! & ~indexBits;
+    let same = this.#pdfValid;
+    for (let i = 0; i < 16 && same; i++) same = input[i] === this.#pdfLast[i];
+    if (!same) {
+      this.#pdfOut.set(pdf.update(input));
+      this.#pdfLast.set(input);
+      this.#pdfValid = true;
+    }
+    const start = indexBits === 0 ? 0 : index * taglen;
+    for (let i = 0; i < taglen; i++) out[outOff + i] = out[outOff + i]! ^ this.#pdfOut[start + i]!;
+  }
+
+  /** RFC 4418 §5: UHASH of data[off, off + len) into out[outOff, outOff + tagBytes). */
+  #uhash(data: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
+    // Copy the message into aligned scratch and zero-pad to a positive multiple of 32 bytes (§5.2.1 zeropad(M_t, 32)).
+    const padded = len === 0 ? 32 : (len + 31) & ~31;
+    if (this.#scratch.length < padded) {
+      let size = this.#scratch.length;
+      while (size < padded) size *= 2;
+      this.#scratch.fill(0);
+      this.#scratch = new Uint8Array(size);
+      this.#words = new Uint32Array(this.#scratch.buffer);
+    }
+    const scratch = this.#scratch;
+    if (len > 0) scratch.set(data.subarray(off, off + len));
+    scratch.fill(0, len, padded);
+    const words = this.#words;
+    const key = this.#nhKey;
+    const streams = this.#streams;
+    if (len <= 1024) {
+      // §5.1: a message of at most 1024 bytes skips L2: B = zeroes(8) ‖ L1-HASH.
+      for (let s = 0; s < streams; s++) {
+        nh(words, 0, padded / 4, key, s * 4, len * 8);
+        this.#l3(s, 0n, nhHi, nhLo, out, outOff);
+      }
+      return;
+    }
+    const y = this.#y;
+    const chunks = Math.ceil(len / 1024);
+    for (let s = 0; s < streams; s++) {
+      // §5.3 POLY starts from y = 1.
+      y[s * 4] = 1;
+      y[s * 4 + 1] = 0;
+      y[s * 4 + 2] = 0;
+      y[s * 4 + 3] = 0;
+    }
+    let y128: bigint[] | null = null;
+    let pending: bigint[] | null = null;
+    for (let c = 0; c < chunks; c++) {
+      const start = c * 1024;
+      const bytes = c === chunks - 1 ? len - start : 1024;
+      const nw = c === chunks - 1 ? (padded - start) / 4 : 256;
+      for (let s = 0; s < streams; s++) {
+        nh(words, start / 4, nw, key, s * 4, bytes * 8);
+        if (c < POLY64_CHUNKS) {
+          poly64Absorb(this.#y, s * 4, this.#polyKeyHi[s]!, this.#polyKeyLo[s]!, nhHi, nhLo);
+          continue;
+        }
+        // Past 2^17 bytes of L1 output (§5.3): POLY-128 over uint2str(y, 16) ‖ the remaining NH outputs, in 16-byte words.
+        if (y128 === null || pending === null) {
+          y128 = [];
+          pending = [];
+          for (let t = 0; t < streams; t++) {
+            polyFinish64(y, t * 4);
+            y128.push(polyStep128(1n, this.#polyKey128[t]!, this.#y64(t)));
+            pending.push(-1n);
+          }
+        }
+        const m = (BigInt(nhHi) << 32n) | BigInt(nhLo);
+        if (pending[s]! < 0n) pending[s] = m;
+        else {
+          y128[s] = polyStep128(y128[s]!, this.#polyKey128[s]!, (pending[s]! << 64n) | m);
+          pending[s] = -1n;
+        }
+      }
+    }
+    for (let s = 0; s < streams; s++) {
+      if (y128 === null || pending === null) {
+        polyFinish64(y, s * 4);
+        this.#l3(s, 0n, y[s * 4 + 3]! * TWO16 + y[s * 4 + 2]!, y[s * 4 + 1]! * TWO16 + y[s * 4]!, out, outOff);
+        continue;
+      }
+      // §5.3: M_2 = zeropad(M_2 ‖ 0x80, 16).
+      const p = pending[s]!;
+      const last = p < 0n ? 0x80n << 120n : (p << 64n) | (0x80n << 56n);
+      const r = polyStep128(y128[s]!, this.#polyKey128[s]!, last);
+      this.#l3(s, r >> 64n, Number((r >> 32n) & 0xffffffffn), Number(r & 0xffffffffn), out, outOff);
+    }
+  }
+
+  #y64(s: number): bigint {
+    const y = this.#y;
+    return (BigInt(y[s * 4 + 3]! * TWO16 + y[s * 4 + 2]!) << 32n) | BigInt(y[s * 4 + 1]! * TWO16 + y[s * 4]!);
+  }
+
+  /**
+   * RFC 4418 §5.4 L3-HASH of the 16-byte L2 output (high 64 bits `top`, then `hi`, `lo` 32-bit words), XOR-ed with the
+   * stream's L3 translation key, written big-endian at out[outOff + 4s].
+   */
+  #l3(s: number, top: bigint, hi: number, lo: number, out: Uint8Array, outOff: number): void {
+    const k = this.#l3Key;
+    const b = s * 8;
+    let y = 0;
+    if (top !== 0n) {
+      const t = top;
+      for (let i = 0; i < 4; i++) y += (Number((t >> BigInt(48 - 16 * i)) & 0xffffn) * k[b + i]!) % P36;
+    }
+    y += ((hi >>> 16) * k[b + 4]!) % P36;
+    y += ((hi & 0xffff) * k[b + 5]!) % P36;
+    y += ((lo >>> 16) * k[b + 6]!) % P36;
+    y += ((lo & 0xffff) * k[b + 7]!) % P36;
+    const r = ((y % P36) % TWO32 ^ this.#l3Trans[s]!) >>> 0;
+    const o = outOff + s * 4;
+    out[o] = r >>> 24;
+    out[o + 1] = r >>> 16;
+    out[o + 2] = r >>> 8;
+    out[o + 3] = r;
+  }
+}
