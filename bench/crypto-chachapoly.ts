@@ -1,0 +1,103 @@
+// chacha20-poly1305@openssh.com throughput: seal+open of one packet in place, at protocol-shaped sizes.
+// Run: bun bench/crypto-chachapoly.ts >> results.jsonl. Baseline: `openssl speed -evp chacha20-poly1305 -bytes 32768`
+// (seal only, native) when openssl is on PATH. One JSON line per case; mbPerS counts packet bytes (4 + len) processed by
+// one seal plus one open, divided by the time of both, so it is comparable to a connection's one-way throughput.
+import { cpus } from "node:os";
+import { ChaChaPolyOpenSsh } from "../core/crypto/chachapoly-openssh.ts";
+import { ChaCha20 } from "../core/crypto/chacha20.ts";
+import { poly1305 } from "../core/crypto/poly1305.ts";
+
+const cpu = cpus()[0]?.model ?? "unknown";
+const line = (o: Record<string, unknown>): void => console.log(JSON.stringify({ ...o, bun: Bun.version, cpu }));
+const RUNS = 7;
+
+function packet(len: number): Uint8Array {
+  const buf = new Uint8Array(4 + len + 16);
+  for (let i = 0; i < buf.length; i++) buf[i] = (i * 167 + 13) & 0xff;
+  new DataView(buf.buffer).setUint32(0, len);
+  return buf;
+}
+
+const key = Uint8Array.from({ length: 64 }, (_, i) => i * 3 + 1);
+const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** Median MB/s of `work` (which processes `bytesPerCall` bytes), runs of about `runMs` after a warm-up. */
+function measure(work: () => void, bytesPerCall: number, runMs = 60): number {
+  let calls = 1;
+  for (let t0 = performance.now(); performance.now() - t0 < 80; ) { work(); calls++; } // warm-up, tier-up of the kernel
+  const perCallMs = 80 / calls;
+  const n = Math.max(1, Math.round(runMs / perCallMs));
+  const rates: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) work();
+    const ms = performance.now() - t0;
+    rates.push((n * bytesPerCall) / (ms * 1000));
+  }
+  return Math.round(median(rates));
+}
+
+for (const [label, len] of [["64 B", 64], ["1 KiB", 1024], ["32 KiB", 32768], ["256 KiB", 262144]] as const) {
+  const sealer = new ChaChaPolyOpenSsh(key);
+  const opener = new ChaChaPolyOpenSsh(key);
+  const buf = packet(len);
+  const plain = buf.slice();
+  // Check first: open(seal(x)) == x, and the openLength answer.
+  sealer.seal(5, buf, 0, len);
+  if (opener.openLength(5, buf, 0) !== len || !opener.open(5, buf, 0, len) || !buf.subarray(0, 4 + len).every((b, i) => b === plain[i])) {
+    throw new Error(`round trip failed at ${label}`);
+  }
+  let seq = 0;
+  const both = (): void => {
+    sealer.seal(seq, buf, 0, len);
+    if (!opener.open(seq, buf, 0, len)) throw new Error("tag mismatch");
+    seq = (seq + 1) >>> 0;
+  };
+  line({ bench: "crypto-chachapoly", case: `seal+open ${label}`, bytes: 4 + len, mbPerS: measure(both, 4 + len) });
+  if (len === 32768) {
+    let s = 0;
+    line({ bench: "crypto-chachapoly", case: `seal ${label}`, bytes: 4 + len, mbPerS: measure(() => sealer.seal(s++, buf, 0, len), 4 + len) });
+    sealer.seal(0, buf, 0, len);
+    const wire = buf.slice();
+    line({ bench: "crypto-chachapoly", case: `open ${label}`, bytes: 4 + len, mbPerS: measure(() => {
+      buf.set(wire); // restore the ciphertext (a 32 KiB copy, included in the time)
+      if (!opener.open(0, buf, 0, len)) throw new Error("tag mismatch");
+    }, 4 + len) });
+    const c = new ChaCha20(key.subarray(0, 32));
+    line({ bench: "crypto-chachapoly", case: `chacha20 xor ${label}`, bytes: len, mbPerS: measure(() => c.xor(1, 0, 0, 0, buf, 0, len), len) });
+    const msg = buf.subarray(0, len);
+    const tag = new Uint8Array(16);
+    line({ bench: "crypto-chachapoly", case: `poly1305 ${label}`, bytes: len, mbPerS: measure(() => poly1305(key.subarray(0, 32), msg, tag), len) });
+    c.dispose();
+  }
+  sealer.dispose();
+  opener.dispose();
+}
+
+// Heap growth: 100,000 seal+open pairs after a warm-up, measured after full collections.
+for (const len of [64, 1024, 32768]) {
+  const sealer = new ChaChaPolyOpenSsh(key);
+  const opener = new ChaChaPolyOpenSsh(key);
+  const buf = packet(len);
+  const packets = len === 32768 ? 20_000 : 100_000;
+  for (let i = 0; i < 1000; i++) { sealer.seal(i, buf, 0, len); opener.open(i, buf, 0, len); }
+  Bun.gc(true);
+  const before = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  for (let i = 0; i < packets; i++) { sealer.seal(i, buf, 0, len); opener.open(i, buf, 0, len); }
+  const ms = performance.now() - t0;
+  const grewLive = process.memoryUsage().heapUsed - before;
+  Bun.gc(true);
+  const grewAfterGc = process.memoryUsage().heapUsed - before;
+  line({ bench: "crypto-chachapoly", case: `heap growth, ${packets} packets of ${len} B`, bytes: 4 + len, packets,
+    heapGrowthBytesBeforeGc: grewLive, heapGrowthBytesAfterGc: grewAfterGc, nsPerPacketPair: Math.round((ms * 1e6) / packets) });
+  sealer.dispose();
+  opener.dispose();
+}
+
+// Native baseline (seal only, one direction): openssl speed reports 1000s of bytes per second.
+if (Bun.which("openssl")) {
+  const proc = Bun.spawnSync(["openssl", "speed", "-mr", "-seconds", "1", "-evp", "chacha20-poly1305", "-bytes", "32768"], { stderr: "ignore" });
+  const m = /\+F:\d+:[^:]+:([\d.]+)/.exec(proc.stdout.toString());
+  if (m) line({ bench: "crypto-chachapoly", case: "openssl speed -evp chacha20-poly1305 32 KiB (seal only)", bytes: 32768, mbPerS: Math.round(Number(m[1]) / 1e6) });
+}
