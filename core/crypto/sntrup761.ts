@@ -233,7 +233,12 @@ function fqFreezeWide(x: number): number {
   return x - Q * Math.floor(x * INV_Q + 0.5);
 }
 
-/** out = 1/(3 * g) in R/q: the same divstep iteration with fraction-free elimination (kem.c Rq_recip3), same layout. */
+/**
+ * out = 1/(3 * g) in R/q: the same divstep iteration with fraction-free elimination (kem.c Rq_recip3), coefficient by
+ * coefficient. Shifts move a window over longer buffers instead of copying (g after k steps is gBuf[k, k + p + 1), v in
+ * step k starts at vBuf[2p - 2 - k]; the coefficient entering either window is a never-written zero), the swap and the
+ * elimination share one pass, and v and r stop at degree k as in r3Recip.
+ */
 function rqRecip3(out: Int32Array, input: Int8Array): number {
   const n = P + 1;
   const steps = 2 * P - 1;
@@ -278,6 +283,7 @@ function rqRecip3(out: Int32Array, input: Int8Array): number {
   }
   const scale = fqRecip(f[0]!);
   for (let i = 0; i < P; i++) out[i] = fqFreeze(scale * vBuf[P - 1 - i]!);
+  for (const a of [f, r, gBuf, vBuf]) a.fill(0);
   return nonzeroMask(delta);
 }
 
