@@ -1,0 +1,889 @@
+// The SSH transport (RFC 4253, OpenSSH PROTOCOL): version exchange, the binary packet protocol sealed and opened in
+// place on pooled memory, KEXINIT negotiation with strict KEX and ext-info, ECDH-shaped key exchanges (curve25519,
+// ECDH, hybrid KEMs, fixed-group DH), NEWKEYS, rekeying by bytes and time, and the generic messages. Everything else
+// goes up through PacketConn.onMessage.
+import { randomBytes } from "node:crypto";
+import { DisconnectReason, NegotiationError, PeerDisconnectedError, ProtocolError, ConnectionLostError, SshError } from "../errors.ts";
+import { escapeForLog, silentLogger, type Logger } from "../log.ts";
+import type { CipherSpec, KexAgreementSpec, KexClientState, MacSpec, PacketCipher } from "../crypto/types.ts";
+import { KexError } from "../crypto/types.ts";
+import { composePacketCipher } from "../crypto/packet-cipher.ts";
+import {
+  BufferPool, defaultPool, Reader, Writer, type Lease,
+  SSH_MSG_DISCONNECT, SSH_MSG_IGNORE, SSH_MSG_UNIMPLEMENTED, SSH_MSG_DEBUG, SSH_MSG_EXT_INFO, SSH_MSG_KEXINIT,
+  SSH_MSG_NEWKEYS, SSH_MSG_KEX_ECDH_INIT, SSH_MSG_KEX_ECDH_REPLY, SSH2_MSG_PING, SSH2_MSG_PONG, messageName,
+} from "../wire/index.ts";
+import type { Link } from "./link.ts";
+import { decodeKexInit, encodeKexInit, negotiate, EXT_INFO_C, EXT_INFO_S, KEX_STRICT_C, KEX_STRICT_S, type KexInitLists, type Negotiated } from "./negotiate.ts";
+import { deriveKey, exchangeHash } from "./kex-math.ts";
+import { IdentificationError, IdentificationReader, type PeerIdentification } from "./version.ts";
+import type { PacketConn } from "./types.ts";
+
+/** OpenSSH's PACKET_MAX_SIZE (packet.c): the largest packet_length we accept. */
+export const MAX_PACKET_LENGTH = 256 * 1024;
+/** Backlog above which onWritable is armed, and below which it fires. */
+const HIGH_WATER = 4 * 1024 * 1024;
+const LOW_WATER = 1024 * 1024;
+
+/** A server host key able to sign the exchange hash. */
+export interface HostKeySigner {
+  /** Signature algorithms it can make, best first (`rsa-sha2-512`, `rsa-sha2-256` for one RSA key). */
+  readonly algorithms: readonly string[];
+  /** The public key blob (K_S). */
+  readonly publicKeyBlob: Uint8Array;
+  /** Signs `data` with `algorithm`, returning the SSH signature blob (string name ‖ string signature). */
+  sign(algorithm: string, data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+}
+
+/** The algorithms the transport can use, by wire name (normally the crypto registry). */
+export interface AlgorithmTables {
+  readonly ciphers: readonly CipherSpec[];
+  readonly macs: readonly MacSpec[];
+  readonly kex: readonly KexAgreementSpec[];
+}
+
+/** Preference lists, best first, as in a KEXINIT (without the ext-info / strict pseudo-names, which are added). */
+export interface AlgorithmPreferences {
+  readonly kex: readonly string[];
+  readonly hostKey: readonly string[];
+  readonly ciphers: readonly string[];
+  readonly macs: readonly string[];
+  readonly compression: readonly string[];
+}
+
+/** How to build a transport. */
+export interface TransportOptions {
+  readonly role: "client" | "server";
+  readonly link: Link;
+  readonly tables: AlgorithmTables;
+  readonly preferences: AlgorithmPreferences;
+  /** Our software version: the identification string is `SSH-2.0-<software>`. */
+  readonly software: string;
+  /** Server: host keys; the hostKey preference list is filtered to what they can sign. */
+  readonly hostKeys?: readonly HostKeySigner[];
+  /** Verifies an SSH signature blob over `data` with a public key blob (the crypto registry's signature rows). */
+  readonly verifySignature: (algorithm: string, publicKeyBlob: Uint8Array, data: Uint8Array, signature: Uint8Array) => boolean;
+  /** Client: decides whether the server's host key is acceptable (known_hosts policy). */
+  readonly checkHostKey?: (publicKeyBlob: Uint8Array, algorithm: string) => Promise<boolean> | boolean;
+  /** Server: the EXT_INFO extensions to announce after the first NEWKEYS (server-sig-algs, …). */
+  readonly serverExtensions?: ReadonlyMap<string, Uint8Array>;
+  /** Rekey after this many bytes in either direction (RekeyLimit); default per cipher as OpenSSH. */
+  readonly rekeyBytes?: number;
+  /** Rekey after this many seconds (RekeyLimit's second field); 0 or undefined: never by time. */
+  readonly rekeySeconds?: number;
+  readonly log?: Logger;
+  readonly pool?: BufferPool;
+  /** Randomness for cookies and padding (tests pass a seeded one). */
+  readonly random?: (n: number) => Uint8Array;
+}
+
+/** The client refused the server's host key. */
+export class HostKeyVerificationError extends SshError {
+  override name = "HostKeyVerificationError";
+}
+
+/** The link ended before or during the handshake, or a handshake step failed. */
+export class HandshakeError extends SshError {
+  override name = "HandshakeError";
+}
+
+interface PendingKeys {
+  readonly cipherIn: PacketCipher;
+  readonly cipherOut: PacketCipher;
+  readonly rekeyIn: number;
+  readonly rekeyOut: number;
+}
+
+interface OutChunk {
+  lease: Lease | null;
+  bytes: Uint8Array;
+  off: number;
+  end: number;
+}
+
+const isTransportMessage = (m: number): boolean => (m >= 1 && m <= 4) || (m >= 20 && m <= 49);
+const isKexMessage = (m: number): boolean => m >= 20 && m <= 49;
+
+/** An SSH transport over a Link; see PacketConn for the surface the upper layers use. */
+export class Transport implements PacketConn {
+  readonly role: "client" | "server";
+  onMessage: (payload: Uint8Array, lease: Lease) => void = (_p, lease) => lease.release();
+  onClose: (error: Error | undefined) => void = () => {};
+  onWritable: () => void = () => {};
+  backlogBytes = 0;
+  sessionId: Uint8Array = new Uint8Array(0);
+  serverHostKey: Uint8Array = new Uint8Array(0);
+  peerVersion = "";
+  peerExtensions: Map<string, Uint8Array> = new Map();
+  /** The algorithms of the latest key exchange. */
+  negotiated: Negotiated | undefined;
+  /** Resolves when the first key exchange is complete in both directions; rejects if the connection fails first. */
+  readonly ready: Promise<void>;
+  /** Resolves when the transport is closed (never rejects); the value is the error that closed it, if any. */
+  readonly closed: Promise<Error | undefined>;
+
+  private readonly opts: TransportOptions;
+  private readonly log: Logger;
+  private readonly pool: BufferPool;
+  private readonly random: (n: number) => Uint8Array;
+  private readonly ourVersion: string;
+  private idReader: IdentificationReader | null;
+  private peerId: PeerIdentification | undefined;
+  private state: "version" | "open" | "closed" = "version";
+
+  // inbound packet framing
+  private cipherIn: PacketCipher;
+  private seqIn = 0;
+  private readonly header = new Uint8Array(32);
+  private headerFill = 0;
+  private packet: Lease | null = null;
+  private packetFill = 0;
+  private packetTotal = 0;
+  private packetLen = 0;
+  private bytesIn = 0;
+  private paused = 0;
+  private readonly pausedChunks: Uint8Array[] = [];
+  private rekeyIn = Infinity;
+
+  // outbound
+  private cipherOut: PacketCipher;
+  private seqOut = 0;
+  private readonly outQueue: OutChunk[] = [];
+  private writableArmed = false;
+  private bytesOut = 0;
+  private rekeyOut = Infinity;
+  private readonly heldForKex: Writer[] = [];
+  private readonly padRandom = new Uint8Array(4096);
+  private padPos = 4096;
+
+  // key exchange
+  private firstKex = true;
+  private strict = false;
+  private kexOutActive = false; // we sent KEXINIT and not yet NEWKEYS
+  private kexInActive = false; // we got KEXINIT and not yet NEWKEYS
+  private ourKexInit: Uint8Array | null = null;
+  private peerKexInit: Uint8Array | null = null;
+  private clientKexState: KexClientState | null = null;
+  private pendingKeys: PendingKeys | null = null;
+  private ignoreNextKexPacket = false;
+  private rekeyTimer: ReturnType<typeof setTimeout> | undefined;
+  private endWhenFlushed = false;
+  private resolveReady!: () => void;
+  private rejectReady!: (e: Error) => void;
+  private resolveClosed!: (e: Error | undefined) => void;
+
+  constructor(opts: TransportOptions) {
+    this.opts = opts;
+    this.role = opts.role;
+    this.log = opts.log ?? silentLogger;
+    this.pool = opts.pool ?? defaultPool;
+    this.random = opts.random ?? ((n) => new Uint8Array(randomBytes(n)));
+    this.ourVersion = `SSH-2.0-${opts.software}`;
+    this.idReader = new IdentificationReader(opts.role === "server");
+    const none = composePacketCipher(null, null, false);
+    this.cipherIn = none;
+    this.cipherOut = composePacketCipher(null, null, false);
+    this.ready = new Promise((res, rej) => {
+      this.resolveReady = res;
+      this.rejectReady = rej;
+    });
+    this.ready.catch(() => {}); // observed through closed/onClose too; never an unhandled rejection
+    this.closed = new Promise((res) => (this.resolveClosed = res));
+    const link = opts.link;
+    link.onData = (chunk) => this.feed(chunk);
+    link.onDrain = () => this.flush();
+    link.onEnd = (error) => this.linkEnded(error);
+    this.log.debug(`Local version string ${this.ourVersion}`);
+    this.writeRaw(new TextEncoder().encode(`${this.ourVersion}\r\n`));
+    // RFC 4253 §7.1: KEXINIT may be sent right after the identification string, without waiting for the peer's.
+    this.sendKexInit();
+  }
+
+  // ---- PacketConn -------------------------------------------------------------------------------------------
+
+  begin(msg: number, sizeHint = 64): Writer {
+    const w = new Writer(this.pool, sizeHint + 1, 5);
+    w.u8(msg);
+    return w;
+  }
+
+  commit(w: Writer): void {
+    if (this.state === "closed") {
+      w.release();
+      return;
+    }
+    const msg = w.bytes[5]!;
+    // RFC 4253 §7.1: between our KEXINIT and our NEWKEYS only transport messages may be sent; hold the rest.
+    if ((this.kexOutActive || this.state !== "open" || this.sessionId.length === 0) && !isTransportMessage(msg)) {
+      this.heldForKex.push(w);
+      return;
+    }
+    this.seal(w);
+  }
+
+  disconnect(reason: number, description: string): void {
+    if (this.state === "closed") return;
+    const w = this.begin(SSH_MSG_DISCONNECT, description.length + 16);
+    w.u32(reason).string(description).string("");
+    this.seal(w);
+    this.shutdown(undefined);
+  }
+
+  close(): void {
+    this.shutdown(undefined);
+  }
+
+  rekey(): void {
+    if (this.state === "open" && !this.kexOutActive && this.sessionId.length > 0) this.sendKexInit();
+  }
+
+  /** The peer's identification (after the version exchange). */
+  get peer(): PeerIdentification | undefined {
+    return this.peerId;
+  }
+
+  // ---- inbound ----------------------------------------------------------------------------------------------
+
+  private feed(chunk: Uint8Array): void {
+    if (this.state === "closed") return;
+    if (this.paused > 0) {
+      this.pausedChunks.push(chunk.slice());
+      return;
+    }
+    try {
+      this.feedNow(chunk, 0);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private feedNow(chunk: Uint8Array, start: number): void {
+    let i = start;
+    if (this.idReader) {
+      const got = this.idReader.push(chunk, i);
+      if (!got) return;
+      this.peerId = got.id;
+      this.peerVersion = got.id.version;
+      for (const line of got.id.preBanner) this.log.debug(`banner line: ${escapeForLog(line)}`);
+      this.log.debug(`Remote protocol version 2.0, remote software version ${escapeForLog(got.id.software, 100)}`);
+      this.idReader = null;
+      this.state = "open";
+      i = got.next;
+    }
+    while (i < chunk.length && this.state === "open") {
+      if (this.paused > 0) {
+        this.pausedChunks.push(chunk.slice(i));
+        return;
+      }
+      if (this.packet === null) {
+        const need = this.cipherIn.lengthBytes - this.headerFill;
+        const n = Math.min(need, chunk.length - i);
+        for (let k = 0; k < n; k++) this.header[this.headerFill + k] = chunk[i + k]!;
+        this.headerFill += n;
+        i += n;
+        if (this.headerFill < this.cipherIn.lengthBytes) return;
+        this.startPacket();
+      }
+      const n = Math.min(this.packetTotal - this.packetFill, chunk.length - i);
+      this.packet!.bytes.set(n === chunk.length - i && i === 0 ? chunk : chunk.subarray(i, i + n), this.packetFill);
+      this.packetFill += n;
+      i += n;
+      if (this.packetFill === this.packetTotal) this.finishPacket();
+    }
+  }
+
+  private startPacket(): void {
+    const len = this.cipherIn.openLength(this.seqIn, this.header, 0);
+    const block = this.cipherIn.blockBytes;
+    const aligned = this.cipherIn.clearLength ? len % block === 0 : (len + 4) % block === 0;
+    if (len < 5 || len > MAX_PACKET_LENGTH || !aligned) {
+      // packet.c: "Bad packet length %u." then "Packet corrupt"
+      this.log.error(`Bad packet length ${len}.`);
+      throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, "Packet corrupt");
+    }
+    this.packetLen = len;
+    this.packetTotal = 4 + len + this.cipherIn.tagBytes;
+    this.packet = this.pool.take(this.packetTotal);
+    this.packet.bytes.set(this.header.subarray(0, this.cipherIn.lengthBytes));
+    this.packetFill = this.cipherIn.lengthBytes;
+    this.headerFill = 0;
+  }
+
+  private finishPacket(): void {
+    const lease = this.packet!;
+    this.packet = null;
+    const bytes = lease.bytes;
+    const len = this.packetLen;
+    if (!this.cipherIn.open(this.seqIn, bytes, 0, len)) {
+      lease.release();
+      throw new ProtocolError(DisconnectReason.MAC_ERROR, "Corrupted MAC on input.");
+    }
+    const padLen = bytes[4]!;
+    const payloadLen = len - padLen - 1;
+    if (padLen < 4 || payloadLen < 1) {
+      lease.release();
+      throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, `padding error: need ${padLen + 1} block ${len}`);
+    }
+    const seq = this.seqIn;
+    this.seqIn = (this.seqIn + 1) >>> 0;
+    if (this.seqIn === 0 && this.strict && this.firstKex) {
+      lease.release();
+      throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, "incoming sequence number wrapped during initial key exchange");
+    }
+    this.bytesIn += this.packetTotal;
+    this.dispatch(bytes.subarray(5, 5 + payloadLen), lease, seq);
+    if (this.bytesIn > this.rekeyIn && !this.kexOutActive && this.state === "open") {
+      this.log.debug("rekey after inbound limit");
+      this.sendKexInit();
+    }
+  }
+
+  private dispatch(payload: Uint8Array, lease: Lease, seq: number): void {
+    const msg = payload[0]!;
+    if (this.log.level >= 7) this.log.debug3(`receive packet: type ${msg}`);
+    // PROTOCOL §1.9 strict KEX: during the initial key exchange only KEX messages are allowed, KEXINIT first.
+    if (this.strict && this.firstKex && !isKexMessage(msg)) {
+      lease.release();
+      throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, `strict KEX violation: unexpected packet type ${msg} (seqnr ${seq})`);
+    }
+    if (this.firstKex && this.peerKexInit === null && msg !== SSH_MSG_KEXINIT && !(msg >= 1 && msg <= 4)) {
+      lease.release();
+      throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, `protocol error: expected packet type ${SSH_MSG_KEXINIT}, got ${msg}`);
+    }
+    switch (msg) {
+      case SSH_MSG_DISCONNECT: {
+        const r = new Reader(payload, 1);
+        const reason = r.u32();
+        const text = r.string();
+        lease.release();
+        this.log.info(`Received disconnect: ${reason}: ${escapeForLog(text)}`);
+        this.shutdown(new PeerDisconnectedError(reason, escapeForLog(text)));
+        return;
+      }
+      case SSH_MSG_IGNORE:
+        lease.release();
+        return;
+      case SSH_MSG_DEBUG: {
+        const r = new Reader(payload, 1);
+        const display = r.bool();
+        const text = r.string();
+        lease.release();
+        (display ? this.log.info : this.log.debug)(`Remote: ${escapeForLog(text)}`);
+        return;
+      }
+      case SSH_MSG_UNIMPLEMENTED: {
+        const r = new Reader(payload, 1);
+        this.log.debug(`Received SSH2_MSG_UNIMPLEMENTED for ${r.u32()}`);
+        lease.release();
+        return;
+      }
+      case SSH_MSG_KEXINIT:
+        this.handleKexInit(payload.slice());
+        lease.release();
+        return;
+      case SSH_MSG_NEWKEYS:
+        lease.release();
+        this.handleNewKeys();
+        return;
+      case SSH_MSG_EXT_INFO:
+        this.handleExtInfo(payload);
+        lease.release();
+        return;
+      case SSH2_MSG_PING: {
+        const data = new Reader(payload, 1).stringBytes();
+        lease.release();
+        const w = this.begin(SSH2_MSG_PONG, data.length + 8);
+        w.string(data);
+        this.commit(w);
+        return;
+      }
+      case SSH2_MSG_PONG:
+        lease.release();
+        return;
+    }
+    if (isKexMessage(msg)) {
+      if (this.ignoreNextKexPacket) {
+        this.ignoreNextKexPacket = false;
+        lease.release();
+        return;
+      }
+      const copy = payload.slice();
+      lease.release();
+      this.handleKexMethodMessage(copy);
+      return;
+    }
+    if (this.sessionId.length === 0 || (msg >= 50 && this.kexInActive && this.firstKex)) {
+      lease.release();
+      throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, `protocol error: unexpected ${messageName(msg)} before key exchange finished`);
+    }
+    this.onMessage(payload, lease);
+  }
+
+  // ---- key exchange -----------------------------------------------------------------------------------------
+
+  private ourLists(): KexInitLists {
+    const p = this.opts.preferences;
+    const client = this.role === "client";
+    const kex = [...p.kex];
+    if (this.firstKex) kex.push(client ? EXT_INFO_C : EXT_INFO_S, client ? KEX_STRICT_C : KEX_STRICT_S);
+    let hostKey = [...p.hostKey];
+    if (!client) {
+      const can = new Set((this.opts.hostKeys ?? []).flatMap((k) => k.algorithms));
+      hostKey = hostKey.filter((a) => can.has(a));
+    }
+    return {
+      kex,
+      hostKey,
+      cipherC2S: p.ciphers,
+      cipherS2C: p.ciphers,
+      macC2S: p.macs,
+      macS2C: p.macs,
+      compC2S: p.compression,
+      compS2C: p.compression,
+      langC2S: [],
+      langS2C: [],
+      firstKexFollows: false,
+    };
+  }
+
+  private sendKexInit(): void {
+    if (this.kexOutActive) return;
+    this.kexOutActive = true;
+    const w = this.begin(SSH_MSG_KEXINIT, 1024);
+    encodeKexInit(w, this.random(16), this.ourLists());
+    this.ourKexInit = w.bytes.slice(5, w.pos);
+    this.seal(w);
+    this.log.debug("SSH2_MSG_KEXINIT sent");
+    if (this.opts.rekeySeconds && this.rekeyTimer !== undefined) clearTimeout(this.rekeyTimer);
+  }
+
+  private handleKexInit(payload: Uint8Array): void {
+    if (this.kexInActive) throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, "protocol error: KEXINIT during key exchange");
+    this.log.debug("SSH2_MSG_KEXINIT received");
+    this.kexInActive = true;
+    this.peerKexInit = payload;
+    if (!this.kexOutActive) this.sendKexInit();
+    const peer = decodeKexInit(payload);
+    const ours = decodeKexInit(this.ourKexInit!);
+    const [client, server] = this.role === "client" ? [ours, peer] : [peer, ours];
+    const tables = this.opts.tables;
+    const n = negotiate(client, server, this.role, this.firstKex, (c) => tables.ciphers.find((s) => s.name === c)?.aead ?? false);
+    if (this.firstKex) this.strict = n.strict;
+    if (this.strict && this.firstKex && this.seqIn !== 1) {
+      throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, "strict KEX violation: KEXINIT was not the first packet");
+    }
+    this.negotiated = n;
+    this.ignoreNextKexPacket = n.ignoreGuessedPacket;
+    this.log.debug(`kex: algorithm: ${n.kex}`);
+    this.log.debug(`kex: host key algorithm: ${n.hostKey}`);
+    this.log.debug(`kex: server->client cipher: ${n.cipherS2C} MAC: ${n.macS2C ?? "<implicit>"} compression: ${n.compS2C}`);
+    this.log.debug(`kex: client->server cipher: ${n.cipherC2S} MAC: ${n.macC2S ?? "<implicit>"} compression: ${n.compC2S}`);
+    if (this.role === "client") this.clientStartKex(n);
+  }
+
+  private kexSpec(n: Negotiated): KexAgreementSpec {
+    const spec = this.opts.tables.kex.find((k) => k.name === n.kex);
+    if (!spec) throw new ProtocolError(DisconnectReason.KEY_EXCHANGE_FAILED, `no implementation for ${n.kex}`);
+    return spec;
+  }
+
+  private clientStartKex(n: Negotiated): void {
+    const spec = this.kexSpec(n);
+    this.pause();
+    spec
+      .clientInit()
+      .then((state) => {
+        if (this.state === "closed") return;
+        // FFDH sends e as an mpint (RFC 4253 §8), the others Q_C as a string: the body bytes are what H hashes.
+        const value = valueBody(spec, state.message);
+        this.clientKexState = { message: value, finish: (m) => state.finish(m) };
+        const w = this.begin(SSH_MSG_KEX_ECDH_INIT, value.length + 8);
+        w.string(value);
+        this.seal(w);
+        this.log.debug("expecting SSH2_MSG_KEX_ECDH_REPLY");
+        this.resume();
+      })
+      .catch((e) => this.fail(e));
+  }
+
+  private handleKexMethodMessage(payload: Uint8Array): void {
+    const msg = payload[0]!;
+    const n = this.negotiated;
+    if (!n || !this.kexInActive) throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, `protocol error: unexpected ${messageName(msg)}`);
+    if (this.role === "server" && msg === SSH_MSG_KEX_ECDH_INIT) {
+      const r = new Reader(payload, 1);
+      const clientValue = r.stringBytes();
+      r.expectEnd("KEX_ECDH_INIT");
+      this.pause();
+      this.serverKex(n, clientValue).then(
+        () => this.resume(),
+        (e) => this.fail(e),
+      );
+      return;
+    }
+    if (this.role === "client" && msg === SSH_MSG_KEX_ECDH_REPLY && this.clientKexState) {
+      const r = new Reader(payload, 1);
+      const hostKey = r.stringBytes();
+      const serverValue = r.stringBytes();
+      const signature = r.stringBytes();
+      r.expectEnd("KEX_ECDH_REPLY");
+      const state = this.clientKexState;
+      this.clientKexState = null;
+      this.pause();
+      this.clientFinishKex(n, state, hostKey, serverValue, signature).then(
+        () => this.resume(),
+        (e) => this.fail(e),
+      );
+      return;
+    }
+    throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, `protocol error: unexpected ${messageName(msg)} during ${n.kex}`);
+  }
+
+  private async serverKex(n: Negotiated, clientValue: Uint8Array): Promise<void> {
+    const spec = this.kexSpec(n);
+    const signer = (this.opts.hostKeys ?? []).find((k) => k.algorithms.includes(n.hostKey));
+    if (!signer) throw new ProtocolError(DisconnectReason.KEY_EXCHANGE_FAILED, `no host key for ${n.hostKey}`);
+    const { message: raw, sharedSecret } = await spec.serverRespond(clientValue);
+    const message = valueBody(spec, raw);
+    const h = exchangeHash(spec.hash, {
+      clientVersion: this.peerVersion,
+      serverVersion: this.ourVersion,
+      clientKexInit: this.peerKexInit!,
+      serverKexInit: this.ourKexInit!,
+      serverHostKey: signer.publicKeyBlob,
+      clientValue,
+      serverValue: message,
+      sharedSecret,
+    });
+    const signature = await signer.sign(n.hostKey, h);
+    if (this.state === "closed") return;
+    const w = this.begin(SSH_MSG_KEX_ECDH_REPLY, signer.publicKeyBlob.length + message.length + signature.length + 16);
+    w.string(signer.publicKeyBlob).string(message).string(signature);
+    this.seal(w);
+    this.installKeys(n, spec, sharedSecret, h, signer.publicKeyBlob);
+  }
+
+  private async clientFinishKex(n: Negotiated, state: KexClientState, hostKey: Uint8Array, serverValue: Uint8Array, signature: Uint8Array): Promise<void> {
+    const spec = this.kexSpec(n);
+    const sharedSecret = await state.finish(serverValue);
+    const h = exchangeHash(spec.hash, {
+      clientVersion: this.ourVersion,
+      serverVersion: this.peerVersion,
+      clientKexInit: this.ourKexInit!,
+      serverKexInit: this.peerKexInit!,
+      serverHostKey: hostKey,
+      clientValue: state.message,
+      serverValue,
+      sharedSecret,
+    });
+    // RFC 4253 §8: the signature's algorithm must be the negotiated host key algorithm.
+    const sigAlg = new Reader(signature).string();
+    if (sigAlg !== n.hostKey || !this.opts.verifySignature(n.hostKey, hostKey, h, signature)) {
+      throw new ProtocolError(DisconnectReason.KEY_EXCHANGE_FAILED, "incorrect signature");
+    }
+    if (this.sessionId.length > 0 && !equalBytes(hostKey, this.serverHostKey)) {
+      // A rekey must not switch host keys under us (OpenSSH checks the same: "Server host key changed during rekey")
+      throw new ProtocolError(DisconnectReason.HOST_KEY_NOT_VERIFIABLE, "server host key changed during rekey");
+    }
+    if (this.sessionId.length === 0 && this.opts.checkHostKey) {
+      const ok = await this.opts.checkHostKey(hostKey, n.hostKey);
+      if (!ok) throw new HostKeyVerificationError("Host key verification failed.");
+    }
+    if (this.state === "closed") return;
+    this.installKeys(n, spec, sharedSecret, h, hostKey);
+  }
+
+  /** Derives the next keys, sends NEWKEYS and switches our outgoing direction (the incoming one switches at the peer's NEWKEYS). */
+  private installKeys(n: Negotiated, spec: KexAgreementSpec, k: Uint8Array, h: Uint8Array, hostKey: Uint8Array): void {
+    if (this.sessionId.length === 0) {
+      this.sessionId = h;
+      this.serverHostKey = hostKey;
+    }
+    const client = this.role === "client";
+    const c2s = this.buildCipher(spec, k, h, n.cipherC2S, n.macC2S, "A", "C", "E", client ? "seal" : "open");
+    const s2c = this.buildCipher(spec, k, h, n.cipherS2C, n.macS2C, "B", "D", "F", client ? "open" : "seal");
+    const [out, inn] = client ? [c2s, s2c] : [s2c, c2s];
+    this.pendingKeys = { cipherOut: out.cipher, cipherIn: inn.cipher, rekeyOut: out.limit, rekeyIn: inn.limit };
+    const w = this.begin(SSH_MSG_NEWKEYS, 1);
+    this.seal(w);
+    this.log.debug("SSH2_MSG_NEWKEYS sent");
+    this.cipherOut.dispose();
+    this.cipherOut = out.cipher;
+    this.rekeyOut = out.limit;
+    this.bytesOut = 0;
+    if (this.strict) this.seqOut = 0; // PROTOCOL §1.9: reset after NEWKEYS sent
+    this.kexOutActive = false;
+    if (this.firstKex && this.role === "server" && n.peerWantsExtInfo) this.sendExtInfo();
+    if (!this.kexInActive) this.kexDone();
+    this.releaseHeld();
+  }
+
+  private buildCipher(
+    spec: KexAgreementSpec, k: Uint8Array, h: Uint8Array, cipherName: string, macName: string | null,
+    ivLetter: string, keyLetter: string, macLetter: string, direction: "seal" | "open",
+  ): { cipher: PacketCipher; limit: number } {
+    const c = this.opts.tables.ciphers.find((s) => s.name === cipherName);
+    if (!c) throw new ProtocolError(DisconnectReason.KEY_EXCHANGE_FAILED, `no implementation for cipher ${cipherName}`);
+    const sid = this.sessionId;
+    const iv = deriveKey(spec.hash, k, h, ivLetter, sid, c.ivBytes);
+    const key = deriveKey(spec.hash, k, h, keyLetter, sid, c.keyBytes);
+    // packet.c ssh_set_newkeys: 2^(2*block) blocks for 128-bit blocks, else 2^30 bytes' worth; RekeyLimit lowers it.
+    const defaultLimit = c.blockBytes >= 16 ? 2 ** 32 * c.blockBytes : 2 ** 30;
+    const limit = Math.min(defaultLimit, this.opts.rekeyBytes ?? Infinity);
+    if (c.aead) return { cipher: c.createAead!(key, iv, direction), limit };
+    const m = this.opts.tables.macs.find((s) => s.name === macName);
+    if (!m) throw new ProtocolError(DisconnectReason.KEY_EXCHANGE_FAILED, `no implementation for MAC ${macName}`);
+    const macKey = deriveKey(spec.hash, k, h, macLetter, sid, m.keyBytes);
+    return { cipher: composePacketCipher(c.createStream!(key, iv, direction), m.create(macKey), m.etm), limit };
+  }
+
+  private handleNewKeys(): void {
+    if (!this.kexInActive || this.pendingKeys === null) throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, "protocol error: unexpected SSH_MSG_NEWKEYS");
+    this.log.debug("SSH2_MSG_NEWKEYS received");
+    this.cipherIn.dispose();
+    this.cipherIn = this.pendingKeys.cipherIn;
+    this.rekeyIn = this.pendingKeys.rekeyIn;
+    this.bytesIn = 0;
+    if (this.strict) this.seqIn = 0; // PROTOCOL §1.9: reset after NEWKEYS received
+    this.kexInActive = false;
+    if (!this.kexOutActive) this.kexDone();
+  }
+
+  private kexDone(): void {
+    this.pendingKeys = null;
+    this.peerKexInit = null;
+    this.ourKexInit = null;
+    const first = this.firstKex;
+    this.firstKex = false;
+    if (this.opts.rekeySeconds && this.opts.rekeySeconds > 0) {
+      clearTimeout(this.rekeyTimer);
+      this.rekeyTimer = setTimeout(() => this.rekey(), this.opts.rekeySeconds * 1000);
+      (this.rekeyTimer as { unref?: () => void }).unref?.();
+    }
+    if (first) this.resolveReady();
+  }
+
+  private sendExtInfo(): void {
+    const ext = this.opts.serverExtensions ?? new Map<string, Uint8Array>();
+    const w = this.begin(SSH_MSG_EXT_INFO, 512);
+    w.u32(ext.size);
+    for (const [name, value] of ext) w.string(name).string(value);
+    this.seal(w);
+  }
+
+  private handleExtInfo(payload: Uint8Array): void {
+    const r = new Reader(payload, 1);
+    const count = r.u32();
+    if (count > 64) throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, "too many extensions in EXT_INFO");
+    for (let i = 0; i < count; i++) {
+      const name = r.string();
+      const value = r.stringBytes();
+      this.peerExtensions.set(name, value);
+      this.log.debug(`kex_ext_info_check_ver: ${escapeForLog(name)}=<${value.length} bytes>`);
+    }
+  }
+
+  // ---- outbound ---------------------------------------------------------------------------------------------
+
+  /** Pads and seals `w` in place and queues it for the link (RFC 4253 §6). */
+  private seal(w: Writer): void {
+    const cipher = this.cipherOut;
+    const block = cipher.blockBytes;
+    const payloadLen = w.pos - 5;
+    const covered = cipher.clearLength ? 1 + payloadLen : 5 + payloadLen;
+    let pad = block - (covered % block);
+    if (pad < 4) pad += block;
+    w.ensure(pad, cipher.tagBytes);
+    const bytes = w.bytes;
+    for (let i = 0; i < pad; i++) {
+      if (this.padPos === this.padRandom.length) {
+        this.padRandom.set(this.random(this.padRandom.length));
+        this.padPos = 0;
+      }
+      bytes[w.pos + i] = this.padRandom[this.padPos++]!;
+    }
+    const len = 1 + payloadLen + pad;
+    bytes[0] = len >>> 24;
+    bytes[1] = (len >>> 16) & 0xff;
+    bytes[2] = (len >>> 8) & 0xff;
+    bytes[3] = len & 0xff;
+    bytes[4] = pad;
+    cipher.seal(this.seqOut, bytes, 0, len);
+    this.seqOut = (this.seqOut + 1) >>> 0;
+    const total = 4 + len + cipher.tagBytes;
+    this.bytesOut += total;
+    this.enqueue(w.takeLease(), bytes, total);
+    if (this.bytesOut > this.rekeyOut && !this.kexOutActive && this.sessionId.length > 0) {
+      this.log.debug("rekey after outbound limit");
+      this.sendKexInit();
+    }
+  }
+
+  private writeRaw(bytes: Uint8Array): void {
+    this.enqueue(null, bytes, bytes.length);
+  }
+
+  private enqueue(lease: Lease | null, bytes: Uint8Array, end: number): void {
+    if (this.outQueue.length === 0) {
+      const n = this.opts.link.write(end === bytes.length ? bytes : bytes.subarray(0, end));
+      if (n >= end) {
+        lease?.release();
+        return;
+      }
+      this.outQueue.push({ lease, bytes, off: n, end });
+      this.backlogBytes += end - n;
+    } else {
+      this.outQueue.push({ lease, bytes, off: 0, end });
+      this.backlogBytes += end;
+    }
+    if (this.backlogBytes > HIGH_WATER) this.writableArmed = true;
+  }
+
+  private flush(): void {
+    while (this.outQueue.length > 0) {
+      const c = this.outQueue[0]!;
+      const n = this.opts.link.write(c.bytes.subarray(c.off, c.end));
+      c.off += n;
+      this.backlogBytes -= n;
+      if (c.off < c.end) break;
+      this.outQueue.shift();
+      c.lease?.release();
+    }
+    if (this.endWhenFlushed && this.outQueue.length === 0) {
+      this.endWhenFlushed = false;
+      this.opts.link.end();
+    }
+    if (this.writableArmed && this.backlogBytes < LOW_WATER && this.state !== "closed") {
+      this.writableArmed = false;
+      this.onWritable();
+    }
+  }
+
+  private releaseHeld(): void {
+    while (this.heldForKex.length > 0 && !this.kexOutActive && this.state === "open") this.seal(this.heldForKex.shift()!);
+  }
+
+  // ---- pausing, failing, closing ----------------------------------------------------------------------------
+
+  private isClosed(): boolean {
+    return this.state === "closed";
+  }
+
+  private pause(): void {
+    this.paused++;
+  }
+
+  private resume(): void {
+    if (--this.paused > 0 || this.state === "closed") return;
+    try {
+      while (this.pausedChunks.length > 0 && this.paused === 0 && !this.isClosed()) this.feedNow(this.pausedChunks.shift()!, 0);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Turns an error from processing into a DISCONNECT (when it is ours to send) and a close. */
+  private fail(e: unknown): void {
+    if (this.state === "closed") return;
+    const error = e instanceof Error ? e : new Error(String(e));
+    if (error instanceof IdentificationError) {
+      if (error.toPeer) this.writeRaw(new TextEncoder().encode(`${error.toPeer}\r\n`));
+      this.log.verbose(error.log);
+      this.shutdown(error);
+      return;
+    }
+    if (error instanceof ProtocolError) {
+      this.log.debug(`disconnect: ${error.message}`);
+      this.disconnectWith(error.reason, error.message, error);
+      return;
+    }
+    if (error instanceof NegotiationError) {
+      this.disconnectWith(DisconnectReason.KEY_EXCHANGE_FAILED, error.message, error);
+      return;
+    }
+    if (error instanceof KexError) {
+      this.disconnectWith(DisconnectReason.KEY_EXCHANGE_FAILED, error.message, error);
+      return;
+    }
+    if (error instanceof HostKeyVerificationError) {
+      this.shutdown(error);
+      return;
+    }
+    // Anything else is a bug: say so in the log with its stack, and tell the peer no more than PROTOCOL_ERROR.
+    this.log.error(`internal error: ${error.stack ?? error.message}`);
+    this.disconnectWith(DisconnectReason.PROTOCOL_ERROR, "internal error", error);
+  }
+
+  private disconnectWith(reason: number, description: string, error: Error): void {
+    if (this.state === "open" || this.state === "version") {
+      const w = this.begin(SSH_MSG_DISCONNECT, description.length + 16);
+      w.u32(reason).string(description).string("");
+      this.seal(w);
+    }
+    this.shutdown(error);
+  }
+
+  private dropQueue(): void {
+    for (const c of this.outQueue) c.lease?.release();
+    this.outQueue.length = 0;
+    this.backlogBytes = 0;
+    this.endWhenFlushed = false;
+  }
+
+  private linkEnded(error?: Error): void {
+    if (this.state === "closed") {
+      this.dropQueue();
+      return;
+    }
+    this.shutdown(new ConnectionLostError(error ? `Connection to peer lost: ${error.message}` : "Connection closed by remote host"));
+  }
+
+  private shutdown(error: Error | undefined): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    clearTimeout(this.rekeyTimer);
+    this.packet?.release();
+    this.packet = null;
+    if (this.outQueue.length === 0 || error instanceof ConnectionLostError) {
+      this.dropQueue();
+      this.opts.link.end();
+    } else {
+      // Let the last packets (a DISCONNECT above all) reach the peer, but never wait on a peer that stopped reading.
+      this.endWhenFlushed = true;
+      const t = setTimeout(() => {
+        this.dropQueue();
+        this.opts.link.end();
+      }, 5000);
+      (t as { unref?: () => void }).unref?.();
+    }
+    for (const w of this.heldForKex) w.release();
+    this.heldForKex.length = 0;
+    this.pausedChunks.length = 0;
+    this.cipherIn.dispose();
+    this.cipherOut.dispose();
+    if (this.sessionId.length === 0 || this.firstKex) this.rejectReady(error ?? new HandshakeError("connection closed during key exchange"));
+    this.resolveClosed(error);
+    this.onClose(error);
+  }
+}
+
+/** The field body for a key-exchange value: FFDH magnitudes become mpint bodies (RFC 4251 §5), the rest pass as they are. */
+function valueBody(spec: KexAgreementSpec, value: Uint8Array): Uint8Array {
+  if (!spec.name.startsWith("diffie-hellman-")) return value;
+  let i = 0;
+  while (i < value.length && value[i] === 0) i++;
+  const m = value.subarray(i);
+  if (m.length > 0 && m[0]! & 0x80) {
+    const out = new Uint8Array(m.length + 1);
+    out.set(m, 1);
+    return out;
+  }
+  return m.slice();
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
