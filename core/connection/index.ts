@@ -1,0 +1,12 @@
+// The connection protocol (RFC 4254): channels, their flow control, session requests, global requests.
+export {
+  Channel, ChannelData, CHAN_BULK_WINDOW, CHAN_SES_PACKET_DEFAULT, CHAN_SES_WINDOW_DEFAULT,
+  type ChannelHandler, type ChannelOptions,
+} from "./channel.ts";
+export { ChannelOpenError, openFailureReasonText } from "./errors.ts";
+export * from "./messages.ts";
+export {
+  ChannelMux, MAX_CHANNELS_DEFAULT, type GlobalReply, type GlobalRequestResult, type IncomingOpen, type MuxHandler,
+  type MuxOptions,
+} from "./mux.ts";
+export * from "./session.ts";
