@@ -17,6 +17,7 @@ export const LAYOUT = {
   tmp: 64, // 64 bytes: keystream of a partial block
   pad: 128, // 16 bytes: the last, short Poly1305 block
   tag: 144, // 16 bytes: computed tag in open
+  rs: 160, // 112 bytes: Poly1305 r0..r4, s1..s4, h0..h4 during a stitched seal (wiped after each packet)
   scratchEnd: 1024,
 } as const;
 
@@ -38,7 +39,7 @@ function shuffle32(a: string, b: string, lanes: readonly number[]): string {
  * byte-shuffle rotations by 16/8 731 vs shifts 414; i32x4.mul for the left shift 610. JSC lowers every vector shift to
  * And32 + movq + pslld (no immediate form) and has 16 xmm registers, so two interleaved blocks in rows win.
  */
-export const OPTIONS = { byteShuffleRotate: true, mulShift: false, rows: 2 };
+export const OPTIONS = { byteShuffleRotate: true, mulShift: false, rows: 2, stitch: true, unroll: false, hInMemory: false, rsInMemory: false, stitchOpen: true };
 function rotl(v: string, n: number): string[] {
   if (OPTIONS.byteShuffleRotate && (n === 16 || n === 8)) {
     const perLane = n === 16 ? [2, 3, 0, 1] : [3, 0, 1, 2];
@@ -113,14 +114,24 @@ function chachaX4(): string {
     (br_if $blocks (local.tee $n4 (i32.sub ${get("n4")} ${i32(1)})))))`;
 }
 
+/** The locals of the row-layout ChaCha20 code: B blocks × rows a..d, the key rows, the counter ‖ nonce row. */
+function rowsLocals(B: number): string {
+  const rows = Array.from({ length: B }, (_, j) => ["a", "b", "c", "d"].map((r) => `(local $${r}${j} v128)`).join(" "));
+  return `${rows.join(" ")} (local $kb v128) (local $kc v128) (local $dd v128) (local $i i32)`;
+}
+/** Loads the key rows from `key` and the row (w12, w13, w14, w15) into $kb, $kc, $dd. */
+function rowsSetup(key: string, w12: string, w13: string, w14: string, w15: string): string {
+  return `${set("kb", `(v128.load align=1 ${key})`)} ${set("kc", `(v128.load offset=16 align=1 ${key})`)}
+    ${set("dd", `(i32x4.replace_lane 3 (i32x4.replace_lane 2 (i32x4.replace_lane 1 (i32x4.splat ${w12}) ${w13}) ${w14}) ${w15})`)}`;
+}
+
 /**
- * chacha_rows(key, w12, w13, w14, w15, p, n): XORs B·n keystream blocks into p, B blocks per step, each block's state
- * as four row vectors (a, b, c, d); the B blocks' instructions are interleaved so they run in parallel without needing
- * more than 16 vector registers (the 4-lane layout above spills under JSC's allocator).
+ * One step of B blocks in row layout at `$<ptr>`: XORs their keystream in, advances $<ptr> and the counter in $dd.
+ * With `hook`, the ten double rounds are unrolled and hook(k) is emitted after double round k (independent work for
+ * the scalar units while the vector units run ChaCha20: the stitched seal puts Poly1305 blocks there).
  */
-function chachaRows(B: number): string {
+function rowsStep(B: number, ptr: string, hook?: (doubleRound: number) => string[], keystreamOnly = false): string[] {
   const blocks = Array.from({ length: B }, (_, j) => j);
-  const locals = blocks.flatMap((j) => ["a", "b", "c", "d"].map((r) => `(local $${r}${j} v128)`)).join(" ");
   const inter = (f: (j: number) => string[]): string[] => {
     const per = blocks.map(f);
     const out: string[] = [];
@@ -132,32 +143,50 @@ function chachaRows(B: number): string {
     set(`b${j}`, shuffle32(get(`b${j}`), get(`b${j}`), bl)), set(`c${j}`, shuffle32(get(`c${j}`), get(`c${j}`), cl)),
     set(`d${j}`, shuffle32(get(`d${j}`), get(`d${j}`), dl)),
   ]);
+  // RFC 8439 §2.3: a column round, then the diagonals moved into columns by rotating rows b, c, d, and back.
   const round = [...qr, ...diag([1, 2, 3, 0], [2, 3, 0, 1], [3, 0, 1, 2]), ...qr, ...diag([3, 0, 1, 2], [2, 3, 0, 1], [1, 2, 3, 0])];
   const sigma = `(v128.const i32x4 ${SIGMA.join(" ")})`;
+  const dRow = (j: number): string => (j === 0 ? get("dd") : `(i32x4.add ${get("dd")} (v128.const i32x4 ${j} 0 0 0))`);
   const step: string[] = [];
-  for (const j of blocks) {
-    step.push(set(`a${j}`, sigma), set(`b${j}`, get("kb")), set(`c${j}`, get("kc")));
-    step.push(set(`d${j}`, j === 0 ? get("dd") : `(i32x4.add ${get("dd")} (v128.const i32x4 ${j} 0 0 0))`));
+  for (const j of blocks) step.push(set(`a${j}`, sigma), set(`b${j}`, get("kb")), set(`c${j}`, get("kc")), set(`d${j}`, dRow(j)));
+  if (hook && OPTIONS.unroll) {
+    for (let k = 0; k < 10; k++) step.push(...round, ...hook(k));
+  } else if (hook) {
+    // the loop counter $i runs 10..1; double round 10 − $i gets hook's work when there is some
+    const work = Array.from({ length: 10 }, (_, k) => hook(k));
+    const last = work.findIndex((w) => w.length === 0);
+    const n = last < 0 ? 10 : last;
+    step.push(set("i", i32(10)), `(loop $rounds ${round.join(" ")}`,
+      `(if (i32.gt_u ${get("i")} ${i32(10 - n)}) (then ${hook(-1).join(" ")}))`,
+      `(br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))`);
+  } else {
+    step.push(set("i", i32(10)), `(loop $rounds ${round.join(" ")}`, `(br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))`);
   }
-  step.push(set("i", i32(10)), `(loop $rounds ${round.join(" ")}`, `(br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))`);
   for (const j of blocks) {
-    const rows: [string, string][] = [
-      [`a${j}`, sigma], [`b${j}`, get("kb")], [`c${j}`, get("kc")],
-      [`d${j}`, j === 0 ? get("dd") : `(i32x4.add ${get("dd")} (v128.const i32x4 ${j} 0 0 0))`],
-    ];
+    const rows: [string, string][] = [[`a${j}`, sigma], [`b${j}`, get("kb")], [`c${j}`, get("kc")], [`d${j}`, dRow(j)]];
     rows.forEach(([r, input], k) => {
       const off = 64 * j + 16 * k;
-      step.push(`(v128.store offset=${off} align=1 ${get("p")} (v128.xor (v128.load offset=${off} align=1 ${get("p")}) (i32x4.add ${get(r)} ${input})))`);
+      const ks = `(i32x4.add ${get(r)} ${input})`;
+      step.push(keystreamOnly ? `(v128.store offset=${off} align=1 ${get(ptr)} ${ks})`
+        : `(v128.store offset=${off} align=1 ${get(ptr)} (v128.xor (v128.load offset=${off} align=1 ${get(ptr)}) ${ks}))`);
     });
   }
   step.push(set("dd", `(i32x4.add ${get("dd")} (v128.const i32x4 ${B} 0 0 0))`));
-  step.push(set("p", `(i32.add ${get("p")} ${i32(64 * B)})`));
+  step.push(set(ptr, `(i32.add ${get(ptr)} ${i32(64 * B)})`));
+  return step;
+}
+
+/**
+ * chacha_wide(key, w12, w13, w14, w15, p, n): XORs B·n keystream blocks into p (n ≥ 1), B blocks per step, each block's
+ * state as four row vectors; the B blocks' instructions are interleaved so they run in parallel without needing more
+ * than 16 vector registers (the four-lane column layout, chachaX4, spills under JSC's allocator).
+ */
+function chachaRows(B: number): string {
   return `(func $chacha_wide (param $key i32) (param $w12 i32) (param $w13 i32) (param $w14 i32) (param $w15 i32)
-    (param $p i32) (param $n4 i32) ${locals} (local $kb v128) (local $kc v128) (local $dd v128) (local $i i32)
-    ${set("kb", `(v128.load align=1 ${get("key")})`)} ${set("kc", `(v128.load offset=16 align=1 ${get("key")})`)}
-    ${set("dd", `(i32x4.replace_lane 3 (i32x4.replace_lane 2 (i32x4.replace_lane 1 (i32x4.splat ${get("w12")}) ${get("w13")}) ${get("w14")}) ${get("w15")})`)}
+    (param $p i32) (param $n4 i32) ${rowsLocals(B)}
+    ${rowsSetup(get("key"), get("w12"), get("w13"), get("w14"), get("w15"))}
     (loop $blocks
-    ${step.join("\n    ")}
+    ${rowsStep(B, "p", OPTIONS.unroll ? () => [] : undefined).join("\n    ")}
     (br_if $blocks (local.tee $n4 (i32.sub ${get("n4")} ${i32(1)})))))`;
 }
 
@@ -225,92 +254,139 @@ function chachaXor(): string {
       (br $blocks))))`;
 }
 
-/** One Poly1305 block at address `at` (RFC 8439 §2.5.1: h = (h + m) · r mod 2^130 − 5), 26-bit limbs, i64 products. */
-function polyBlock(at: string): string {
-  const M = "(i64.const 0x3ffffff)";
-  const g = (n: string): string => `(local.get $${n})`;
-  const mul = (a: string, b: string): string => `(i64.mul ${g(a)} ${g(b)})`;
+/** xor_bytes(dst, src, len): dst[0, len) ^= src[0, len), sixteen bytes at a time. */
+function xorBytes(): string {
+  return `(func $xor_bytes (param $dst i32) (param $src i32) (param $len i32) (local $i i32)
+    (block $vecDone (loop $vec
+      (br_if $vecDone (i32.gt_u (i32.add ${get("i")} ${i32(16)}) ${get("len")}))
+      (v128.store align=1 (i32.add ${get("dst")} ${get("i")}) (v128.xor (v128.load align=1 (i32.add ${get("dst")} ${get("i")}))
+        (v128.load align=1 (i32.add ${get("src")} ${get("i")}))))
+      ${set("i", `(i32.add ${get("i")} ${i32(16)})`)}
+      (br $vec)))
+    (block $done (loop $byte
+      (br_if $done (i32.ge_u ${get("i")} ${get("len")}))
+      (i32.store8 (i32.add ${get("dst")} ${get("i")}) (i32.xor (i32.load8_u (i32.add ${get("dst")} ${get("i")}))
+        (i32.load8_u (i32.add ${get("src")} ${get("i")}))))
+      ${set("i", `(i32.add ${get("i")} ${i32(1)})`)}
+      (br $byte))))`;
+}
+
+const M26 = "(i64.const 0x3ffffff)";
+const g64 = (n: string): string => `(local.get $${n})`;
+/** The i64 locals of the Poly1305 code below. */
+const POLY_LOCALS = ["h0", "h1", "h2", "h3", "h4", "r0", "r1", "r2", "r3", "r4", "s1", "s2", "s3", "s4", "z0", "z1", "z2", "z3",
+  "z4", "c", "lo", "hi", "hibit", "g0", "g1", "g2", "g3", "g4", "mask"].map((n) => `(local $${n} i64)`).join(" ");
+/** Where r0..r4, s1..s4 live when the stitched seal reads them from memory (nine i64 in LAYOUT.rs). */
+const RS_NAMES = ["r0", "r1", "r2", "r3", "r4", "s1", "s2", "s3", "s4"];
+
+/** RFC 8439 §2.5: clamp r, split into 26-bit limbs; s_k = 5 r_k folds 2^130 ≡ 5 back in. h = 0. */
+function polyInit(key: string, toMemory: boolean): string[] {
+  const out = [
+    set("lo", `(i64.load align=1 ${key})`), set("hi", `(i64.load offset=8 align=1 ${key})`),
+    set("r0", `(i64.and ${g64("lo")} (i64.const 0x3ffffff))`),
+    set("r1", `(i64.and (i64.shr_u ${g64("lo")} (i64.const 26)) (i64.const 0x3ffff03))`),
+    set("r2", `(i64.and (i64.or (i64.shr_u ${g64("lo")} (i64.const 52)) (i64.shl ${g64("hi")} (i64.const 12))) (i64.const 0x3ffc0ff))`),
+    set("r3", `(i64.and (i64.shr_u ${g64("hi")} (i64.const 14)) (i64.const 0x3f03fff))`),
+    set("r4", `(i64.and (i64.shr_u ${g64("hi")} (i64.const 40)) (i64.const 0x00fffff))`),
+    ...[1, 2, 3, 4].map((k) => set(`s${k}`, `(i64.mul ${g64(`r${k}`)} (i64.const 5))`)),
+    ...[0, 1, 2, 3, 4].map((k) => set(`h${k}`, "(i64.const 0)")),
+    set("hibit", "(i64.const 0x1000000)"),
+  ];
+  if (toMemory) {
+    RS_NAMES.forEach((n, k) => out.push(`(i64.store offset=${LAYOUT.rs + 8 * k} ${i32(0)} ${g64(n)})`));
+    for (let k = 0; k < 5; k++) out.push(`(i64.store offset=${LAYOUT.rs + 72 + 8 * k} ${i32(0)} (i64.const 0))`);
+  }
+  return out;
+}
+
+/**
+ * One Poly1305 block at address `at` (RFC 8439 §2.5.1: h = (h + m) · r mod 2^130 − 5), 26-bit limbs, i64 products.
+ * With `rsInMemory` the factors are loaded from LAYOUT.rs, leaving general registers to the interleaved ChaCha20 code.
+ */
+function polyBlock(at: string, rsInMemory = false, hInMemory = false): string {
+  const factor = (n: string): string =>
+    rsInMemory ? `(i64.load offset=${LAYOUT.rs + 8 * RS_NAMES.indexOf(n)} ${i32(0)})` : g64(n);
   const sum = (terms: string[]): string => terms.reduce((acc, t) => `(i64.add ${acc} ${t})`);
   const rs = [["r0", "s4", "s3", "s2", "s1"], ["r1", "r0", "s4", "s3", "s2"], ["r2", "r1", "r0", "s4", "s3"],
     ["r3", "r2", "r1", "r0", "s4"], ["r4", "r3", "r2", "r1", "r0"]];
-  const out: string[] = [
+  const out: string[] = [];
+  // In the stitched loop h also waits in memory between blocks (LAYOUT.rs + 72): fewer registers live across ChaCha20.
+  if (hInMemory) for (let k = 0; k < 5; k++) out.push(set(`h${k}`, `(i64.load offset=${LAYOUT.rs + 72 + 8 * k} ${i32(0)})`));
+  out.push(
     set("lo", `(i64.load align=1 ${at})`), set("hi", `(i64.load offset=8 align=1 ${at})`),
-    set("h0", `(i64.add ${g("h0")} (i64.and ${g("lo")} ${M}))`),
-    set("h1", `(i64.add ${g("h1")} (i64.and (i64.shr_u ${g("lo")} (i64.const 26)) ${M}))`),
-    set("h2", `(i64.add ${g("h2")} (i64.and (i64.or (i64.shr_u ${g("lo")} (i64.const 52)) (i64.shl ${g("hi")} (i64.const 12))) ${M}))`),
-    set("h3", `(i64.add ${g("h3")} (i64.and (i64.shr_u ${g("hi")} (i64.const 14)) ${M}))`),
-    set("h4", `(i64.add ${g("h4")} (i64.or (i64.shr_u ${g("hi")} (i64.const 40)) ${g("hibit")}))`),
-  ];
-  for (let k = 0; k < 5; k++) out.push(set(`d${k}`, sum(rs[k]!.map((r, j) => mul(`h${j}`, r)))));
+    set("h0", `(i64.add ${g64("h0")} (i64.and ${g64("lo")} ${M26}))`),
+    set("h1", `(i64.add ${g64("h1")} (i64.and (i64.shr_u ${g64("lo")} (i64.const 26)) ${M26}))`),
+    set("h2", `(i64.add ${g64("h2")} (i64.and (i64.or (i64.shr_u ${g64("lo")} (i64.const 52)) (i64.shl ${g64("hi")} (i64.const 12))) ${M26}))`),
+    set("h3", `(i64.add ${g64("h3")} (i64.and (i64.shr_u ${g64("hi")} (i64.const 14)) ${M26}))`),
+    set("h4", `(i64.add ${g64("h4")} (i64.or (i64.shr_u ${g64("hi")} (i64.const 40)) ${g64("hibit")}))`),
+  );
+  for (let k = 0; k < 5; k++) out.push(set(`z${k}`, sum(rs[k]!.map((r, j) => `(i64.mul ${g64(`h${j}`)} ${factor(r)})`))));
   // Partial carry: limbs back under 2^26 (+ a little), the top carry folded back times 5 (2^130 ≡ 5).
-  out.push(set("c", `(i64.shr_u ${g("d0")} (i64.const 26))`), set("h0", `(i64.and ${g("d0")} ${M})`));
+  out.push(set("c", `(i64.shr_u ${g64("z0")} (i64.const 26))`), set("h0", `(i64.and ${g64("z0")} ${M26})`));
   for (let k = 1; k < 5; k++) {
-    out.push(set(`d${k}`, `(i64.add ${g(`d${k}`)} ${g("c")})`));
-    out.push(set("c", `(i64.shr_u ${g(`d${k}`)} (i64.const 26))`), set(`h${k}`, `(i64.and ${g(`d${k}`)} ${M})`));
+    out.push(set(`z${k}`, `(i64.add ${g64(`z${k}`)} ${g64("c")})`));
+    out.push(set("c", `(i64.shr_u ${g64(`z${k}`)} (i64.const 26))`), set(`h${k}`, `(i64.and ${g64(`z${k}`)} ${M26})`));
   }
-  out.push(set("h0", `(i64.add ${g("h0")} (i64.mul ${g("c")} (i64.const 5)))`));
-  out.push(set("c", `(i64.shr_u ${g("h0")} (i64.const 26))`), set("h0", `(i64.and ${g("h0")} ${M})`));
-  out.push(set("h1", `(i64.add ${g("h1")} ${g("c")})`));
+  out.push(set("h0", `(i64.add ${g64("h0")} (i64.mul ${g64("c")} (i64.const 5)))`));
+  out.push(set("c", `(i64.shr_u ${g64("h0")} (i64.const 26))`), set("h0", `(i64.and ${g64("h0")} ${M26})`));
+  out.push(set("h1", `(i64.add ${g64("h1")} ${g64("c")})`));
+  if (hInMemory) for (let k = 0; k < 5; k++) out.push(`(i64.store offset=${LAYOUT.rs + 72 + 8 * k} ${i32(0)} ${g64(`h${k}`)})`);
   return out.join("\n    ");
 }
 
-/** poly1305(key, m, len, out): the 16-byte tag of m[0, len) under the 32-byte one-time key (RFC 8439 §2.5). */
-function poly1305(): string {
-  const M = "(i64.const 0x3ffffff)";
-  const g = (n: string): string => `(local.get $${n})`;
-  const names = ["h0", "h1", "h2", "h3", "h4", "r0", "r1", "r2", "r3", "r4", "s1", "s2", "s3", "s4", "d0", "d1", "d2", "d3",
-    "d4", "c", "lo", "hi", "hibit", "g0", "g1", "g2", "g3", "g4", "mask"];
+/**
+ * The rest of a Poly1305 computation: every block of `$pm[0, $pn)` (i32 locals, consumed), the short last block, the
+ * final reduction and the tag at `out`.
+ */
+function polyFinish(out: string): string {
   const carry = (from: string, to: string): string[] => [
-    set("c", `(i64.shr_u ${g(from)} (i64.const 26))`), set(from, `(i64.and ${g(from)} ${M})`),
-    set(to, `(i64.add ${g(to)} ${g("c")})`),
+    set("c", `(i64.shr_u ${g64(from)} (i64.const 26))`), set(from, `(i64.and ${g64(from)} ${M26})`),
+    set(to, `(i64.add ${g64(to)} ${g64("c")})`),
   ];
-  return `(func $poly1305 (export "poly1305") (param $key i32) (param $m i32) (param $len i32) (param $out i32)
-    ${names.map((n) => `(local $${n} i64)`).join(" ")} (local $i i32)
-    ;; RFC 8439 §2.5: clamp r, split into 26-bit limbs; s_k = 5 r_k folds 2^130 back in
-    ${set("lo", `(i64.load align=1 ${get("key")})`)} ${set("hi", `(i64.load offset=8 align=1 ${get("key")})`)}
-    ${set("r0", `(i64.and ${g("lo")} (i64.const 0x3ffffff))`)}
-    ${set("r1", `(i64.and (i64.shr_u ${g("lo")} (i64.const 26)) (i64.const 0x3ffff03))`)}
-    ${set("r2", `(i64.and (i64.or (i64.shr_u ${g("lo")} (i64.const 52)) (i64.shl ${g("hi")} (i64.const 12))) (i64.const 0x3ffc0ff))`)}
-    ${set("r3", `(i64.and (i64.shr_u ${g("hi")} (i64.const 14)) (i64.const 0x3f03fff))`)}
-    ${set("r4", `(i64.and (i64.shr_u ${g("hi")} (i64.const 40)) (i64.const 0x00fffff))`)}
-    ${[1, 2, 3, 4].map((k) => set(`s${k}`, `(i64.mul ${g(`r${k}`)} (i64.const 5))`)).join(" ")}
-    ${set("hibit", "(i64.const 0x1000000)")}
-    (block $full (loop $blocks
-      (br_if $full (i32.lt_u ${get("len")} ${i32(16)}))
-      ${polyBlock(get("m"))}
-      ${set("m", `(i32.add ${get("m")} ${i32(16)})`)}
-      ${set("len", `(i32.sub ${get("len")} ${i32(16)})`)}
+  return `(block $full (loop $blocks
+      (br_if $full (i32.lt_u ${get("pn")} ${i32(16)}))
+      ${polyBlock(get("pm"))}
+      ${set("pm", `(i32.add ${get("pm")} ${i32(16)})`)}
+      ${set("pn", `(i32.sub ${get("pn")} ${i32(16)})`)}
       (br $blocks)))
-    (if ${get("len")} (then
+    (if ${get("pn")} (then
       ;; the short last block: its bytes, then 0x01, then zeros, and no 2^128 bit
       (v128.store ${i32(LAYOUT.pad)} (v128.const i64x2 0 0))
-      ${set("i", i32(0))}
+      ${set("pi", i32(0))}
       (block $copied (loop $copy
-        (br_if $copied (i32.ge_u ${get("i")} ${get("len")}))
-        (i32.store8 offset=${LAYOUT.pad} ${get("i")} (i32.load8_u (i32.add ${get("m")} ${get("i")})))
-        ${set("i", `(i32.add ${get("i")} ${i32(1)})`)}
+        (br_if $copied (i32.ge_u ${get("pi")} ${get("pn")}))
+        (i32.store8 offset=${LAYOUT.pad} ${get("pi")} (i32.load8_u (i32.add ${get("pm")} ${get("pi")})))
+        ${set("pi", `(i32.add ${get("pi")} ${i32(1)})`)}
         (br $copy)))
-      (i32.store8 offset=${LAYOUT.pad} ${get("len")} ${i32(1)})
+      (i32.store8 offset=${LAYOUT.pad} ${get("pn")} ${i32(1)})
       ${set("hibit", "(i64.const 0)")}
       ${polyBlock(i32(LAYOUT.pad))}))
     ;; full carry, then h mod p: take h + 5 − 2^130 when it does not go negative (constant time)
     ${[...carry("h1", "h2"), ...carry("h2", "h3"), ...carry("h3", "h4")].join(" ")}
-    ${set("c", `(i64.shr_u ${g("h4")} (i64.const 26))`)} ${set("h4", `(i64.and ${g("h4")} ${M})`)}
-    ${set("h0", `(i64.add ${g("h0")} (i64.mul ${g("c")} (i64.const 5)))`)}
+    ${set("c", `(i64.shr_u ${g64("h4")} (i64.const 26))`)} ${set("h4", `(i64.and ${g64("h4")} ${M26})`)}
+    ${set("h0", `(i64.add ${g64("h0")} (i64.mul ${g64("c")} (i64.const 5)))`)}
     ${carry("h0", "h1").join(" ")}
-    ${set("g0", `(i64.add ${g("h0")} (i64.const 5))`)}
-    ${set("c", `(i64.shr_u ${g("g0")} (i64.const 26))`)} ${set("g0", `(i64.and ${g("g0")} ${M})`)}
-    ${[1, 2, 3].map((k) => `${set(`g${k}`, `(i64.add ${g(`h${k}`)} ${g("c")})`)} ${set("c", `(i64.shr_u ${g(`g${k}`)} (i64.const 26))`)} ${set(`g${k}`, `(i64.and ${g(`g${k}`)} ${M})`)}`).join(" ")}
-    ${set("g4", `(i64.sub (i64.add ${g("h4")} ${g("c")}) (i64.const 0x4000000))`)}
-    ${set("mask", `(i64.sub (i64.shr_u ${g("g4")} (i64.const 63)) (i64.const 1))`)}
-    ${[0, 1, 2, 3, 4].map((k) => set(`h${k}`, `(i64.or (i64.and ${g(`h${k}`)} (i64.xor ${g("mask")} (i64.const -1))) (i64.and ${g(`g${k}`)} ${g("mask")}))`)).join(" ")}
-    ;; tag = (h + s) mod 2^128
-    ${set("lo", `(i64.or (i64.or ${g("h0")} (i64.shl ${g("h1")} (i64.const 26))) (i64.shl ${g("h2")} (i64.const 52)))`)}
-    ${set("hi", `(i64.or (i64.or (i64.shr_u ${g("h2")} (i64.const 12)) (i64.shl ${g("h3")} (i64.const 14))) (i64.shl ${g("h4")} (i64.const 40)))`)}
-    ${set("c", `(i64.load offset=16 align=1 ${get("key")})`)}
-    ${set("lo", `(i64.add ${g("lo")} ${g("c")})`)}
-    ${set("hi", `(i64.add (i64.add ${g("hi")} (i64.load offset=24 align=1 ${get("key")})) (i64.extend_i32_u (i64.lt_u ${g("lo")} ${g("c")})))`)}
-    (i64.store align=1 ${get("out")} ${g("lo")}) (i64.store offset=8 align=1 ${get("out")} ${g("hi")}))`;
+    ${set("g0", `(i64.add ${g64("h0")} (i64.const 5))`)}
+    ${set("c", `(i64.shr_u ${g64("g0")} (i64.const 26))`)} ${set("g0", `(i64.and ${g64("g0")} ${M26})`)}
+    ${[1, 2, 3].map((k) => `${set(`g${k}`, `(i64.add ${g64(`h${k}`)} ${g64("c")})`)} ${set("c", `(i64.shr_u ${g64(`g${k}`)} (i64.const 26))`)} ${set(`g${k}`, `(i64.and ${g64(`g${k}`)} ${M26})`)}`).join(" ")}
+    ${set("g4", `(i64.sub (i64.add ${g64("h4")} ${g64("c")}) (i64.const 0x4000000))`)}
+    ${set("mask", `(i64.sub (i64.shr_u ${g64("g4")} (i64.const 63)) (i64.const 1))`)}
+    ${[0, 1, 2, 3, 4].map((k) => set(`h${k}`, `(i64.or (i64.and ${g64(`h${k}`)} (i64.xor ${g64("mask")} (i64.const -1))) (i64.and ${g64(`g${k}`)} ${g64("mask")}))`)).join(" ")}
+    ;; tag = (h + s) mod 2^128; s was kept in the one-time key at LAYOUT.polyKey + 16
+    ${set("lo", `(i64.or (i64.or ${g64("h0")} (i64.shl ${g64("h1")} (i64.const 26))) (i64.shl ${g64("h2")} (i64.const 52)))`)}
+    ${set("hi", `(i64.or (i64.or (i64.shr_u ${g64("h2")} (i64.const 12)) (i64.shl ${g64("h3")} (i64.const 14))) (i64.shl ${g64("h4")} (i64.const 40)))`)}
+    ${set("c", `(i64.load offset=16 align=1 ${get("pk")})`)}
+    ${set("lo", `(i64.add ${g64("lo")} ${g64("c")})`)}
+    ${set("hi", `(i64.add (i64.add ${g64("hi")} (i64.load offset=24 align=1 ${get("pk")})) (i64.extend_i32_u (i64.lt_u ${g64("lo")} ${g64("c")})))`)}
+    (i64.store align=1 ${out} ${g64("lo")}) (i64.store offset=8 align=1 ${out} ${g64("hi")})`;
+}
+
+/** poly1305(key, m, len, out): the 16-byte tag of m[0, len) under the 32-byte one-time key (RFC 8439 §2.5). */
+function poly1305(): string {
+  return `(func $poly1305 (export "poly1305") (param $pk i32) (param $pm i32) (param $pn i32) (param $out i32)
+    ${POLY_LOCALS} (local $pi i32)
+    ${polyInit(get("pk"), false).join(" ")}
+    ${polyFinish(get("out"))})`;
 }
 
 /** Byte swap: the uint64 big-endian sequence number puts bswap(seq) in state word 15 (PROTOCOL.chacha20poly1305). */
@@ -327,14 +403,53 @@ function sshPacket(): string {
   const polyKey = `(call $chacha_block ${get("slot")} ${i32(0)} ${i32(0)} ${i32(0)} ${get("n")} ${i32(LAYOUT.polyKey)})`;
   const lengthXor = `(call $chacha_xor (i32.add ${get("slot")} ${i32(32)}) ${i32(0)} ${i32(0)} ${i32(0)} ${get("n")} ${get("p")} ${i32(4)})`;
   const restXor = `(call $chacha_xor ${get("slot")} ${i32(1)} ${i32(0)} ${i32(0)} ${get("n")} (i32.add ${get("p")} ${i32(4)}) ${get("len")})`;
-  return `(func $ssh_seal (export "ssh_seal") (param $slot i32) (param $seq i32) (param $p i32) (param $len i32) (local $n i32)
+  const B = OPTIONS.rows || 2;
+  const wipeRs = Array.from({ length: 7 }, (_, k) => `(v128.store offset=${LAYOUT.rs + 16 * k} ${i32(0)} (v128.const i64x2 0 0))`).join(" ");
+  // Stitched seal: step k encrypts 64·B bytes with K_2 while Poly1305 absorbs the previous step's ciphertext (ChaCha20
+  // keeps the vector units busy, Poly1305 the integer multiplier; bench/crypto-chachapoly.ts "seal 32 KiB").
+  const polyPerStep = (64 * B) / 16;
+  // k = −1 asks for the looped form: the block at $pm + 16·(10 − $i)
+  const hook = (k: number): string[] =>
+    k < 0 ? [polyBlock(`(i32.add ${get("pm")} (i32.shl (i32.sub ${i32(10)} ${get("i")}) ${i32(4)}))`, OPTIONS.rsInMemory, OPTIONS.hInMemory)]
+    : k < polyPerStep ? [polyBlock(`(i32.add ${get("pm")} ${i32(16 * k)})`, OPTIONS.rsInMemory, OPTIONS.hInMemory)] : [];
+  const seal = OPTIONS.stitch
+    ? `(func $ssh_seal (export "ssh_seal") (param $slot i32) (param $seq i32) (param $p i32) (param $len i32) (local $n i32)
+    (local $q i32) (local $steps i32) (local $pk i32) (local $pm i32) (local $pn i32) (local $pi i32) ${POLY_LOCALS} ${rowsLocals(B)}
+    ${set("n", BSWAP(get("seq")))}
+    ${lengthXor}
+    ${polyKey}
+    ${set("pk", i32(LAYOUT.polyKey))}
+    ${polyInit(get("pk"), OPTIONS.rsInMemory || OPTIONS.hInMemory).join(" ")}
+    ${rowsSetup(get("slot"), i32(1), i32(0), i32(0), get("n"))}
+    ${set("q", `(i32.add ${get("p")} ${i32(4)})`)} ${set("pm", get("p"))}
+    ${set("steps", `(i32.div_u ${get("len")} ${i32(64 * B)})`)}
+    (if ${get("steps")} (then
+      ${rowsStep(B, "q").join("\n      ")}
+      (block $done (loop $stitched
+        (br_if $done (i32.eqz (local.tee $steps (i32.sub ${get("steps")} ${i32(1)}))))
+        ${rowsStep(B, "q", hook).join("\n        ")}
+        ${set("pm", `(i32.add ${get("pm")} ${i32(64 * B)})`)}
+        (br $stitched)))))
+    (call $chacha_xor ${get("slot")} (i32x4.extract_lane 0 ${get("dd")}) ${i32(0)} ${i32(0)} ${get("n")} ${get("q")}
+      (i32.sub (i32.add ${get("p")} (i32.add ${get("len")} ${i32(4)})) ${get("q")}))
+    ${set("pn", `(i32.sub (i32.add ${get("p")} (i32.add ${get("len")} ${i32(4)})) ${get("pm")})`)}
+    ${OPTIONS.hInMemory ? [0, 1, 2, 3, 4].map((k) => set(`h${k}`, `(i64.load offset=${LAYOUT.rs + 72 + 8 * k} ${i32(0)})`)).join(" ") : ""}
+    ${polyFinish(`(i32.add (i32.add ${get("p")} ${i32(4)}) ${get("len")})`)}
+    ${wipe} ${wipeRs})
+  `
+    : `(func $ssh_seal (export "ssh_seal") (param $slot i32) (param $seq i32) (param $p i32) (param $len i32) (local $n i32)
     ${set("n", BSWAP(get("seq")))}
     ${lengthXor}
     ${restXor}
     ${polyKey}
     (call $poly1305 ${i32(LAYOUT.polyKey)} ${get("p")} (i32.add ${get("len")} ${i32(4)}) (i32.add (i32.add ${get("p")} ${i32(4)}) ${get("len")}))
     ${wipe})
-  (func $ssh_open (export "ssh_open") (param $slot i32) (param $seq i32) (param $p i32) (param $len i32) (result i32)
+  `;
+  const compare = `${set("t", `(i32.add (i32.add ${get("p")} ${i32(4)}) ${get("len")})`)}
+    ;; constant-time tag comparison, before any plaintext exists
+    ${set("ok", `(i64.eqz (i64.or (i64.xor (i64.load ${i32(LAYOUT.tag)}) (i64.load align=1 ${get("t")}))
+      (i64.xor (i64.load offset=8 ${i32(LAYOUT.tag)}) (i64.load offset=8 align=1 ${get("t")}))))`)}`;
+  const openPlain = `(func $ssh_open (export "ssh_open") (param $slot i32) (param $seq i32) (param $p i32) (param $len i32) (result i32)
     (local $n i32) (local $t i32) (local $ok i32)
     ${set("n", BSWAP(get("seq")))}
     ${polyKey}
@@ -346,7 +461,45 @@ function sshPacket(): string {
       (i64.xor (i64.load offset=8 ${i32(LAYOUT.tag)}) (i64.load offset=8 align=1 ${get("t")}))))`)}
     (if ${get("ok")} (then ${restXor} ${lengthXor}))
     ${get("ok")})
-  (func $ssh_length (export "ssh_length") (param $slot i32) (param $seq i32) (param $p i32) (result i32) (local $n i32)
+  `;
+  // Stitched open: Poly1305 over the ciphertext while ChaCha20 writes the keystream to $ks (right after the packet,
+  // 16-byte aligned); only a good tag lets the keystream be XORed in. Nothing is decrypted before the tag check.
+  const openStitched = `(func $ssh_open (export "ssh_open") (param $slot i32) (param $seq i32) (param $p i32) (param $len i32) (result i32)
+    (local $n i32) (local $t i32) (local $ok i32) (local $q i32) (local $ks i32) (local $steps i32) (local $ctr i32) (local $rest i32)
+    (local $pk i32) (local $pm i32) (local $pn i32) (local $pi i32) ${POLY_LOCALS} ${rowsLocals(B)}
+    ${set("n", BSWAP(get("seq")))}
+    ${polyKey}
+    ${set("pk", i32(LAYOUT.polyKey))}
+    ${polyInit(get("pk"), false).join(" ")}
+    ${rowsSetup(get("slot"), i32(1), i32(0), i32(0), get("n"))}
+    ${set("ks", `(i32.and (i32.add ${get("p")} (i32.add ${get("len")} ${i32(20 + 15)})) ${i32(-16)})`)}
+    ${set("q", get("ks"))} ${set("pm", get("p"))}
+    ${set("steps", `(i32.div_u ${get("len")} ${i32(64 * B)})`)}
+    (block $done (loop $stitched
+      (br_if $done (i32.eqz ${get("steps")}))
+      ${rowsStep(B, "q", hook, true).join("\n      ")}
+      ${set("pm", `(i32.add ${get("pm")} ${i32(64 * B)})`)}
+      ${set("steps", `(i32.sub ${get("steps")} ${i32(1)})`)}
+      (br $stitched)))
+    ;; keystream for the last partial step, a whole block at a time (the area has room for it)
+    ${set("ctr", `(i32x4.extract_lane 0 ${get("dd")})`)}
+    ${set("rest", `(i32.sub (i32.add ${get("ks")} ${get("len")}) ${get("q")})`)}
+    (block $ksDone (loop $ksBlocks
+      (br_if $ksDone (i32.le_s ${get("rest")} ${i32(0)}))
+      (call $chacha_block ${get("slot")} ${get("ctr")} ${i32(0)} ${i32(0)} ${get("n")} ${get("q")})
+      ${set("ctr", `(i32.add ${get("ctr")} ${i32(1)})`)} ${set("q", `(i32.add ${get("q")} ${i32(64)})`)}
+      ${set("rest", `(i32.sub ${get("rest")} ${i32(64)})`)}
+      (br $ksBlocks)))
+    ${set("pn", `(i32.sub (i32.add ${get("p")} (i32.add ${get("len")} ${i32(4)})) ${get("pm")})`)}
+    ${polyFinish(i32(LAYOUT.tag))}
+    ${wipe}
+    ${compare}
+    (if ${get("ok")} (then
+      (call $xor_bytes (i32.add ${get("p")} ${i32(4)}) ${get("ks")} ${get("len")})
+      ${lengthXor}))
+    ${get("ok")})
+  `;
+  return `${seal}  ${OPTIONS.stitchOpen ? openStitched : openPlain}  (func $ssh_length (export "ssh_length") (param $slot i32) (param $seq i32) (param $p i32) (result i32) (local $n i32)
     (call $chacha_block (i32.add ${get("slot")} ${i32(32)}) ${i32(0)} ${i32(0)} ${i32(0)} ${BSWAP(get("seq"))} ${i32(LAYOUT.tmp)})
     ${set("n", `(i32.xor (i32.load align=1 ${get("p")}) (i32.load ${i32(LAYOUT.tmp)}))`)}
     ${BSWAP(get("n"))})`;
@@ -360,6 +513,7 @@ export function chachaWat(): string {
   ${OPTIONS.rows ? chachaRows(OPTIONS.rows) : chachaX4()}
   ${chachaBlock()}
   ${chachaXor()}
+  ${xorBytes()}
   ${poly1305()}
   ${sshPacket()}
 )

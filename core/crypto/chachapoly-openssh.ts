@@ -78,7 +78,8 @@ export class ChaChaPolyOpenSsh implements PacketCipher {
     if (this.slot < 0) throw new Error("cipher used after dispose");
     if (!(off >= 0 && len >= 0 && off + 4 + len + 16 <= buf.length)) throw new RangeError("packet outside the buffer");
     const k = this.kernel;
-    if (4 + len + 16 > k.stageBytes) k.ensureStage(4 + len + 16);
+    // the packet, then (16-byte aligned) the keystream of the stitched open, whole blocks
+    if (2 * len + 128 > k.stageBytes) k.ensureStage(2 * len + 128);
     return k;
   }
 }
