@@ -1,6 +1,7 @@
 // aes128-gcm@openssh.com and aes256-gcm@openssh.com: RFC 5647 as OpenSSH uses it (PROTOCOL §1.6, draft-miller-sshm-aes-gcm):
 // 12-byte nonce = 4-byte fixed field ‖ 8-byte invocation counter, packet_length in clear as the AAD, 16-byte tag.
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
+import { alignmentHead, updateInto } from "./aes-ctr.ts";
 import type { PacketCipher } from "./types.ts";
 
 const GCM_ALGORITHMS: Readonly<Record<number, "aes-128-gcm" | "aes-256-gcm">> = { 16: "aes-128-gcm", 32: "aes-256-gcm" };
@@ -37,7 +38,7 @@ export function aesGcmSeal(
   // bun-platform.md §9: a GCM Cipheriv cannot be reused after final(), so each packet needs its own.
   const cipher = createCipheriv(k.algorithm, k.key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);
-  if (len > 0) buf.set(cipher.update(buf.subarray(off, off + len)), off);
+  if (len > 0) updateInto(cipher, buf, off, len);
   cipher.final();
   tagOut.set(cipher.getAuthTag(), tagOff);
 }
@@ -59,14 +60,20 @@ export function aesGcmOpen(
   const decipher = createDecipheriv(k.algorithm, k.key, iv, { authTagLength: TAG_BYTES });
   decipher.setAuthTag(tag.subarray(tagOff, tagOff + TAG_BYTES));
   decipher.setAAD(aad);
-  const plain = len > 0 ? decipher.update(buf.subarray(off, off + len)) : null;
+  // The plaintext stays in node:crypto's buffers until final() has checked the tag (split as in updateInto, for the copy).
+  const head = alignmentHead(buf, off, len);
+  const first = head > 0 ? decipher.update(buf.subarray(off, off + head)) : null;
+  const rest = len > head ? decipher.update(buf.subarray(off + head, off + len)) : null;
   try {
     decipher.final(); // throws "Unsupported state or unable to authenticate data" for a bad tag
   } catch {
-    plain?.fill(0);
+    first?.fill(0);
+    rest?.fill(0);
     return false;
   }
-  if (plain !== null) buf.set(plain, off);
+  if ((first?.length ?? 0) !== head || (rest?.length ?? 0) !== len - head) throw new Error("AES-GCM update returned an unexpected length");
+  if (first !== null) for (let i = 0; i < head; i++) buf[off + i] = first[i]!;
+  if (rest !== null) buf.set(rest, off + head);
   return true;
 }
 

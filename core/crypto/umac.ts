@@ -8,6 +8,8 @@ import { equalInConstantTime } from "./hmac.ts";
 if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error("umac.ts assumes a little-endian platform");
 
 const TWO16 = 65536;
+/** PDF blocks encrypted per node:crypto call on the sequence-number path (64 packets' worth for umac-64). */
+const PDF_BATCH = 32;
 const TWO32 = 4294967296;
 /** RFC 4418 §5.4: prime(36) = 2^36 - 5, exact as a double. */
 const P36 = 68719476731;
@@ -96,11 +98,12 @@ function nh(w: Uint32Array, w0: number, nw: number, k: Uint32Array, ko: number, 
     mid += aH * bL + aL * bH;
     ll += aL * bL;
   }
-  const midLo = mid % TWO16;
+  const midLo = mid - Math.floor(mid / TWO16) * TWO16;
   let lo = ll + midLo * TWO16 + bits;
   const carry = Math.floor(lo / TWO32);
   lo -= carry * TWO32;
-  nhHi = (hh + (mid - midLo) / TWO16 + carry) % TWO32;
+  const hi = hh + (mid - midLo) / TWO16 + carry;
+  nhHi = hi - Math.floor(hi / TWO32) * TWO32;
   nhLo = lo;
 }
 
@@ -115,39 +118,39 @@ function polyStep64(y: Float64Array, yo: number, kHi: number, kLo: number, mHi: 
   const y3 = y[yo + 3]!;
   // k·y in base-2^16 columns: every column stays below 2^43.
   let c = kLo * y0;
-  const d0 = c % TWO16;
+  const d0 = c - Math.floor(c / TWO16) * TWO16;
   c = (c - d0) / TWO16 + kLo * y1;
-  const d1 = c % TWO16;
+  const d1 = c - Math.floor(c / TWO16) * TWO16;
   c = (c - d1) / TWO16 + kLo * y2 + kHi * y0;
-  const d2 = c % TWO16;
+  const d2 = c - Math.floor(c / TWO16) * TWO16;
   c = (c - d2) / TWO16 + kLo * y3 + kHi * y1;
-  const d3 = c % TWO16;
+  const d3 = c - Math.floor(c / TWO16) * TWO16;
   c = (c - d3) / TWO16 + kHi * y2;
-  const h0 = c % TWO16;
+  const h0 = c - Math.floor(c / TWO16) * TWO16;
   c = (c - h0) / TWO16 + kHi * y3;
-  const h1 = c % TWO16;
+  const h1 = c - Math.floor(c / TWO16) * TWO16;
   c = (c - h1) / TWO16; // < 2^27
-  const h2 = c % TWO16;
+  const h2 = c - Math.floor(c / TWO16) * TWO16;
   const h3 = (c - h2) / TWO16;
   // 2^64 ≡ 59 (mod p64): fold the high half back in, add m, and fold any carry out of 2^64 again.
   let e = d0 + 59 * h0 + (mLo & 0xffff);
-  let r0 = e % TWO16;
+  let r0 = e - Math.floor(e / TWO16) * TWO16;
   e = (e - r0) / TWO16 + d1 + 59 * h1 + (mLo >>> 16);
-  let r1 = e % TWO16;
+  let r1 = e - Math.floor(e / TWO16) * TWO16;
   e = (e - r1) / TWO16 + d2 + 59 * h2 + (mHi & 0xffff);
-  let r2 = e % TWO16;
+  let r2 = e - Math.floor(e / TWO16) * TWO16;
   e = (e - r2) / TWO16 + d3 + 59 * h3 + (mHi >>> 16);
-  let r3 = e % TWO16;
+  let r3 = e - Math.floor(e / TWO16) * TWO16;
   let top = (e - r3) / TWO16;
   while (top !== 0) {
     e = r0 + 59 * top;
-    r0 = e % TWO16;
+    r0 = e - Math.floor(e / TWO16) * TWO16;
     e = (e - r0) / TWO16 + r1;
-    r1 = e % TWO16;
+    r1 = e - Math.floor(e / TWO16) * TWO16;
     e = (e - r1) / TWO16 + r2;
-    r2 = e % TWO16;
+    r2 = e - Math.floor(e / TWO16) * TWO16;
     e = (e - r2) / TWO16 + r3;
-    r3 = e % TWO16;
+    r3 = e - Math.floor(e / TWO16) * TWO16;
     top = (e - r3) / TWO16;
   }
   y[yo] = r0;
@@ -181,6 +184,12 @@ export function polyFinish64(y: Float64Array, yo: number): void {
   }
 }
 
+/** x mod (2^36 - 5) for an integer 0 ≤ x < 2^53 (floor division, then one correction for the quotient's rounding). */
+function modP36(x: number): number {
+  const r = x - Math.floor(x / P36) * P36;
+  return r < 0 ? r + P36 : r >= P36 ? r - P36 : r;
+}
+
 /** RFC 4418 §5.3 POLY step modulo p128 = 2^128 - 159 (messages over 16 MiB only, so BigInt is fine). */
 function polyStep128(y: bigint, k: bigint, m: bigint): bigint {
   // maxwordrange = 2^128 - 2^96: larger words go in as marker (p - 1) then m - offset (offset = 159).
@@ -193,8 +202,8 @@ function polyStep128(y: bigint, k: bigint, m: bigint): bigint {
 
 /**
  * UMAC with a 64- or 128-bit tag (RFC 4418 §4) for one direction, built once per key: the KDF output (NH, POLY and L3 keys)
- * and the PDF's AES key are derived in the constructor, and a packet allocates only node:crypto's 16-byte PDF block output
- * (once per two packets for umac-64, whose consecutive nonces share one AES block).
+ * and the PDF's AES key are derived in the constructor. For sequence-number nonces the PDF blocks of the next
+ * PDF_BATCH nonces are encrypted in one node:crypto call, so a packet normally allocates only the view of its data.
  */
 export class Umac implements PacketMac {
   readonly tagBytes: number;
@@ -216,7 +225,10 @@ export class Umac implements PacketMac {
   #words = new Uint32Array(this.#scratch.buffer);
   readonly #y = new Float64Array(16);
   readonly #tag = new Uint8Array(16);
-  readonly #nonce = new Uint8Array(8);
+  /** PDF blocks for the sequence-number nonces batchLo, batchLo + step, ... (step = 2^indexBits), PDF_BATCH of them. */
+  readonly #batchIn = new Uint8Array(16 * PDF_BATCH);
+  readonly #batchOut = new Uint8Array(16 * PDF_BATCH);
+  #batchLo = -1;
 
   /** `key` is the 16-byte UMAC key (not retained); `tagBytes` is 8 for umac-64, 16 for umac-128 (4 and 12 also work). */
   constructor(key: Uint8Array, tagBytes: number) {
@@ -271,15 +283,15 @@ export class Umac implements PacketMac {
     return new Umac(key, 16);
   }
 
+  /** OpenSSH mac.c: the nonce is the sequence number as a big-endian uint64 and the MAC covers `data` alone. */
   compute(seq: number, data: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
-    this.#seqNonce(seq);
-    this.tagWithNonce(this.#nonce, data, off, len, this.#tag, 0);
-    for (let i = 0; i < this.tagBytes; i++) out[outOff + i] = this.#tag[i]!;
+    this.#uhash(data, off, len, out, outOff);
+    this.#padSeq(seq >>> 0, out, outOff);
   }
 
   verify(seq: number, data: Uint8Array, off: number, len: number, tag: Uint8Array, tagOff: number): boolean {
-    this.#seqNonce(seq);
-    this.tagWithNonce(this.#nonce, data, off, len, this.#tag, 0);
+    this.#uhash(data, off, len, this.#tag, 0);
+    this.#padSeq(seq >>> 0, this.#tag, 0);
     return equalInConstantTime(this.#tag, tag, tagOff, this.tagBytes);
   }
 
@@ -304,17 +316,43 @@ export class Umac implements PacketMac {
     this.#l3Trans.fill(0);
     this.#pdfOut.fill(0);
     this.#pdfLast.fill(0);
+    this.#batchOut.fill(0);
+    this.#batchLo = -1;
     this.#scratch.fill(0);
     this.#tag.fill(0);
   }
 
-  /** OpenSSH mac.c: the nonce is the sequence number as a big-endian uint64 (its high half is always 0 here). */
-  #seqNonce(seq: number): void {
-    const n = this.#nonce;
-    n[4] = seq >>> 24;
-    n[5] = seq >>> 16;
-    n[6] = seq >>> 8;
-    n[7] = seq;
+  /**
+   * RFC 4418 §3.2.2 PDF for the nonce uint64(seq), XOR-ed into out[outOff, outOff + tagBytes). Consecutive sequence numbers
+   * hit the batch; a miss encrypts the blocks of the next PDF_BATCH nonces at once (bench/crypto-aes-mac.ts: one node:crypto
+   * call costs about as much as UHASH of a 64-byte packet).
+   */
+  #padSeq(seq: number, out: Uint8Array, outOff: number): void {
+    const pdf = this.#pdf;
+    if (pdf === null) throw new Error("UMAC used after dispose");
+    const taglen = this.tagBytes;
+    const indexBits = taglen === 4 ? 3 : taglen === 8 ? 1 : 0;
+    const step = indexBits + 1;
+    const nonceLo = (seq & ~indexBits) >>> 0;
+    let slot = (nonceLo - this.#batchLo) / step;
+    if (this.#batchLo < 0 || slot < 0 || slot >= PDF_BATCH || slot !== Math.floor(slot)) {
+      const input = this.#batchIn;
+      for (let i = 0; i < PDF_BATCH; i++) {
+        // Nonce = 0x00000000 ‖ uint32 (seq with its index bits cleared) ‖ 8 zero bytes; uint32 seq wraps like the transport's.
+        const lo = (nonceLo + i * step) >>> 0;
+        const o = i * 16 + 4;
+        input[o] = lo >>> 24;
+        input[o + 1] = lo >>> 16;
+        input[o + 2] = lo >>> 8;
+        input[o + 3] = lo;
+      }
+      this.#batchOut.set(pdf.update(input));
+      this.#batchLo = nonceLo;
+      slot = 0;
+    }
+    const start = slot * 16 + (indexBits === 0 ? 0 : (seq & indexBits) * taglen);
+    const block = this.#batchOut;
+    for (let i = 0; i < taglen; i++) out[outOff + i] = out[outOff + i]! ^ block[start + i]!;
   }
 
   /** RFC 4418 §3.2.2 PDF, XOR-ed into the UHASH result; the AES block is cached for the next nonce (umac.c pdf_gen_xor). */
@@ -362,7 +400,7 @@ export class Umac implements PacketMac {
       // §5.1: a message of at most 1024 bytes skips L2: B = zeroes(8) ‖ L1-HASH.
       for (let s = 0; s < streams; s++) {
         nh(words, 0, padded / 4, key, s * 4, len * 8);
-        this.#l3(s, 0n, nhHi, nhLo, out, outOff);
+        this.#l3(s, 0, 0, nhHi, nhLo, out, outOff);
       }
       return;
     }
@@ -408,14 +446,15 @@ export class Umac implements PacketMac {
     for (let s = 0; s < streams; s++) {
       if (y128 === null || pending === null) {
         polyFinish64(y, s * 4);
-        this.#l3(s, 0n, y[s * 4 + 3]! * TWO16 + y[s * 4 + 2]!, y[s * 4 + 1]! * TWO16 + y[s * 4]!, out, outOff);
+        this.#l3(s, 0, 0, y[s * 4 + 3]! * TWO16 + y[s * 4 + 2]!, y[s * 4 + 1]! * TWO16 + y[s * 4]!, out, outOff);
         continue;
       }
       // §5.3: M_2 = zeropad(M_2 ‖ 0x80, 16).
       const p = pending[s]!;
       const last = p < 0n ? 0x80n << 120n : (p << 64n) | (0x80n << 56n);
       const r = polyStep128(y128[s]!, this.#polyKey128[s]!, last);
-      this.#l3(s, r >> 64n, Number((r >> 32n) & 0xffffffffn), Number(r & 0xffffffffn), out, outOff);
+      const word = (shift: bigint): number => Number((r >> shift) & 0xffffffffn);
+      this.#l3(s, word(96n), word(64n), word(32n), word(0n), out, outOff);
     }
   }
 
@@ -425,22 +464,18 @@ export class Umac implements PacketMac {
   }
 
   /**
-   * RFC 4418 §5.4 L3-HASH of the 16-byte L2 output (high 64 bits `top`, then `hi`, `lo` 32-bit words), XOR-ed with the
-   * stream's L3 translation key, written big-endian at out[outOff + 4s].
+   * RFC 4418 §5.4 L3-HASH of the 16-byte L2 output (four big-endian 32-bit words t0 t1 hi lo), XOR-ed with the stream's
+   * L3 translation key, written big-endian at out[outOff + 4s].
    */
-  #l3(s: number, top: bigint, hi: number, lo: number, out: Uint8Array, outOff: number): void {
+  #l3(s: number, t0: number, t1: number, hi: number, lo: number, out: Uint8Array, outOff: number): void {
     const k = this.#l3Key;
     const b = s * 8;
-    let y = 0;
-    if (top !== 0n) {
-      const t = top;
-      for (let i = 0; i < 4; i++) y += (Number((t >> BigInt(48 - 16 * i)) & 0xffffn) * k[b + i]!) % P36;
-    }
-    y += ((hi >>> 16) * k[b + 4]!) % P36;
-    y += ((hi & 0xffff) * k[b + 5]!) % P36;
-    y += ((lo >>> 16) * k[b + 6]!) % P36;
-    y += ((lo & 0xffff) * k[b + 7]!) % P36;
-    const r = ((y % P36) % TWO32 ^ this.#l3Trans[s]!) >>> 0;
+    // Each product is below 2^52 and each reduced term below 2^36, so the sum of eight stays exact.
+    let y = modP36((t0 >>> 16) * k[b]!) + modP36((t0 & 0xffff) * k[b + 1]!) + modP36((t1 >>> 16) * k[b + 2]!);
+    y += modP36((t1 & 0xffff) * k[b + 3]!) + modP36((hi >>> 16) * k[b + 4]!) + modP36((hi & 0xffff) * k[b + 5]!);
+    y += modP36((lo >>> 16) * k[b + 6]!) + modP36((lo & 0xffff) * k[b + 7]!);
+    y = modP36(y);
+    const r = ((y - Math.floor(y / TWO32) * TWO32) ^ this.#l3Trans[s]!) >>> 0;
     const o = outOff + s * 4;
     out[o] = r >>> 24;
     out[o + 1] = r >>> 16;

@@ -40,6 +40,25 @@ describe("AesCtr", () => {
       expect(toHex(buf)).toBe(toHex(expected));
     }
   });
+  test("large applies at every alignment match one keystream (the split update in updateInto)", () => {
+    const key = randomBytes(16);
+    const iv = randomBytes(16);
+    const sizes = [2048, 2064, 4096, 32768, 262144];
+    const total = sizes.reduce((a, b) => a + b, 0);
+    for (let offset = 0; offset < 16; offset++) {
+      const data = randomBytes(total);
+      const expected = createCipheriv("aes-128-ctr", key, iv).update(data);
+      const { buf, off } = misaligned(data, offset, 5);
+      const c = new AesCtr(key, iv);
+      let at = off;
+      for (const n of sizes) {
+        c.apply(buf, at, n);
+        at += n;
+      }
+      expect(Buffer.compare(buf.subarray(off, off + total), expected)).toBe(0);
+      expect(buf.subarray(off + total).every((b) => b === 0)).toBe(true);
+    }
+  });
   test("rejects bad key and IV sizes; unusable after dispose", () => {
     expect(() => new AesCtr(new Uint8Array(20), new Uint8Array(16))).toThrow();
     expect(() => new AesCtr(new Uint8Array(16), new Uint8Array(12))).toThrow();

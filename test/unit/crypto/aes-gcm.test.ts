@@ -1,6 +1,7 @@
 // aes128-gcm@openssh.com / aes256-gcm@openssh.com: Wycheproof AES-GCM through the exported primitives, the shared SSH packet
 // vectors, and RFC 5647 §7.1's invocation counter.
 import { describe, expect, test } from "bun:test";
+import { createCipheriv } from "node:crypto";
 import { AesGcmOpenSsh, aesGcmKey, aesGcmOpen, aesGcmSeal } from "../../../core/crypto/aes-gcm-openssh.ts";
 import { fromHex, loadVectors, misaligned, toHex, wycheproof, type WycheproofTest } from "../../helpers/vectors.ts";
 
@@ -83,6 +84,30 @@ describe("ssh_transport_aead_packets.json aes256-gcm@openssh.com", () => {
       expect(opener.open(i, buf, off, len)).toBe(true);
       expect(toHex(buf.subarray(off, off + 4 + len))).toBe(toHex(plain));
     });
+  });
+});
+
+describe("large packets at every alignment (the split update in updateInto)", () => {
+  test.each([2048, 2064, 4096, 32768 + 16, 262144])("%i bytes", (len) => {
+    const key = Uint8Array.from({ length: 32 }, (_, i) => i);
+    const iv = Uint8Array.from({ length: 12 }, (_, i) => 100 + i);
+    const plain = Uint8Array.from({ length: 4 + len }, (_, i) => (i * 7) & 0xff);
+    new DataView(plain.buffer).setUint32(0, len);
+    const c = createCipheriv("aes-256-gcm", key, iv);
+    c.setAAD(plain.subarray(0, 4));
+    const expected = toHex(Buffer.concat([plain.subarray(0, 4), c.update(plain.subarray(4)), c.final(), c.getAuthTag()]));
+    for (let offset = 0; offset < 16; offset++) {
+      const { buf, off } = misaligned(plain, offset, 16 + 3);
+      new AesGcmOpenSsh(key, iv).seal(0, buf, off, len);
+      expect(toHex(buf.subarray(off, off + 4 + len + 16))).toBe(expected);
+      const forged = buf.slice();
+      forged[off + 4 + len - 1]! ^= 1;
+      expect(new AesGcmOpenSsh(key, iv).open(0, forged, off, len)).toBe(false);
+      expect(forged.subarray(off + 4, off + 4 + len).every((b, i) => b === buf[off + 4 + i] || i === len - 1)).toBe(true);
+      expect(new AesGcmOpenSsh(key, iv).open(0, buf, off, len)).toBe(true);
+      expect(toHex(buf.subarray(off, off + 4 + len))).toBe(toHex(plain));
+      expect(buf.subarray(off + 4 + len + 16).every((b) => b === 0)).toBe(true);
+    }
   });
 });
 

@@ -39,6 +39,12 @@ const NETTLE_VECTORS: [nonce: string, length: number, umac64: string, umac128: s
   ["bc", 2050, "835f4a8242100055", "971106d5f4a5e41dce40a91704cfe1f3"],
 ];
 
+function tagWith(key: Uint8Array, tagBytes: number, nonce: Uint8Array, msg: Uint8Array): Uint8Array {
+  const out = new Uint8Array(tagBytes);
+  new Umac(key, tagBytes).tagWithNonce(nonce, msg, 0, msg.length, out, 0);
+  return out;
+}
+
 function tag(tagBytes: number, nonce: Uint8Array, msg: Uint8Array, offset = 0): string {
   const { buf, off } = misaligned(msg, offset);
   const out = new Uint8Array(tagBytes);
@@ -147,6 +153,21 @@ describe("as an SSH MAC", () => {
       const out = new Uint8Array(8);
       mac.compute(seq, msg, 0, msg.length, out, 0);
       expect(toHex(out)).toBe(fresh(seq, msg));
+    }
+  });
+  test("the batched PDF blocks are right for long runs of sequence numbers, across batches and the uint32 wrap", () => {
+    const key = Uint8Array.from({ length: 16 }, (_, i) => i * 3 + 1);
+    const msg = repeatTo("q", 20);
+    for (const tagBytes of [8, 16]) {
+      const mac = new Umac(key, tagBytes);
+      for (let i = 0; i < 200; i++) {
+        const seq = (0xffffffa0 + i) >>> 0;
+        const nonce = new Uint8Array(8);
+        new DataView(nonce.buffer).setUint32(4, seq);
+        const out = new Uint8Array(tagBytes);
+        mac.compute(seq, msg, 0, msg.length, out, 0);
+        expect(toHex(out)).toBe(toHex(tagWith(key, tagBytes, nonce, msg)));
+      }
     }
   });
   test("rejects bad key and tag sizes", () => {
