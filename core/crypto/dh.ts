@@ -184,7 +184,9 @@ function newDhKey(group: DhGroup): DhKey {
 
 /** Parses and checks a peer's e or f (the raw mpint magnitude the transport read), throwing KexError as OpenSSH would. */
 function peerValue(group: DhGroup, bytes: Uint8Array, what: string): bigint {
-  if (bytes.length > Math.ceil(group.bits / 8) + 1) throw new KexError(`invalid public DH value: ${what} too large`);
+  let start = 0;
+  while (start < bytes.length && bytes[start] === 0) start++;
+  if (bytes.length - start > Math.ceil(group.bits / 8)) throw new KexError(`invalid public DH value: ${what} too large`);
   const y = bigintFromBytes(bytes);
   if (!dhPubIsValid(group, y)) throw new KexError(`invalid public DH value: ${what} out of range or weak`);
   return y;
