@@ -1,7 +1,9 @@
 // chacha20-poly1305@openssh.com (PROTOCOL.chacha20poly1305; shared/protocol-notes/chacha20-poly1305-openssh.md):
 // K_2 = key[0, 32) encrypts the rest and keys Poly1305 (block 0), K_1 = key[32, 64) hides packet_length; nonce = uint64
 // BE sequence number. Each packet is copied once into the shared WebAssembly kernel (chacha20.ts), sealed or opened
-// there in one call, and copied back once; nothing is allocated per packet.
+// there in one call, and copied back once; nothing is allocated per packet. Inside the kernel, seal runs Poly1305 over
+// the previous 128 bytes of ciphertext while ChaCha20 encrypts the next, and open computes the keystream (into kernel
+// scratch, never XORed) while Poly1305 reads the ciphertext: the XOR happens only after the tag has matched.
 import { ChaChaKernel } from "./chacha20.ts";
 import type { PacketCipher } from "./types.ts";
 
@@ -53,7 +55,8 @@ export class ChaChaPolyOpenSsh implements PacketCipher {
 
   /**
    * Verifies the tag over the encrypted length ‖ rest in constant time, then decrypts `buf[off, off + 4 + len)` in
-   * place (the length field too, so the packet reads as it was sealed). On a bad tag returns false and `buf` is untouched.
+   * place (the length field too, so the packet reads as it was sealed). On a bad tag returns false and `buf` is
+   * untouched: no plaintext of a forged packet exists anywhere, in `buf` or in kernel memory.
    */
   open(seq: number, buf: Uint8Array, off: number, len: number): boolean {
     const k = this.stageFor(buf, off, len);
