@@ -46,65 +46,74 @@ function readU32BE(b: Uint8Array, i: number): number {
   return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
 }
 
-/** Result of `nh` (module scratch: one UMAC runs at a time on the single JS thread). */
-let nhHi = 0;
-let nhLo = 0;
-
 /**
- * RFC 4418 §5.2.2 NH over `nw` words of `w` from `w0` (nw a positive multiple of 8) with key words `k` from `ko`, plus `bits`
- * (§5.2.1: the chunk's bit length), modulo 2^64; the result lands in nhHi/nhLo. Each 64-bit product is split into 16-bit
- * halves so three double accumulators stay exact (128 products of < 2^33 per chunk stay far below 2^53).
+ * RFC 4418 §5.2.2 NH for streams `first` and `first + 1` at once (umac.c nh_aux's two-stream form: stream i uses the key
+ * from word 4i, so both share the message loads), over `nw` words of `w` from `w0` (nw a positive multiple of 8), plus `bits`
+ * (§5.2.1: the chunk's bit length), modulo 2^64. Writes hi/lo pairs to out[2·first ..]; with `two` false only `first` runs.
+ * Each 32×32 product is split into 16-bit halves so the double accumulators stay exact (128 products per chunk, < 2^40).
  */
-function nh(w: Uint32Array, w0: number, nw: number, k: Uint32Array, ko: number, bits: number): void {
+function nh(w: Int32Array, w0: number, nw: number, k: Int32Array, first: number, two: boolean, bits: number, out: Float64Array): void {
   let hh = 0;
   let mid = 0;
   let ll = 0;
+  let hh2 = 0;
+  let mid2 = 0;
+  let ll2 = 0;
   const end = w0 + nw;
-  for (let j = w0, kj = ko; j < end; j += 8, kj += 8) {
-    let a = (w[j]! + k[kj]!) >>> 0;
-    let b = (w[j + 4]! + k[kj + 4]!) >>> 0;
-    let aH = a >>> 16;
-    let aL = a & 0xffff;
-    let bH = b >>> 16;
-    let bL = b & 0xffff;
-    hh += aH * bH;
-    mid += aH * bL + aL * bH;
-    ll += aL * bL;
-    a = (w[j + 1]! + k[kj + 1]!) >>> 0;
-    b = (w[j + 5]! + k[kj + 5]!) >>> 0;
-    aH = a >>> 16;
-    aL = a & 0xffff;
-    bH = b >>> 16;
-    bL = b & 0xffff;
-    hh += aH * bH;
-    mid += aH * bL + aL * bH;
-    ll += aL * bL;
-    a = (w[j + 2]! + k[kj + 2]!) >>> 0;
-    b = (w[j + 6]! + k[kj + 6]!) >>> 0;
-    aH = a >>> 16;
-    aL = a & 0xffff;
-    bH = b >>> 16;
-    bL = b & 0xffff;
-    hh += aH * bH;
-    mid += aH * bL + aL * bH;
-    ll += aL * bL;
-    a = (w[j + 3]! + k[kj + 3]!) >>> 0;
-    b = (w[j + 7]! + k[kj + 7]!) >>> 0;
-    aH = a >>> 16;
-    aL = a & 0xffff;
-    bH = b >>> 16;
-    bL = b & 0xffff;
-    hh += aH * bH;
-    mid += aH * bL + aL * bH;
-    ll += aL * bL;
+  let kj = first * 4;
+  if (two) {
+    for (let j = w0; j < end; j += 8, kj += 8) {
+      for (let t = 0; t < 4; t++) {
+        const m0 = w[j + t]!;
+        const m4 = w[j + t + 4]!;
+        let a = (m0 + k[kj + t]!) | 0;
+        let b = (m4 + k[kj + t + 4]!) | 0;
+        let aH = a >>> 16;
+        let aL = a & 0xffff;
+        let bH = b >>> 16;
+        let bL = b & 0xffff;
+        hh += aH * bH;
+        mid += aH * bL + aL * bH;
+        ll += aL * bL;
+        a = (m0 + k[kj + t + 4]!) | 0;
+        b = (m4 + k[kj + t + 8]!) | 0;
+        aH = a >>> 16;
+        aL = a & 0xffff;
+        bH = b >>> 16;
+        bL = b & 0xffff;
+        hh2 += aH * bH;
+        mid2 += aH * bL + aL * bH;
+        ll2 += aL * bL;
+      }
+    }
+    nhFinish(hh2, mid2, ll2, bits, out, first * 2 + 2);
+  } else {
+    for (let j = w0; j < end; j += 8, kj += 8) {
+      for (let t = 0; t < 4; t++) {
+        const a = (w[j + t]! + k[kj + t]!) | 0;
+        const b = (w[j + t + 4]! + k[kj + t + 4]!) | 0;
+        const aH = a >>> 16;
+        const aL = a & 0xffff;
+        const bH = b >>> 16;
+        const bL = b & 0xffff;
+        hh += aH * bH;
+        mid += aH * bL + aL * bH;
+        ll += aL * bL;
+      }
+    }
   }
+  nhFinish(hh, mid, ll, bits, out, first * 2);
+}
+
+/** hh·2^32 + mid·2^16 + ll + bits modulo 2^64, as two 32-bit halves at out[at], out[at + 1]. */
+function nhFinish(hh: number, mid: number, ll: number, bits: number, out: Float64Array, at: number): void {
   const midLo = mid - Math.floor(mid / TWO16) * TWO16;
   let lo = ll + midLo * TWO16 + bits;
   const carry = Math.floor(lo / TWO32);
   lo -= carry * TWO32;
   const hi = hh + (mid - midLo) / TWO16 + carry;
-  nhHi = hi - Math.floor(hi / TWO32) * TWO32;
-  nhLo = lo;
+  out[at] = hi - Math.floor(hi / TWO32) * TWO32;
+  out[at + 1] = lo;
 }
 
 /**
@@ -208,7 +217,7 @@ function polyStep128(y: bigint, k: bigint, m: bigint): bigint {
 export class Umac implements PacketMac {
   readonly tagBytes: number;
   readonly #streams: number;
-  #nhKey: Uint32Array;
+  #nhKey: Int32Array;
   readonly #polyKeyHi: Float64Array;
   readonly #polyKeyLo: Float64Array;
   readonly #polyKey128: bigint[];
@@ -222,7 +231,9 @@ export class Umac implements PacketMac {
   #pdfValid = false;
   /** The message, copied 4-byte aligned and zero-padded (RFC 4418 §5.2.1 zeropad to 32 bytes); grows to the largest packet. */
   #scratch = new Uint8Array(1024);
-  #words = new Uint32Array(this.#scratch.buffer);
+  #words = new Int32Array(this.#scratch.buffer);
+  /** NH results of the current chunk: hi, lo per stream. */
+  readonly #nhOut = new Float64Array(8);
   readonly #y = new Float64Array(16);
   readonly #tag = new Uint8Array(16);
   /** PDF blocks for the sequence-number nonces batchLo, batchLo + step, ... (step = 2^indexBits), PDF_BATCH of them. */
@@ -244,8 +255,8 @@ export class Umac implements PacketMac {
     pdfKey.fill(0);
     // RFC 4418 §5.1: L1 key (big-endian words, umac.c endian_convert), L2 keys, L3 keys.
     const l1 = kdf(ecb, 1, 1024 + (streams - 1) * 16);
-    this.#nhKey = new Uint32Array(l1.length / 4);
-    for (let i = 0; i < this.#nhKey.length; i++) this.#nhKey[i] = readU32BE(l1, i * 4);
+    this.#nhKey = new Int32Array(l1.length / 4);
+    for (let i = 0; i < this.#nhKey.length; i++) this.#nhKey[i] = readU32BE(l1, i * 4) | 0;
     l1.fill(0);
     const l2 = kdf(ecb, 2, streams * 24);
     const l3a = kdf(ecb, 3, streams * 64);
@@ -308,7 +319,7 @@ export class Umac implements PacketMac {
   dispose(): void {
     this.#pdf = null;
     this.#nhKey.fill(0);
-    this.#nhKey = new Uint32Array(0);
+    this.#nhKey = new Int32Array(0);
     this.#polyKeyHi.fill(0);
     this.#polyKeyLo.fill(0);
     this.#polyKey128.fill(0n);
@@ -388,7 +399,7 @@ export class Umac implements PacketMac {
       while (size < padded) size *= 2;
       this.#scratch.fill(0);
       this.#scratch = new Uint8Array(size);
-      this.#words = new Uint32Array(this.#scratch.buffer);
+      this.#words = new Int32Array(this.#scratch.buffer);
     }
     const scratch = this.#scratch;
     if (len > 0) scratch.set(data.subarray(off, off + len));
@@ -396,12 +407,11 @@ export class Umac implements PacketMac {
     const words = this.#words;
     const key = this.#nhKey;
     const streams = this.#streams;
+    const h = this.#nhOut;
     if (len <= 1024) {
       // §5.1: a message of at most 1024 bytes skips L2: B = zeroes(8) ‖ L1-HASH.
-      for (let s = 0; s < streams; s++) {
-        nh(words, 0, padded / 4, key, s * 4, len * 8);
-        this.#l3(s, 0, 0, nhHi, nhLo, out, outOff);
-      }
+      for (let s = 0; s < streams; s += 2) nh(words, 0, padded / 4, key, s, s + 1 < streams, len * 8, h);
+      for (let s = 0; s < streams; s++) this.#l3(s, 0, 0, h[s * 2]!, h[s * 2 + 1]!, out, outOff);
       return;
     }
     const y = this.#y;
@@ -419,10 +429,12 @@ export class Umac implements PacketMac {
       const start = c * 1024;
       const bytes = c === chunks - 1 ? len - start : 1024;
       const nw = c === chunks - 1 ? (padded - start) / 4 : 256;
+      for (let s = 0; s < streams; s += 2) nh(words, start / 4, nw, key, s, s + 1 < streams, bytes * 8, h);
       for (let s = 0; s < streams; s++) {
-        nh(words, start / 4, nw, key, s * 4, bytes * 8);
+        const nhHi = h[s * 2]!;
+        const nhLo = h[s * 2 + 1]!;
         if (c < POLY64_CHUNKS) {
-          poly64Absorb(this.#y, s * 4, this.#polyKeyHi[s]!, this.#polyKeyLo[s]!, nhHi, nhLo);
+          poly64Absorb(y, s * 4, this.#polyKeyHi[s]!, this.#polyKeyLo[s]!, nhHi, nhLo);
           continue;
         }
         // Past 2^17 bytes of L1 output (§5.3): POLY-128 over uint2str(y, 16) ‖ the remaining NH outputs, in 16-byte words.
