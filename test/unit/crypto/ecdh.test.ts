@@ -42,7 +42,7 @@ describe.each(rows.map((r) => [r[1], ...r] as const))("%s", (_n, spec, name, has
     const peer = (await crypto.subtle.generateKey(alg, true, ["deriveBits"])) as CryptoKeyPair;
     const peerQ = new Uint8Array(await crypto.subtle.exportKey("raw", peer.publicKey));
     const server = await spec.serverRespond(peerQ);
-    const serverKey = await crypto.subtle.importKey("raw", server.message, alg, true, []);
+    const serverKey = await crypto.subtle.importKey("raw", Uint8Array.from(server.message), alg, true, []);
     const x = new Uint8Array(await crypto.subtle.deriveBits({ name: "ECDH", public: serverKey }, peer.privateKey, fieldBytes * 8));
     let s = 0;
     while (s < x.length && x[s] === 0) s++;
