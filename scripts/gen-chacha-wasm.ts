@@ -18,6 +18,7 @@ export const LAYOUT = {
   pad: 128, // 16 bytes: the last, short Poly1305 block
   tag: 144, // 16 bytes: computed tag in open
   rs: 160, // 112 bytes: Poly1305 r0..r4, s1..s4, h0..h4 during a stitched seal (wiped after each packet)
+  tail: 272, // 128 bytes: keystream of the last two blocks of a sealed packet
   scratchEnd: 1024,
 } as const;
 
@@ -133,12 +134,8 @@ function rowsSetup(key: string, w12: string, w13: string, w14: string, w15: stri
     ${set("dd", `(i32x4.replace_lane 3 (i32x4.replace_lane 2 (i32x4.replace_lane 1 (i32x4.splat ${w12}) ${w13}) ${w14}) ${w15})`)}`;
 }
 
-/**
- * One step of B blocks in row layout at `$<ptr>`: XORs their keystream in, advances $<ptr> and the counter in $dd.
- * With `hook`, the ten double rounds are unrolled and hook(k) is emitted after double round k (independent work for
- * the scalar units while the vector units run ChaCha20: the stitched seal puts Poly1305 blocks there).
- */
-function rowsStep(B: number, ptr: string, hook?: (doubleRound: number) => string[], keystreamOnly = false): string[] {
+/** One double round of B interleaved blocks in row layout (locals $a0..$d<B-1>). */
+function rowsRound(B: number): string[] {
   const blocks = Array.from({ length: B }, (_, j) => j);
   const inter = (f: (j: number) => string[]): string[] => {
     const per = blocks.map(f);
@@ -152,7 +149,44 @@ function rowsStep(B: number, ptr: string, hook?: (doubleRound: number) => string
     set(`d${j}`, shuffle32(get(`d${j}`), get(`d${j}`), dl)),
   ]);
   // RFC 8439 §2.3: a column round, then the diagonals moved into columns by rotating rows b, c, d, and back.
-  const round = [...qr, ...diag([1, 2, 3, 0], [2, 3, 0, 1], [3, 0, 1, 2]), ...qr, ...diag([3, 0, 1, 2], [2, 3, 0, 1], [1, 2, 3, 0])];
+  return [...qr, ...diag([1, 2, 3, 0], [2, 3, 0, 1], [3, 0, 1, 2]), ...qr, ...diag([3, 0, 1, 2], [2, 3, 0, 1], [1, 2, 3, 0])];
+}
+
+/**
+ * chacha_pair(keyA, ctrA, keyB, ctrB, w13, w14, w15, outA, outB): two keystream blocks with their own keys and
+ * counters side by side (the latency of one): K_1's length block with K_2's Poly1305 key, or the last two blocks of a
+ * packet. Writes 64 bytes to each of outA and outB.
+ */
+function chachaPair(): string {
+  const sigma = `(v128.const i32x4 ${SIGMA.join(" ")})`;
+  const dRow = (ctr: string): string =>
+    `(i32x4.replace_lane 3 (i32x4.replace_lane 2 (i32x4.replace_lane 1 (i32x4.splat ${ctr}) ${get("w13")}) ${get("w14")}) ${get("w15")})`;
+  const init = (j: number, key: string, ctr: string): string[] => [
+    set(`a${j}`, sigma), set(`b${j}`, `(v128.load align=1 ${key})`), set(`c${j}`, `(v128.load offset=16 align=1 ${key})`),
+    set(`d${j}`, dRow(ctr)), set(`b${j}i`, get(`b${j}`)), set(`c${j}i`, get(`c${j}`)), set(`d${j}i`, get(`d${j}`)),
+  ];
+  const out = (j: number, to: string): string[] => [
+    `(v128.store align=1 ${to} (i32x4.add ${get(`a${j}`)} ${sigma}))`,
+    ...["b", "c", "d"].map((r, k) => `(v128.store offset=${16 * (k + 1)} align=1 ${to} (i32x4.add ${get(`${r}${j}`)} ${get(`${r}${j}i`)}))`),
+  ];
+  const locals = [0, 1].flatMap((j) => ["a", "b", "c", "d", "bi", "ci", "di"].map((r) => `(local $${r[0]}${j}${r.slice(1)} v128)`));
+  return `(func $chacha_pair (export "chacha_pair") (param $keyA i32) (param $ctrA i32) (param $keyB i32) (param $ctrB i32)
+    (param $w13 i32) (param $w14 i32) (param $w15 i32) (param $outA i32) (param $outB i32) ${locals.join(" ")} (local $i i32)
+    ${[...init(0, get("keyA"), get("ctrA")), ...init(1, get("keyB"), get("ctrB"))].join(" ")}
+    ${set("i", i32(10))}
+    (loop $rounds ${rowsRound(2).join(" ")}
+      (br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))
+    ${[...out(0, get("outA")), ...out(1, get("outB"))].join(" ")})`;
+}
+
+/**
+ * One step of B blocks in row layout at `$<ptr>`: XORs their keystream in, advances $<ptr> and the counter in $dd.
+ * With `hook`, the ten double rounds are unrolled and hook(k) is emitted after double round k (independent work for
+ * the scalar units while the vector units run ChaCha20: the stitched seal puts Poly1305 blocks there).
+ */
+function rowsStep(B: number, ptr: string, hook?: (doubleRound: number) => string[], keystreamOnly = false): string[] {
+  const blocks = Array.from({ length: B }, (_, j) => j);
+  const round = rowsRound(B);
   const sigma = `(v128.const i32x4 ${SIGMA.join(" ")})`;
   const dRow = (j: number): string => (j === 0 ? get("dd") : `(i32x4.add ${get("dd")} (v128.const i32x4 ${j} 0 0 0))`);
   const step: string[] = [];
@@ -411,6 +445,10 @@ function sshPacket(): string {
   const polyKey = `(call $chacha_block ${get("slot")} ${i32(0)} ${i32(0)} ${i32(0)} ${get("n")} ${i32(LAYOUT.polyKey)})`;
   const lengthXor = `(call $chacha_xor (i32.add ${get("slot")} ${i32(32)}) ${i32(0)} ${i32(0)} ${i32(0)} ${get("n")} ${get("p")} ${i32(4)})`;
   const restXor = `(call $chacha_xor ${get("slot")} ${i32(1)} ${i32(0)} ${i32(0)} ${get("n")} (i32.add ${get("p")} ${i32(4)}) ${get("len")})`;
+  // K_1's block 0 (length) and K_2's block 0 (Poly1305 key) side by side; the length is XORed from LAYOUT.tmp.
+  const lengthAndPolyKey = `(call $chacha_pair (i32.add ${get("slot")} ${i32(32)}) ${i32(0)} ${get("slot")} ${i32(0)} ${i32(0)} ${i32(0)}
+    ${get("n")} ${i32(LAYOUT.tmp)} ${i32(LAYOUT.polyKey)})`;
+  const lengthXorTmp = `(i32.store align=1 ${get("p")} (i32.xor (i32.load align=1 ${get("p")}) (i32.load ${i32(LAYOUT.tmp)})))`;
   const B = OPTIONS.rows || 2;
   const wipeRs = Array.from({ length: 7 }, (_, k) => `(v128.store offset=${LAYOUT.rs + 16 * k} ${i32(0)} (v128.const i64x2 0 0))`).join(" ");
   // Stitched seal: step k encrypts 64·B bytes with K_2 while Poly1305 absorbs the previous step's ciphertext (ChaCha20
@@ -424,8 +462,8 @@ function sshPacket(): string {
     ? `(func $ssh_seal (export "ssh_seal") (param $slot i32) (param $seq i32) (param $p i32) (param $len i32) (local $n i32)
     (local $q i32) (local $steps i32) (local $pk i32) (local $pm i32) (local $pn i32) (local $pi i32) ${POLY_LOCALS} ${rowsLocals(B)}
     ${set("n", BSWAP(get("seq")))}
-    ${lengthXor}
-    ${polyKey}
+    ${lengthAndPolyKey}
+    ${lengthXorTmp}
     ${set("pk", i32(LAYOUT.polyKey))}
     ${polyInit(get("pk"), OPTIONS.rsInMemory || OPTIONS.hInMemory).join(" ")}
     ${rowsSetup(get("slot"), i32(1), i32(0), i32(0), get("n"))}
@@ -438,8 +476,15 @@ function sshPacket(): string {
         ${rowsStep(B, "q", hook).join("\n        ")}
         ${set("pm", `(i32.add ${get("pm")} ${i32(64 * B)})`)}
         (br $stitched)))))
-    (call $chacha_xor ${get("slot")} (i32x4.extract_lane 0 ${get("dd")}) ${i32(0)} ${i32(0)} ${get("n")} ${get("q")}
-      (i32.sub (i32.add ${get("p")} (i32.add ${get("len")} ${i32(4)})) ${get("q")}))
+    ;; the last (len mod 128) bytes: two blocks side by side into LAYOUT.tail, then XORed in
+    ${set("steps", `(i32.sub (i32.add ${get("p")} (i32.add ${get("len")} ${i32(4)})) ${get("q")})`)}
+    (if ${get("steps")} (then
+      ${set("pi", `(i32x4.extract_lane 0 ${get("dd")})`)}
+      (if (i32.gt_u ${get("steps")} ${i32(64)})
+        (then (call $chacha_pair ${get("slot")} ${get("pi")} ${get("slot")} (i32.add ${get("pi")} ${i32(1)}) ${i32(0)} ${i32(0)}
+          ${get("n")} ${i32(LAYOUT.tail)} ${i32(LAYOUT.tail + 64)}))
+        (else (call $chacha_block ${get("slot")} ${get("pi")} ${i32(0)} ${i32(0)} ${get("n")} ${i32(LAYOUT.tail)})))
+      (call $xor_bytes ${get("q")} ${i32(LAYOUT.tail)} ${get("steps")})))
     ${set("pn", `(i32.sub (i32.add ${get("p")} (i32.add ${get("len")} ${i32(4)})) ${get("pm")})`)}
     ${OPTIONS.hInMemory ? [0, 1, 2, 3, 4].map((k) => set(`h${k}`, `(i64.load offset=${LAYOUT.rs + 72 + 8 * k} ${i32(0)})`)).join(" ") : ""}
     ${polyFinish(`(i32.add (i32.add ${get("p")} ${i32(4)}) ${get("len")})`)}
@@ -476,7 +521,7 @@ function sshPacket(): string {
     (local $n i32) (local $t i32) (local $ok i32) (local $q i32) (local $ks i32) (local $steps i32) (local $ctr i32) (local $rest i32)
     (local $pk i32) (local $pm i32) (local $pn i32) (local $pi i32) ${POLY_LOCALS} ${rowsLocals(B)}
     ${set("n", BSWAP(get("seq")))}
-    ${polyKey}
+    ${lengthAndPolyKey}
     ${set("pk", i32(LAYOUT.polyKey))}
     ${polyInit(get("pk"), false).join(" ")}
     ${rowsSetup(get("slot"), i32(1), i32(0), i32(0), get("n"))}
@@ -489,22 +534,20 @@ function sshPacket(): string {
       ${set("pm", `(i32.add ${get("pm")} ${i32(64 * B)})`)}
       ${set("steps", `(i32.sub ${get("steps")} ${i32(1)})`)}
       (br $stitched)))
-    ;; keystream for the last partial step, a whole block at a time (the area has room for it)
-    ${set("ctr", `(i32x4.extract_lane 0 ${get("dd")})`)}
-    ${set("rest", `(i32.sub (i32.add ${get("ks")} ${get("len")}) ${get("q")})`)}
-    (block $ksDone (loop $ksBlocks
-      (br_if $ksDone (i32.le_s ${get("rest")} ${i32(0)}))
-      (call $chacha_block ${get("slot")} ${get("ctr")} ${i32(0)} ${i32(0)} ${get("n")} ${get("q")})
-      ${set("ctr", `(i32.add ${get("ctr")} ${i32(1)})`)} ${set("q", `(i32.add ${get("q")} ${i32(64)})`)}
-      ${set("rest", `(i32.sub ${get("rest")} ${i32(64)})`)}
-      (br $ksBlocks)))
+    ;; keystream for the last (len mod 128) bytes: two whole blocks side by side (the area has room for them)
+    (if (i32.lt_u ${get("q")} (i32.add ${get("ks")} ${get("len")})) (then
+      ${set("ctr", `(i32x4.extract_lane 0 ${get("dd")})`)}
+      (if (i32.gt_u (i32.sub (i32.add ${get("ks")} ${get("len")}) ${get("q")}) ${i32(64)})
+        (then (call $chacha_pair ${get("slot")} ${get("ctr")} ${get("slot")} (i32.add ${get("ctr")} ${i32(1)}) ${i32(0)} ${i32(0)}
+          ${get("n")} ${get("q")} (i32.add ${get("q")} ${i32(64)})))
+        (else (call $chacha_block ${get("slot")} ${get("ctr")} ${i32(0)} ${i32(0)} ${get("n")} ${get("q")})))))
     ${set("pn", `(i32.sub (i32.add ${get("p")} (i32.add ${get("len")} ${i32(4)})) ${get("pm")})`)}
     ${polyFinish(i32(LAYOUT.tag))}
     ${wipe}
     ${compare}
     (if ${get("ok")} (then
       (call $xor_bytes (i32.add ${get("p")} ${i32(4)}) ${get("ks")} ${get("len")})
-      ${lengthXor}))
+      ${lengthXorTmp}))
     ${get("ok")})
   `;
   return `${seal}  ${OPTIONS.stitchOpen ? openStitched : openPlain}  (func $ssh_length (export "ssh_length") (param $slot i32) (param $seq i32) (param $p i32) (result i32) (local $n i32)
@@ -520,6 +563,7 @@ export function chachaWat(): string {
   (memory (export "memory") 1)
   ${OPTIONS.rows ? chachaRows(OPTIONS.rows) : chachaX4()}
   ${chachaBlock()}
+  ${chachaPair()}
   ${chachaXor()}
   ${xorBytes()}
   ${poly1305()}

@@ -148,6 +148,27 @@ describe.each([
   });
 });
 
+describe("every tail shape", () => {
+  // The kernels split a packet into 128-byte steps, a one- or two-block tail and 16-byte Poly1305 blocks: walk every
+  // length through all of those boundaries, and a few large ones, against the reference.
+  const lengths = [...Array.from({ length: 300 }, (_, i) => i), 4095, 4096, 4097, 65536 + 3, 262144];
+  test.each(lengths)("len %i", (len) => {
+    const key = Uint8Array.from({ length: 64 }, (_, i) => (i * 29 + len) & 0xff);
+    const fast = new ChaChaPolyOpenSsh(key);
+    const ref = new ChaChaPolyOpenSshReference(key);
+    const plain = Uint8Array.from({ length: 3 + 4 + len + 16 + 5 }, (_, i) => (i * 13 + 7) & 0xff);
+    const a = plain.slice();
+    const b = plain.slice();
+    fast.seal(0xfffffffe, a, 3, len);
+    ref.seal(0xfffffffe, b, 3, len);
+    expect(toHex(a)).toBe(toHex(b));
+    expect(fast.open(0xfffffffe, a, 3, len)).toBe(true);
+    expect(toHex(a.subarray(0, 3 + 4 + len))).toBe(toHex(plain.subarray(0, 3 + 4 + len)));
+    expect(toHex(a.subarray(3 + 4 + len + 16))).toBe(toHex(plain.subarray(3 + 4 + len + 16)));
+    fast.dispose();
+  });
+});
+
 describe("instances", () => {
   test("two directions and many connections do not interfere", () => {
     const keys = Array.from({ length: 40 }, (_, i) => Uint8Array.from({ length: 64 }, (_, j) => (i * 64 + j) & 0xff));
