@@ -1,8 +1,12 @@
 // seal + openLength + open of one packet, in place, for aes128-gcm, aes256-gcm, aes128-ctr + hmac-sha2-256-etm and
 // aes128-ctr + umac-64-etm at 64 B, 1 KiB, 32 KiB and 256 KiB; then heap growth over 100,000 64-byte packets.
 // Baseline: `openssl speed -evp aes-128-gcm` and shared/reference/perf-baseline.md (Bun node:crypto aes-128-gcm ≈ 7 GB/s seal only).
-// Run: bun bench/crypto-aes-mac.ts >> results.jsonl   (BENCH_REPS=7 BENCH_MS=200 by default)
+// Run: bun bench/crypto-aes-mac.ts >> results.jsonl   (BENCH_REPS=7 BENCH_MS=200 by default). mbPerS counts payload bytes
+// once per seal+open round trip.
+import { createHmac } from "node:crypto";
 import { cpus } from "node:os";
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { composePacketCipher } from "../core/crypto/packet-cipher.ts";
 import { CIPHER_SPECS_AES, MAC_SPECS } from "../core/crypto/specs-aes-mac.ts";
 import type { PacketCipher } from "../core/crypto/types.ts";
@@ -71,13 +75,19 @@ for (const [name, make] of CASES) {
     }
     batch *= 4;
     const times: number[] = [];
+    const cpuTimes: number[] = [];
     for (let r = 0; r < REPS; r++) {
       const t = performance.now();
+      const c0 = process.cpuUsage();
       for (let i = 0; i < batch; i++) roundTrip(sealer, opener, seq++, buf, len);
+      const c1 = process.cpuUsage(c0);
       times.push(performance.now() - t);
+      cpuTimes.push((c1.user + c1.system) / 1000);
     }
     times.sort((a, b) => a - b);
+    cpuTimes.sort((a, b) => a - b);
     const median = times[Math.floor(times.length / 2)]!;
+    const cpuMedian = cpuTimes[Math.floor(cpuTimes.length / 2)]!;
     if (Buffer.compare(buf.subarray(0, 4 + len), original) !== 0) throw new Error("bench: packet changed across the run");
     console.log(
       JSON.stringify({
@@ -86,10 +96,53 @@ for (const [name, make] of CASES) {
         bytes: size,
         mbPerS: +((size * batch) / median / 1000).toFixed(1),
         usPerPacket: +((median * 1000) / batch).toFixed(3),
+        // The same over CPU time: steadier on the shared 2-core machine (shared/reference/perf-baseline.md, "Noise").
+        mbPerSCpu: +((size * batch) / cpuMedian / 1000).toFixed(1),
         bun: Bun.version,
         cpu,
       }),
     );
+  }
+}
+
+// HMAC routes for hmac.ts: a keyed Bun.CryptoHasher copied per packet (ours), a new createHmac per packet, @noble/hashes'
+// keyed state cloned per packet. Each computes HMAC-SHA256(key, uint32 seq ‖ data); outputs are checked equal first.
+{
+  const macKey = key(32, 9);
+  const seqBytes = new Uint8Array(4);
+  const out = new Uint8Array(64);
+  const ours = MAC_SPECS.find((m) => m.name === "hmac-sha2-256")!.create(macKey);
+  const noble = hmac.create(sha256, macKey);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- noble's _cloneInto type does not round-trip
+  let tmp: any;
+  const routes: [string, (d: Uint8Array) => Uint8Array][] = [
+    ["Bun.CryptoHasher copy (hmac.ts)", (d) => (ours.compute(0, d, 0, d.length, out, 0), out.subarray(0, 32))],
+    ["node:crypto createHmac per packet", (d) => createHmac("sha256", macKey).update(seqBytes).update(d).digest()],
+    ["@noble/hashes _cloneInto", (d) => {
+      const h = noble._cloneInto(tmp);
+      tmp = h;
+      h.update(seqBytes).update(d);
+      h.digestInto(out);
+      return out.subarray(0, 32);
+    }],
+  ];
+  for (const size of [64, 32 * 1024]) {
+    const d = key(size, 7);
+    const expected = Buffer.from(routes[1]![1](d)).toString("hex");
+    for (const [route, f] of routes) {
+      if (Buffer.from(f(d)).toString("hex") !== expected) throw new Error(`bench: ${route} disagrees`);
+      const n = size > 1024 ? 500 : 20_000;
+      for (let i = 0; i < n; i++) f(d);
+      const times: number[] = [];
+      for (let r = 0; r < REPS; r++) {
+        const t = performance.now();
+        for (let i = 0; i < n; i++) f(d);
+        times.push(performance.now() - t);
+      }
+      times.sort((a, b) => a - b);
+      const median = times[Math.floor(times.length / 2)]!;
+      console.log(JSON.stringify({ bench: "crypto-aes-mac", case: `hmac route: ${route}`, bytes: size, mbPerS: +((size * n) / median / 1000).toFixed(1), usPerPacket: +((median * 1000) / n).toFixed(3), bun: Bun.version, cpu }));
+    }
   }
 }
 

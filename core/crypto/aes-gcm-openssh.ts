@@ -57,6 +57,7 @@ export function aesGcmOpen(
   tag: Uint8Array,
   tagOff: number,
 ): boolean {
+  if (tagOff < 0 || tagOff + TAG_BYTES > tag.length) return false;
   const decipher = createDecipheriv(k.algorithm, k.key, iv, { authTagLength: TAG_BYTES });
   decipher.setAuthTag(tag.subarray(tagOff, tagOff + TAG_BYTES));
   decipher.setAAD(aad);

@@ -144,9 +144,10 @@ describe("RFC 5647 §7.1 invocation counter", () => {
     expect(toHex(o.currentIv())).toBe("000000000000000000000000");
     expect(o.open(0, p, 0, 16)).toBe(true);
   });
-  test("refuses an encrypted part that is not whole blocks", () => {
+  test("refuses an encrypted part that is not whole blocks, or a tag past the buffer", () => {
     const o = new AesGcmOpenSsh(key, new Uint8Array(12));
     expect(o.open(0, new Uint8Array(64), 0, 20)).toBe(false);
+    expect(o.open(0, new Uint8Array(4 + 32 + 8), 0, 32)).toBe(false); // the tag would run past the buffer
   });
   test("rejects wrong key and IV sizes; unusable after dispose", () => {
     expect(() => new AesGcmOpenSsh(new Uint8Array(24), new Uint8Array(12))).toThrow();
