@@ -103,6 +103,19 @@ for (const len of [64, 1024, 32768]) {
   opener.dispose();
 }
 
+// @noble/ciphers, only when some other package already brought it in (not a dependency of ours): the IETF AEAD, one
+// direction, fresh object per packet as its API wants.
+const nobleSpec = "@noble/ciphers/chacha.js";
+const noble = (await import(nobleSpec).catch(() => null)) as
+  | { chacha20poly1305: (key: Uint8Array, nonce: Uint8Array) => { encrypt(m: Uint8Array): Uint8Array } }
+  | null;
+if (noble) {
+  const msg = packet(32768);
+  const nonce = new Uint8Array(12);
+  line({ bench: "crypto-chachapoly", case: "@noble/ciphers chacha20poly1305 encrypt 32 KiB", bytes: msg.length,
+    ...measure(() => noble.chacha20poly1305(key.subarray(0, 32), nonce).encrypt(msg), msg.length) });
+}
+
 // Native baseline (seal only, one direction): openssl speed reports 1000s of bytes per second.
 if (Bun.which("openssl")) {
   const proc = Bun.spawnSync(["openssl", "speed", "-mr", "-seconds", "1", "-evp", "chacha20-poly1305", "-bytes", "32768"], { stderr: "ignore" });

@@ -32,7 +32,10 @@ test("seal and openLength equal the reference; seal writes only [off, off + 4 + 
     const ref = new ChaChaPolyOpenSshReference(key);
     const a = packetBuffer(len, off, fill);
     const b = a.slice();
+    const before = a.slice();
     fast.seal(s, a, off, len);
+    expect(toHex(a.subarray(0, off))).toBe(toHex(before.subarray(0, off)));
+    expect(toHex(a.subarray(off + 4 + len + 16))).toBe(toHex(before.subarray(off + 4 + len + 16)));
     ref.seal(s, b, off, len);
     expect(toHex(a)).toBe(toHex(b)); // includes every byte outside the packet, compared with the untouched copy
     expect(fast.openLength(s, a, off)).toBe(ref.openLength(s, b, off));

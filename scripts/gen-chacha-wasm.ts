@@ -14,7 +14,7 @@ import wabtInit from "wabt";
  */
 export const LAYOUT = {
   polyKey: 0, // 64 bytes: ChaCha20 block 0 of K_2, the Poly1305 one-time key (wiped after each packet)
-  tmp: 64, // 64 bytes: keystream of a partial block
+  tmp: 64, // 64 bytes: keystream of a partial block, or K_1's block 0 (wiped after each packet)
   pad: 128, // 16 bytes: the last, short Poly1305 block
   tag: 144, // 16 bytes: computed tag in open
   rs: 160, // 112 bytes: Poly1305 r0..r4, s1..s4, h0..h4 during a stitched seal (wiped after each packet)
@@ -441,7 +441,8 @@ const BSWAP = (v: string): string =>
  * counter: state words 12..15 = (counter, 0, 0, bswap(seq)).
  */
 function sshPacket(): string {
-  const wipe = [0, 16, 32, 48].map((o) => `(v128.store offset=${o} ${i32(LAYOUT.polyKey)} (v128.const i64x2 0 0))`).join(" ");
+  // the Poly1305 key and K_1's block 0 (LAYOUT.polyKey, LAYOUT.tmp: 128 contiguous bytes) do not outlive the packet
+  const wipe = [0, 16, 32, 48, 64, 80, 96, 112].map((o) => `(v128.store offset=${o} ${i32(LAYOUT.polyKey)} (v128.const i64x2 0 0))`).join(" ");
   const polyKey = `(call $chacha_block ${get("slot")} ${i32(0)} ${i32(0)} ${i32(0)} ${get("n")} ${i32(LAYOUT.polyKey)})`;
   const lengthXor = `(call $chacha_xor (i32.add ${get("slot")} ${i32(32)}) ${i32(0)} ${i32(0)} ${i32(0)} ${get("n")} ${get("p")} ${i32(4)})`;
   const restXor = `(call $chacha_xor ${get("slot")} ${i32(1)} ${i32(0)} ${i32(0)} ${get("n")} (i32.add ${get("p")} ${i32(4)}) ${get("len")})`;
@@ -543,11 +544,11 @@ function sshPacket(): string {
         (else (call $chacha_block ${get("slot")} ${get("ctr")} ${i32(0)} ${i32(0)} ${get("n")} ${get("q")})))))
     ${set("pn", `(i32.sub (i32.add ${get("p")} (i32.add ${get("len")} ${i32(4)})) ${get("pm")})`)}
     ${polyFinish(i32(LAYOUT.tag))}
-    ${wipe}
     ${compare}
     (if ${get("ok")} (then
       (call $xor_bytes (i32.add ${get("p")} ${i32(4)}) ${get("ks")} ${get("len")})
       ${lengthXorTmp}))
+    ${wipe}
     ${get("ok")})
   `;
   return `${seal}  ${OPTIONS.stitchOpen ? openStitched : openPlain}  (func $ssh_length (export "ssh_length") (param $slot i32) (param $seq i32) (param $p i32) (result i32) (local $n i32)

@@ -2,7 +2,7 @@
 // chacha20_poly1305 case through an RFC 8439 AEAD composed from our primitives (test-only), and the SSH packet vectors.
 // Each runs on the WebAssembly kernels and on the reference twin.
 import { describe, expect, test } from "bun:test";
-import { ChaCha20 } from "../../../core/crypto/chacha20.ts";
+import { ChaCha20, ChaChaKernel } from "../../../core/crypto/chacha20.ts";
 import { ChaChaPolyOpenSsh, createChaChaPolyOpenSsh } from "../../../core/crypto/chachapoly-openssh.ts";
 import { poly1305 } from "../../../core/crypto/poly1305.ts";
 import type { PacketCipher } from "../../../core/crypto/types.ts";
@@ -190,6 +190,17 @@ describe("instances", () => {
       });
     }
     for (const [s, o] of fast) { s.dispose(); o.dispose(); }
+  });
+  test("no Poly1305 key or length keystream is left in kernel scratch after a packet", () => {
+    const c = new ChaChaPolyOpenSsh(Uint8Array.from({ length: 64 }, (_, i) => i + 1));
+    const buf = new Uint8Array(4 + 1000 + 16);
+    c.seal(9, buf, 0, 1000);
+    const scratch = (): string => toHex(ChaChaKernel.get().u8.subarray(0, 272)); // LAYOUT.polyKey .. LAYOUT.rs end
+    expect(scratch().slice(0, 256)).toBe("00".repeat(128)); // LAYOUT.polyKey, LAYOUT.tmp (pad and tag hold ciphertext)
+    expect(scratch().slice(320)).toBe("00".repeat(112)); // LAYOUT.rs
+    expect(c.open(9, buf, 0, 1000)).toBe(true);
+    expect(scratch().slice(0, 256)).toBe("00".repeat(128));
+    c.dispose();
   });
   test("a disposed cipher refuses to work", () => {
     const c = new ChaChaPolyOpenSsh(new Uint8Array(64));
