@@ -12,11 +12,11 @@ import type { ChannelOpenRequest } from "./messages.ts";
 import { type ChannelRequest, writeChannelRequestBody } from "./session.ts";
 
 /** OpenSSH channels.h CHAN_SES_PACKET_DEFAULT: the max packet we advertise for sessions. */
-export const CHAN_SES_PACKET_DEFAULT = 32 * 1024;
+export const CHAN_SES_PACKET_DEFAULT: number = 32 * 1024;
 /** OpenSSH channels.h CHAN_SES_WINDOW_DEFAULT: the window we advertise for sessions (2 MiB). */
-export const CHAN_SES_WINDOW_DEFAULT = 64 * CHAN_SES_PACKET_DEFAULT;
+export const CHAN_SES_WINDOW_DEFAULT: number = 64 * CHAN_SES_PACKET_DEFAULT;
 /** A window for bulk transfers (sftp, scp, forwarded connections on fast links). */
-export const CHAN_BULK_WINDOW = 16 * 1024 * 1024;
+export const CHAN_BULK_WINDOW: number = 16 * 1024 * 1024;
 /** Largest CHANNEL_DATA payload we send, whatever the peer allows (keeps packets within every transport's limit). */
 const MAX_SEND_CHUNK = 64 * 1024;
 /** Default queue size above which write() says "wait for onDrain". */
@@ -254,6 +254,16 @@ export class Channel {
   }
 
   /**
+   * Closes now: drops what is still queued (the peer may never open its window again), then EOF and CLOSE as
+   * close(). For a peer that stopped reading, or a session being torn down.
+   */
+  abort(): void {
+    this.dropData();
+    this.close();
+    this.flush();
+  }
+
+  /**
    * Sends a channel request with want-reply after queued data; resolves with the peer's answer (true: SUCCESS), or
    * false if the channel closes first.
    */
@@ -449,7 +459,9 @@ export class Channel {
       }
       this.localWindow -= n;
     }
-    this.deliver({ kind: "data", data: new ChannelData(data, dataType, lease, this) });
+    const chunk = new ChannelData(data, dataType, lease, this);
+    if (this.handler === null) this.backlog.push({ kind: "data", data: chunk });
+    else this.dispatchData(this.handler, chunk);
   }
 
   /** The consumer released `n` bytes: top the peer's window up once about half of it is used (not per packet). */
@@ -570,15 +582,19 @@ export class Channel {
     else this.dispatch(ev);
   }
 
+  private dispatchData(h: ChannelHandler, data: ChannelData): void {
+    if (data.dataType === 0) {
+      if (h.onData) h.onData(data);
+      else data.release();
+    } else if (h.onExtendedData) h.onExtendedData(data);
+    else data.release();
+  }
+
   private dispatch(ev: Incoming): void {
     const h = this.handler!;
     switch (ev.kind) {
       case "data":
-        if (ev.data.dataType === 0) {
-          if (h.onData) h.onData(ev.data);
-          else ev.data.release();
-        } else if (h.onExtendedData) h.onExtendedData(ev.data);
-        else ev.data.release();
+        this.dispatchData(h, ev.data);
         return;
       case "eof":
         h.onEof?.();

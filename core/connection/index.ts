@@ -6,7 +6,7 @@ export {
 export { ChannelOpenError, openFailureReasonText } from "./errors.ts";
 export * from "./messages.ts";
 export {
-  ChannelMux, MAX_CHANNELS_DEFAULT, type GlobalReply, type GlobalRequestResult, type IncomingOpen, type MuxHandler,
+  ChannelMux, isConnectionMessage, MAX_CHANNELS_DEFAULT, type GlobalReply, type GlobalRequestResult, type IncomingOpen, type MuxHandler,
   type MuxOptions,
 } from "./mux.ts";
 export * from "./session.ts";

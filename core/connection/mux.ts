@@ -7,7 +7,7 @@ import {
   type Lease, Reader, SSH_MSG_CHANNEL_CLOSE, SSH_MSG_CHANNEL_DATA, SSH_MSG_CHANNEL_EOF, SSH_MSG_CHANNEL_EXTENDED_DATA,
   SSH_MSG_CHANNEL_FAILURE, SSH_MSG_CHANNEL_OPEN, SSH_MSG_CHANNEL_OPEN_CONFIRMATION, SSH_MSG_CHANNEL_OPEN_FAILURE,
   SSH_MSG_CHANNEL_REQUEST, SSH_MSG_CHANNEL_SUCCESS, SSH_MSG_CHANNEL_WINDOW_ADJUST, SSH_MSG_GLOBAL_REQUEST,
-  SSH_MSG_REQUEST_FAILURE, SSH_MSG_REQUEST_SUCCESS, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, SSH_OPEN_CONNECT_FAILED,
+  SSH_MSG_REQUEST_FAILURE, SSH_MSG_REQUEST_SUCCESS, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED,
   SSH_OPEN_RESOURCE_SHORTAGE, SSH_OPEN_UNKNOWN_CHANNEL_TYPE, messageName,
 } from "../wire/index.ts";
 import { Channel, type ChannelHost, type ChannelOptions } from "./channel.ts";
@@ -19,9 +19,17 @@ import {
 import { readChannelRequestBody } from "./session.ts";
 
 /** OpenSSH channels.c CHANNELS_MAX_CHANNELS: the most channels one connection may hold. */
-export const MAX_CHANNELS_DEFAULT = 16 * 1024;
+export const MAX_CHANNELS_DEFAULT: number = 16 * 1024;
 /** Transport backlog above which channels stop handing it data until onWritable (1 MiB). */
 const BACKLOG_HIGH_DEFAULT = 1024 * 1024;
+
+/**
+ * Whether a message number belongs to the connection protocol (RFC 4250 §4.1.2: 80..100 in use, up to 127 reserved).
+ * The layer that feeds the mux answers others as OpenSSH does (UNIMPLEMENTED, RFC 4253 §11.4) or ignores them.
+ */
+export function isConnectionMessage(msg: number): boolean {
+  return msg >= SSH_MSG_GLOBAL_REQUEST && msg <= SSH_MSG_CHANNEL_FAILURE;
+}
 
 /** A reply to a global request: false is REQUEST_FAILURE, true or response bytes are REQUEST_SUCCESS. */
 export type GlobalReply = boolean | Uint8Array;
@@ -334,6 +342,10 @@ export class ChannelMux implements ChannelHost {
     if (this.liveChannels + this.pendingIncoming >= this.maxChannels) {
       return this.sendOpenFailure(m.senderChannel, SSH_OPEN_RESOURCE_SHORTAGE, "too many channels");
     }
+    if (!portsValid(req)) {
+      // serverloop.c server_request_direct_tcpip, clientloop.c client_request_forwarded_tcpip: "invalid port"
+      return this.sendOpenFailure(m.senderChannel, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
+    }
     const onOpen = this.handler.onChannelOpen;
     if (!onOpen) return this.sendOpenFailure(m.senderChannel, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
     this.pendingIncoming++;
@@ -369,11 +381,8 @@ export class ChannelMux implements ChannelHost {
     try {
       onOpen.call(this.handler, req, open);
     } catch (err) {
-      if (!decided) {
-        if (err instanceof ChannelOpenError) return open.reject(err.code, err.description);
-        open.reject(SSH_OPEN_CONNECT_FAILED, "open failed");
-      }
-      if (!(err instanceof ChannelOpenError)) throw err;
+      if (!(err instanceof ChannelOpenError)) throw err; // a bug: the connection ends
+      if (!decided) open.reject(err.code, err.description);
     }
   }
 
@@ -483,6 +492,16 @@ export class ChannelMux implements ChannelHost {
     for (const waiter of this.globalAwaiting.splice(0)) waiter.reject(lost);
     this.blocked.clear();
     this.handler.onClose?.(why);
+  }
+}
+
+/** TCP ports in open requests fit 16 bits; OpenSSH refuses the open otherwise (not a protocol error). */
+function portsValid(req: ChannelOpenRequest): boolean {
+  switch (req.type) {
+    case "direct-tcpip": return req.portToConnect <= 0xffff && req.originatorPort <= 0xffff;
+    case "forwarded-tcpip": return req.connectedPort <= 0xffff && req.originatorPort <= 0xffff;
+    case "x11": return req.originatorPort <= 0xffff;
+    default: return true;
   }
 }
 

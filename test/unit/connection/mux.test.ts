@@ -515,3 +515,53 @@ describe("protocol errors end the connection as OpenSSH does", () => {
     expect(p.client.isClosed).toBe(true);
   });
 });
+
+describe("teardown and handler bugs", () => {
+  test("abort() closes at once even when the peer stopped reading", async () => {
+    let serverCh!: Channel;
+    const held: ChannelData[] = [];
+    const p = track(muxPair({
+      onChannelOpen(_r, open) {
+        serverCh = open.accept();
+        serverCh.attach({});
+      },
+    }));
+    const ch = await p.client.openChannel({ type: "session" }, { windowBytes: 1024 });
+    ch.attach({ onData: (d) => held.push(d) }); // never releases
+    serverCh.write(pattern(10_000));
+    await settle();
+    expect(serverCh.queuedBytes).toBe(10_000 - 1024);
+    serverCh.close();
+    await settle();
+    expect(serverCh.isClosed).toBe(false); // graceful close waits behind the data
+    serverCh.abort();
+    await serverCh.closed;
+    await ch.closed;
+    expect(() => {
+      held[0]!.release();
+      held[0]!.release();
+    }).toThrow("ChannelData released twice");
+    for (const d of held.slice(1)) d.release();
+  });
+
+  test("a handler that throws something else is a bug: reported, and the connection ends with PROTOCOL_ERROR", async () => {
+    const errors: unknown[] = [];
+    const { fakeConnPair } = await import("../../helpers/fake-conn.ts");
+    const { ChannelMux } = await import("../../../core/connection/index.ts");
+    const { client: cc, server: sc, pool } = fakeConnPair();
+    pools.push(pool);
+    const client = new ChannelMux(cc);
+    new ChannelMux(sc, { handler: { onChannelOpen: () => { throw new TypeError("oops"); } }, onError: (e) => errors.push(e) });
+    const e = await client.openChannel({ type: "session" }).catch((x) => x);
+    expect(e.name).toBe("ConnectionLostError");
+    expect(sc.closedWith).toEqual({ reason: 2, description: "internal error" });
+    expect(String(errors[0])).toBe("TypeError: oops");
+  });
+
+  test("a direct-tcpip open with a port above 65535 is refused before the handler sees it", async () => {
+    let asked = 0;
+    const p = track(muxPair({ onChannelOpen: (_r, open) => (asked++, void open.accept().attach({})) }));
+    const e = await p.client.openChannel({ type: "direct-tcpip", hostToConnect: "h", portToConnect: 70000, originatorAddress: "o", originatorPort: 1 }).catch((x) => x);
+    expect([e.code, asked]).toEqual([1, 0]);
+  });
+});
