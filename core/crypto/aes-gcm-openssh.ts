@@ -36,7 +36,9 @@ export function aesGcmSeal(
   tagOff: number,
 ): void {
   // bun-platform.md §9: a GCM Cipheriv cannot be reused after final(), so each packet needs its own.
-  const cipher = createCipheriv(k.algorithm, k.key, iv, { authTagLength: TAG_BYTES });
+  // No options object: the default 16-byte tag is ours, and passing { authTagLength } cost ~0.1 µs per packet
+  // (bench/crypto-aes-mac.ts, aes128-gcm 64 B).
+  const cipher = createCipheriv(k.algorithm, k.key, iv);
   cipher.setAAD(aad);
   if (len > 0) updateInto(cipher, buf, off, len);
   cipher.final();
@@ -58,7 +60,8 @@ export function aesGcmOpen(
   tagOff: number,
 ): boolean {
   if (tagOff < 0 || tagOff + TAG_BYTES > tag.length) return false;
-  const decipher = createDecipheriv(k.algorithm, k.key, iv, { authTagLength: TAG_BYTES });
+  // The tag handed over is always exactly 16 bytes, so the decipher needs no authTagLength option either.
+  const decipher = createDecipheriv(k.algorithm, k.key, iv);
   decipher.setAuthTag(tag.subarray(tagOff, tagOff + TAG_BYTES));
   decipher.setAAD(aad);
   // The plaintext stays in node:crypto's buffers until final() has checked the tag (split as in updateInto, for the copy).
