@@ -4,13 +4,13 @@ import { createCipheriv, type Cipheriv } from "node:crypto";
 import type { PacketMac } from "./types.ts";
 import { equalInConstantTime } from "./hmac.ts";
 
-// NH reads message words little-endian (RFC 4418 §5.2.2 / umac.c LOAD_UINT32_LITTLE) through a Uint32Array view.
+// NH reads message words little-endian (RFC 4418 §5.2.2 / umac.c LOAD_UINT32_LITTLE) through an Int32Array view.
 if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error("umac.ts assumes a little-endian platform");
 
 const TWO16 = 65536;
+const TWO32 = 4294967296;
 /** PDF blocks encrypted per node:crypto call on the sequence-number path (64 packets' worth for umac-64). */
 const PDF_BATCH = 32;
-const TWO32 = 4294967296;
 /** RFC 4418 §5.4: prime(36) = 2^36 - 5, exact as a double. */
 const P36 = 68719476731;
 const P128 = (1n << 128n) - 159n;
