@@ -30,8 +30,9 @@ export const RSA_MIN_MODULUS_BITS = 1024;
 /** OpenSSH SSHBUF_MAX_BIGNUM × 8: the largest RSA modulus a blob may carry. */
 export const RSA_MAX_MODULUS_BITS = 16384;
 
+type EcdsaKeyType = "ecdsa-sha2-nistp256" | "ecdsa-sha2-nistp384" | "ecdsa-sha2-nistp521";
 interface EcCurve {
-  readonly keyType: string; // ecdsa-sha2-nistpN
+  readonly keyType: EcdsaKeyType;
   readonly sshCurve: string; // nistpN
   readonly jwkCurve: "P-256" | "P-384" | "P-521";
   readonly fieldBytes: number;
@@ -61,7 +62,7 @@ const fromB64u = (s: string | undefined): Uint8Array => {
 /** A parsed SSH public key blob. */
 export type SshPublicKey =
   | { readonly type: "ssh-ed25519"; readonly publicKey: Uint8Array }
-  | { readonly type: "ecdsa-sha2-nistp256" | "ecdsa-sha2-nistp384" | "ecdsa-sha2-nistp521"; readonly curve: string; readonly q: Uint8Array }
+  | { readonly type: EcdsaKeyType; readonly curve: string; readonly q: Uint8Array }
   | { readonly type: "ssh-rsa"; readonly e: Uint8Array; readonly n: Uint8Array };
 
 /**
@@ -85,7 +86,7 @@ export function parsePublicKeyBlob(blob: Uint8Array): SshPublicKey {
     r.end();
     if (name !== curve.sshCurve) throw new SshEncodingError(`${type} key names curve ${JSON.stringify(name)}`);
     if (q.length !== 1 + 2 * curve.fieldBytes || q[0] !== 0x04) throw new SshEncodingError(`${type} point is not uncompressed`);
-    return { type: curve.keyType as "ecdsa-sha2-nistp256", curve: name, q };
+    return { type: curve.keyType, curve: name, q };
   }
   if (type === "ssh-rsa") {
     const e = r.mpint();
