@@ -45,8 +45,8 @@ function shuffle32(a: string, b: string, lanes: readonly number[]): string {
  * - stitchOpen (keystream and Poly1305 together, XOR after the tag check) ~870 vs ~545 for MAC-then-decrypt.
  */
 export const OPTIONS = {
-  byteShuffleRotate: true, mulShift: false, rows: 2, stitch: true, unroll: false, hInMemory: false, rsInMemory: false,
-  stitchOpen: true,
+  byteShuffleRotate: true, mulShift: false, rows: 3, stitch: true, unroll: false, hInMemory: false, rsInMemory: false,
+  stitchOpen: true, roundsPerIteration: 1, diagonalsABC: true,
 };
 /** Rotate each 32-bit lane left by 16 or 8 with one byte shuffle (pshufb on x86), by other counts with two shifts. */
 function rotl(v: string, n: number): string[] {
@@ -144,12 +144,20 @@ function rowsRound(B: number): string[] {
     return out;
   };
   const qr = inter((j) => quarterRound(`a${j}`, `b${j}`, `c${j}`, `d${j}`));
-  const diag = (bl: number[], cl: number[], dl: number[]): string[] => inter((j) => [
-    set(`b${j}`, shuffle32(get(`b${j}`), get(`b${j}`), bl)), set(`c${j}`, shuffle32(get(`c${j}`), get(`c${j}`), cl)),
-    set(`d${j}`, shuffle32(get(`d${j}`), get(`d${j}`), dl)),
-  ]);
+  const lanes = (r: string, l: number[]): string => set(r, shuffle32(get(r), get(r), l));
+  const by1 = [1, 2, 3, 0], by2 = [2, 3, 0, 1], by3 = [3, 0, 1, 2];
+  if (OPTIONS.diagonalsABC) {
+    // RFC 8439 §2.3: a column round, then the diagonals moved into columns by rotating rows a, b, c by 1, 2, 3 lanes
+    // (lane i then holds a[i+1], b[i+2], c[i+3], d[i]: the diagonal through d[i]), and back. Row d, which leaves each
+    // quarter round through a byte shuffle, is not rotated, so JSC does not fuse the two into extra mask registers.
+    const diag = (al: number[], bl: number[], cl: number[]): string[] =>
+      inter((j) => [lanes(`a${j}`, al), lanes(`b${j}`, bl), lanes(`c${j}`, cl)]);
+    return [...qr, ...diag(by1, by2, by3), ...qr, ...diag(by3, by2, by1)];
+  }
+  const diag = (bl: number[], cl: number[], dl: number[]): string[] =>
+    inter((j) => [lanes(`b${j}`, bl), lanes(`c${j}`, cl), lanes(`d${j}`, dl)]);
   // RFC 8439 §2.3: a column round, then the diagonals moved into columns by rotating rows b, c, d, and back.
-  return [...qr, ...diag([1, 2, 3, 0], [2, 3, 0, 1], [3, 0, 1, 2]), ...qr, ...diag([3, 0, 1, 2], [2, 3, 0, 1], [1, 2, 3, 0])];
+  return [...qr, ...diag(by1, by2, by3), ...qr, ...diag(by3, by2, by1)];
 }
 
 /**
@@ -194,15 +202,25 @@ function rowsStep(B: number, ptr: string, hook?: (doubleRound: number) => string
   if (hook && OPTIONS.unroll) {
     for (let k = 0; k < 10; k++) step.push(...round, ...hook(k));
   } else if (hook) {
-    // the loop counter $i runs 10..1; double round 10 − $i gets hook's work when there is some
-    const work = Array.from({ length: 10 }, (_, k) => hook(k));
-    const last = work.findIndex((w) => w.length === 0);
-    const n = last < 0 ? 10 : last;
+    // the loop counter $i runs 10..1; double round 10 − $i gets hook's work k = 10 − $i when there is some (hook(−1)
+    // is that work in terms of $i), work beyond k = 9 follows the loop
+    let n = 0;
+    while (n < 20 && hook(n).length > 0) n++;
+    // In order (Poly1305 is a chain): with e = n − 10 > 0 extra pieces, double rounds t < e take pieces 2t and 2t + 1,
+    // the others piece t + e. hook(−1) is the piece at index $hk, hook(−2) the one after it.
+    const e = Math.max(0, n - 10);
+    const t = `(i32.sub ${i32(10)} ${get("i")})`;
     step.push(set("i", i32(10)), `(loop $rounds ${round.join(" ")}`,
-      `(if (i32.gt_u ${get("i")} ${i32(10 - n)}) (then ${hook(-1).join(" ")}))`,
+      n === 0 ? "" : `(if (i32.gt_u ${get("i")} ${i32(10 - Math.min(n, 10))}) (then
+        ${set("hk", e === 0 ? t : `(select (i32.shl ${t} ${i32(1)}) (i32.add ${t} ${i32(e)}) (i32.lt_u ${t} ${i32(e)}))`)}
+        ${hook(-1).join(" ")}
+        ${e === 0 ? "" : `(if (i32.lt_u ${t} ${i32(e)}) (then ${hook(-2).join(" ")}))`}))`,
       `(br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))`);
+    for (let k = 20; hook(k).length > 0; k++) step.push(...hook(k));
   } else {
-    step.push(set("i", i32(10)), `(loop $rounds ${round.join(" ")}`, `(br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))`);
+    const u = OPTIONS.roundsPerIteration;
+    step.push(set("i", i32(10 / u)), `(loop $rounds ${Array(u).fill(round.join(" ")).join(" ")}`,
+      `(br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))`);
   }
   for (const j of blocks) {
     const rows: [string, string][] = [[`a${j}`, sigma], [`b${j}`, get("kb")], [`c${j}`, get("kc")], [`d${j}`, dRow(j)]];
@@ -455,13 +473,15 @@ function sshPacket(): string {
   // Stitched seal: step k encrypts 64·B bytes with K_2 while Poly1305 absorbs the previous step's ciphertext (ChaCha20
   // keeps the vector units busy, Poly1305 the integer multiplier; bench/crypto-chachapoly.ts "seal 32 KiB").
   const polyPerStep = (64 * B) / 16;
-  // k = −1 asks for the looped form: the block at $pm + 16·(10 − $i)
-  const hook = (k: number): string[] =>
-    k < 0 ? [polyBlock(`(i32.add ${get("pm")} (i32.shl (i32.sub ${i32(10)} ${get("i")}) ${i32(4)}))`, OPTIONS.rsInMemory, OPTIONS.hInMemory)]
-    : k < polyPerStep ? [polyBlock(`(i32.add ${get("pm")} ${i32(16 * k)})`, OPTIONS.rsInMemory, OPTIONS.hInMemory)] : [];
+  // hook(k): Poly1305 block k of the step; in the looped form hook(−1) is block $hk and hook(−2) block $hk + 1
+  const hook = (k: number): string[] => {
+    const rs = [OPTIONS.rsInMemory, OPTIONS.hInMemory] as const;
+    if (k < 0) return [polyBlock(`(i32.add ${get("pm")} (i32.add (i32.shl ${get("hk")} ${i32(4)}) ${i32(k === -2 ? 16 : 0)}))`, ...rs)];
+    return k < polyPerStep ? [polyBlock(`(i32.add ${get("pm")} ${i32(16 * k)})`, ...rs)] : [];
+  };
   const seal = OPTIONS.stitch
     ? `(func $ssh_seal (export "ssh_seal") (param $slot i32) (param $seq i32) (param $p i32) (param $len i32) (local $n i32)
-    (local $q i32) (local $steps i32) (local $pk i32) (local $pm i32) (local $pn i32) (local $pi i32) ${POLY_LOCALS} ${rowsLocals(B)}
+    (local $q i32) (local $hk i32) (local $steps i32) (local $pk i32) (local $pm i32) (local $pn i32) (local $pi i32) ${POLY_LOCALS} ${rowsLocals(B)}
     ${set("n", BSWAP(get("seq")))}
     ${lengthAndPolyKey}
     ${lengthXorTmp}
@@ -477,15 +497,19 @@ function sshPacket(): string {
         ${rowsStep(B, "q", hook).join("\n        ")}
         ${set("pm", `(i32.add ${get("pm")} ${i32(64 * B)})`)}
         (br $stitched)))))
-    ;; the last (len mod 128) bytes: two blocks side by side into LAYOUT.tail, then XORed in
-    ${set("steps", `(i32.sub (i32.add ${get("p")} (i32.add ${get("len")} ${i32(4)})) ${get("q")})`)}
-    (if ${get("steps")} (then
-      ${set("pi", `(i32x4.extract_lane 0 ${get("dd")})`)}
+    ;; the last (len mod 64·B) bytes: two blocks side by side (or one) into LAYOUT.tail, then XORed in
+    ${set("pi", `(i32x4.extract_lane 0 ${get("dd")})`)}
+    (block $tailDone (loop $tail
+      ${set("steps", `(i32.sub (i32.add ${get("p")} (i32.add ${get("len")} ${i32(4)})) ${get("q")})`)}
+      (br_if $tailDone (i32.eqz ${get("steps")}))
       (if (i32.gt_u ${get("steps")} ${i32(64)})
         (then (call $chacha_pair ${get("slot")} ${get("pi")} ${get("slot")} (i32.add ${get("pi")} ${i32(1)}) ${i32(0)} ${i32(0)}
           ${get("n")} ${i32(LAYOUT.tail)} ${i32(LAYOUT.tail + 64)}))
         (else (call $chacha_block ${get("slot")} ${get("pi")} ${i32(0)} ${i32(0)} ${get("n")} ${i32(LAYOUT.tail)})))
-      (call $xor_bytes ${get("q")} ${i32(LAYOUT.tail)} ${get("steps")})))
+      ${set("steps", `(select ${i32(128)} ${get("steps")} (i32.gt_u ${get("steps")} ${i32(128)}))`)}
+      (call $xor_bytes ${get("q")} ${i32(LAYOUT.tail)} ${get("steps")})
+      ${set("q", `(i32.add ${get("q")} ${get("steps")})`)} ${set("pi", `(i32.add ${get("pi")} ${i32(2)})`)}
+      (br $tail)))
     ${set("pn", `(i32.sub (i32.add ${get("p")} (i32.add ${get("len")} ${i32(4)})) ${get("pm")})`)}
     ${OPTIONS.hInMemory ? [0, 1, 2, 3, 4].map((k) => set(`h${k}`, `(i64.load offset=${LAYOUT.rs + 72 + 8 * k} ${i32(0)})`)).join(" ") : ""}
     ${polyFinish(`(i32.add (i32.add ${get("p")} ${i32(4)}) ${get("len")})`)}
@@ -519,7 +543,7 @@ function sshPacket(): string {
   // Stitched open: Poly1305 over the ciphertext while ChaCha20 writes the keystream to $ks (right after the packet,
   // 16-byte aligned); only a good tag lets the keystream be XORed in. Nothing is decrypted before the tag check.
   const openStitched = `(func $ssh_open (export "ssh_open") (param $slot i32) (param $seq i32) (param $p i32) (param $len i32) (result i32)
-    (local $n i32) (local $t i32) (local $ok i32) (local $q i32) (local $ks i32) (local $steps i32) (local $ctr i32) (local $rest i32)
+    (local $n i32) (local $t i32) (local $ok i32) (local $q i32) (local $ks i32) (local $hk i32) (local $steps i32) (local $ctr i32) (local $rest i32)
     (local $pk i32) (local $pm i32) (local $pn i32) (local $pi i32) ${POLY_LOCALS} ${rowsLocals(B)}
     ${set("n", BSWAP(get("seq")))}
     ${lengthAndPolyKey}
@@ -535,13 +559,17 @@ function sshPacket(): string {
       ${set("pm", `(i32.add ${get("pm")} ${i32(64 * B)})`)}
       ${set("steps", `(i32.sub ${get("steps")} ${i32(1)})`)}
       (br $stitched)))
-    ;; keystream for the last (len mod 128) bytes: two whole blocks side by side (the area has room for them)
-    (if (i32.lt_u ${get("q")} (i32.add ${get("ks")} ${get("len")})) (then
-      ${set("ctr", `(i32x4.extract_lane 0 ${get("dd")})`)}
-      (if (i32.gt_u (i32.sub (i32.add ${get("ks")} ${get("len")}) ${get("q")}) ${i32(64)})
+    ;; keystream for the last (len mod 64·B) bytes: whole blocks, two side by side (the area has room for them)
+    ${set("ctr", `(i32x4.extract_lane 0 ${get("dd")})`)}
+    (block $ksDone (loop $ksBlocks
+      ${set("rest", `(i32.sub (i32.add ${get("ks")} ${get("len")}) ${get("q")})`)}
+      (br_if $ksDone (i32.le_s ${get("rest")} ${i32(0)}))
+      (if (i32.gt_u ${get("rest")} ${i32(64)})
         (then (call $chacha_pair ${get("slot")} ${get("ctr")} ${get("slot")} (i32.add ${get("ctr")} ${i32(1)}) ${i32(0)} ${i32(0)}
           ${get("n")} ${get("q")} (i32.add ${get("q")} ${i32(64)})))
-        (else (call $chacha_block ${get("slot")} ${get("ctr")} ${i32(0)} ${i32(0)} ${get("n")} ${get("q")})))))
+        (else (call $chacha_block ${get("slot")} ${get("ctr")} ${i32(0)} ${i32(0)} ${get("n")} ${get("q")})))
+      ${set("ctr", `(i32.add ${get("ctr")} ${i32(2)})`)} ${set("q", `(i32.add ${get("q")} ${i32(128)})`)}
+      (br $ksBlocks)))
     ${set("pn", `(i32.sub (i32.add ${get("p")} (i32.add ${get("len")} ${i32(4)})) ${get("pm")})`)}
     ${polyFinish(i32(LAYOUT.tag))}
     ${compare}
