@@ -16,7 +16,7 @@ import {
   SSH_RSA,
   type SignatureSpec,
 } from "../../../core/crypto/signatures.ts";
-import { concatBytes, encodeMpint, encodeString, SshEncodingError } from "../../../core/crypto/ssh-encoding.ts";
+import { BlobReader, concatBytes, encodeMpint, encodeString, SshEncodingError } from "../../../core/crypto/ssh-encoding.ts";
 import { fromHex, loadVectors, toHex, wycheproof, type WycheproofTest } from "../../helpers/vectors.ts";
 
 const enc = new TextEncoder();
@@ -291,5 +291,26 @@ describe("public key blob parsing", () => {
     ["name not UTF-8", concatBytes(encodeString(Uint8Array.of(0xff, 0xfe)), encodeString(new Uint8Array(32)))],
   ])("%s → SshEncodingError", (_what, blob) => {
     expect(() => publicKeyObjectFromBlob(blob)).toThrow(SshEncodingError);
+  });
+});
+
+describe("ssh-encoding (RFC 4251 §5)", () => {
+  test.each([
+    ["0", "", "00000000"],
+    ["RFC example 9a378f9b2e332a7", "09a378f9b2e332a7", "0000000809a378f9b2e332a7"],
+    ["RFC example 0x80", "80", "000000020080"],
+    ["leading zeros stripped", "0000007f", "000000017f"],
+    ["all zeros is zero", "000000", "00000000"],
+  ])("encodeMpint %s", (_n, magnitude, wire) => {
+    expect(toHex(encodeMpint(fromHex(magnitude)))).toBe(wire);
+  });
+  test("BlobReader: mpint rules as OpenSSH sshbuf_get_bignum2_bytes_direct", () => {
+    const read = (hex: string): string => toHex(new BlobReader(fromHex(hex)).mpint());
+    expect(read("00000003000080")).toBe("80"); // superfluous zero tolerated
+    expect(() => read("0000000180")).toThrow(SshEncodingError); // negative
+    expect(() => read("00000002ff")).toThrow(SshEncodingError); // truncated
+    const big = concatBytes(Uint8Array.of(0, 0, 0x08, 0x02), new Uint8Array(2050).fill(1));
+    expect(() => new BlobReader(big).mpint()).toThrow(SshEncodingError); // above 16384 bits
+    expect(() => new BlobReader(Uint8Array.of(0, 0, 0, 0, 9)).end()).toThrow(SshEncodingError);
   });
 });

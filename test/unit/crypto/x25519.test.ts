@@ -137,3 +137,20 @@ describe.each([CURVE25519_SHA256, CURVE25519_SHA256_LIBSSH].map((s) => [s.name, 
     await expect(client.finish(server.message)).rejects.toBeInstanceOf(KexError);
   });
 });
+
+test("KEX_SPECS: unique names, none legacy, OpenSSH's default order (sntrup761 rows added by the lead)", () => {
+  const names = KEX_SPECS.map((s) => s.name).filter((n) => !n.startsWith("sntrup761"));
+  expect(new Set(names).size).toBe(names.length);
+  expect(KEX_SPECS.every((s) => !s.legacy)).toBe(true);
+  expect(names).toEqual([
+    "mlkem768x25519-sha256",
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+    "ecdh-sha2-nistp256",
+    "ecdh-sha2-nistp384",
+    "ecdh-sha2-nistp521",
+    "diffie-hellman-group16-sha512",
+    "diffie-hellman-group18-sha512",
+    "diffie-hellman-group14-sha256",
+  ]);
+});
