@@ -142,6 +142,7 @@ export class Channel {
   private readonly replies: ReplySlot[] = [];
   private handler: ChannelHandler | null = null;
   private backlog: Incoming[] = [];
+  private drainWaiters: (() => void)[] = [];
   private resolveClosed!: () => void;
   /** Settles (never rejects) when the channel is gone: both CLOSEs done or the connection ended. */
   readonly closed: Promise<void> = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -188,17 +189,30 @@ export class Channel {
   get queuedBytes(): number {
     return this.queued;
   }
+  /** Whether our EOF went out. */
   get eofSent(): boolean {
     return this.eofSentFlag;
   }
+  /** Whether the peer's EOF arrived. */
   get eofReceived(): boolean {
     return this.eofReceivedFlag;
   }
+  /** Whether our CLOSE went out. */
   get closeSent(): boolean {
     return this.closeSentFlag;
   }
+  /** Whether the peer's CLOSE arrived. */
   get closeReceived(): boolean {
     return this.closeReceivedFlag;
+  }
+  /**
+   * Resolves once write() would return true again (the queue is below its high-water mark), or the channel can take
+   * no more data (closed, eow). Several producers (stdout and stderr pumps) may wait at once; onDrain is the
+   * callback form.
+   */
+  drained(): Promise<void> {
+    if (this.queued < this.writeHighWater || this.freed || this.eowReceived || this.closeReceivedFlag) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
   /** Whether the channel is gone (both CLOSEs done, or the connection ended). */
   get isClosed(): boolean {
@@ -311,7 +325,7 @@ export class Channel {
     this.flush();
   }
 
-  /** Sends what the windows and the transport allow, in order. Called on every change that may unblock it. */
+  /** (Mux only.) Sends what the windows and the transport allow, in order. Called on every change that may unblock it. */
   flush(): void {
     if (this.flushing || !this.isOpen || this.freed) return;
     this.flushing = true;
@@ -355,6 +369,7 @@ export class Channel {
     } finally {
       this.flushing = false;
     }
+    if (this.drainWaiters.length > 0 && this.queued < this.writeHighWater) this.wakeDrainWaiters();
     if (this.needDrain && this.queued === 0 && !this.freed) {
       this.needDrain = false;
       this.handler?.onDrain?.();
@@ -403,7 +418,7 @@ export class Channel {
 
   // ---- receiving (called by the mux) ----
 
-  /** The peer confirmed our open, or we confirmed the peer's: the remote side's id, window and max packet. */
+  /** (Mux only.) The peer confirmed our open, or we confirmed the peer's: the remote side's id, window and max packet. */
   setOpen(remoteId: number, remoteWindow: number, remoteMaxPacket: number): void {
     this.remoteId = remoteId;
     this.remoteWindow = remoteWindow;
@@ -417,7 +432,7 @@ export class Channel {
     return this.isOpen;
   }
 
-  /** CHANNEL_DATA (`dataType` 0) or EXTENDED_DATA; takes ownership of `lease`. */
+  /** (Mux only.) CHANNEL_DATA (`dataType` 0) or EXTENDED_DATA; takes ownership of `lease`. */
   receiveData(dataType: number, data: Uint8Array, lease: Lease): void {
     const n = data.length;
     if (dataType !== 0 && this.eofReceivedFlag) {
@@ -464,7 +479,7 @@ export class Channel {
     else this.dispatchData(this.handler, chunk);
   }
 
-  /** The consumer released `n` bytes: top the peer's window up once about half of it is used (not per packet). */
+  /** (ChannelData only.) The consumer released `n` bytes: top the peer's window up once about half of it is used (not per packet). */
   consumed(n: number): void {
     if (this.freed || this.closeSentFlag || this.closeReceivedFlag) return;
     this.localConsumed += n;
@@ -479,7 +494,7 @@ export class Channel {
     this.localWindow += adjust;
   }
 
-  /** SSH_MSG_CHANNEL_WINDOW_ADJUST from the peer. */
+  /** (Mux only.) SSH_MSG_CHANNEL_WINDOW_ADJUST from the peer. */
   receiveWindowAdjust(bytes: number): void {
     const next = this.remoteWindow + bytes;
     if (next > 0xffffffff) {
@@ -491,14 +506,14 @@ export class Channel {
     this.flush();
   }
 
-  /** SSH_MSG_CHANNEL_EOF from the peer. */
+  /** (Mux only.) SSH_MSG_CHANNEL_EOF from the peer. */
   receiveEof(): void {
     if (this.eofReceivedFlag) return;
     this.eofReceivedFlag = true;
     this.deliver({ kind: "eof" });
   }
 
-  /** SSH_MSG_CHANNEL_CLOSE from the peer: answered once; what we still queued can no longer be delivered. */
+  /** (Mux only.) SSH_MSG_CHANNEL_CLOSE from the peer: answered once; what we still queued can no longer be delivered. */
   receiveClose(): void {
     this.closeReceivedFlag = true;
     this.dropOutgoing();
@@ -506,7 +521,7 @@ export class Channel {
     else this.sendClose();
   }
 
-  /** SSH_MSG_CHANNEL_REQUEST from the peer; `request` null for an unknown name (answered FAILURE). */
+  /** (Mux only.) SSH_MSG_CHANNEL_REQUEST from the peer; `request` null for an unknown name (answered FAILURE). */
   receiveRequest(request: ChannelRequest | null, wantReply: boolean): void {
     const slot: ReplySlot | undefined = wantReply ? { ok: undefined } : undefined;
     if (slot) this.replies.push(slot);
@@ -518,12 +533,12 @@ export class Channel {
     this.deliver({ kind: "request", request, wantReply, slot });
   }
 
-  /** SSH_MSG_CHANNEL_SUCCESS (true) or FAILURE from the peer: answers our oldest request that wanted one. */
+  /** (Mux only.) SSH_MSG_CHANNEL_SUCCESS (true) or FAILURE from the peer: answers our oldest request that wanted one. */
   receiveReply(ok: boolean): void {
     this.awaiting.shift()?.(ok); // channels.c channel_input_status_confirm: nothing waiting is ignored
   }
 
-  /** The connection ended: the channel is gone. */
+  /** (Mux only.) The connection ended: the channel is gone. */
   connectionLost(error: Error | undefined): void {
     if (this.freed) return;
     this.dropOutgoing();
@@ -538,6 +553,12 @@ export class Channel {
     this.deliver({ kind: "eow" });
   }
 
+  private wakeDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
   private dropData(): void {
     const kept: Outgoing[] = [];
     for (let i = this.outHead; i < this.out.length; i++) {
@@ -547,6 +568,7 @@ export class Channel {
     this.out = kept;
     this.outHead = 0;
     this.queued = 0;
+    this.wakeDrainWaiters();
   }
 
   private dropOutgoing(): void {
@@ -557,6 +579,7 @@ export class Channel {
     this.out = [];
     this.outHead = 0;
     this.queued = 0;
+    this.wakeDrainWaiters();
     for (const resolve of this.awaiting.splice(0)) resolve(false);
   }
 

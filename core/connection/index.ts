@@ -10,3 +10,4 @@ export {
   type MuxOptions,
 } from "./mux.ts";
 export * from "./session.ts";
+export { dataSink, pumpToChannel } from "./stream.ts";

@@ -565,3 +565,48 @@ describe("teardown and handler bugs", () => {
     expect([e.code, asked]).toEqual([1, 0]);
   });
 });
+
+describe("stream plumbing", () => {
+  test("pumpToChannel and dataSink carry a child-like stdout and stderr through small windows, slow sink included", async () => {
+    const { pumpToChannel, dataSink } = await import("../../../core/connection/index.ts");
+    const out: Uint8Array[] = [];
+    const err: Uint8Array[] = [];
+    let exit = -1;
+    const stdout = Array.from({ length: 40 }, (_, i) => pattern(3000 + i, i + 1));
+    const stderr = Array.from({ length: 10 }, (_, i) => pattern(500, i + 100));
+    async function* gen(chunks: Uint8Array[]) {
+      for (const c of chunks) {
+        await Promise.resolve();
+        yield c;
+      }
+    }
+    const p = track(muxPair({
+      onChannelOpen(_r, open) {
+        const ch = open.accept({ windowBytes: 4096, maxPacketBytes: 1024, writeHighWaterBytes: 2048 });
+        ch.attach({
+          onRequest: (r) => {
+            if (r.type !== "exec") return false;
+            void Promise.all([pumpToChannel(gen(stdout), ch), pumpToChannel(gen(stderr), ch, 1)]).then(() => {
+              ch.send({ type: "exit-status", exitStatus: 0 });
+              ch.close();
+            });
+            return true;
+          },
+        });
+      },
+    }));
+    const ch = await p.client.openChannel({ type: "session" }, { windowBytes: 2048, maxPacketBytes: 512 });
+    ch.attach({
+      // a sink that takes a timer tick per chunk
+      onData: dataSink((bytes, done) => void setTimeout(() => (out.push(bytes.slice()), done()), 0)),
+      onExtendedData: dataSink((bytes, done) => (err.push(bytes.slice()), done())),
+      onRequest: (r) => (r.type === "exit-status" && (exit = r.exitStatus), false),
+    });
+    expect(await ch.request({ type: "exec", command: "cat big" })).toBe(true);
+    await ch.closed;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(checksum(out)).toBe(checksum(stdout));
+    expect(checksum(err)).toBe(checksum(stderr));
+    expect(exit).toBe(0);
+  });
+});
