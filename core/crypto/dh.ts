@@ -96,6 +96,38 @@ export function dhEstimate(bits: number): number {
   return 8192;
 }
 
+/** The three numbers of SSH_MSG_KEX_DH_GEX_REQUEST (RFC 4419 §3), in bits. */
+export interface GexRequest {
+  readonly min: number;
+  readonly n: number;
+  readonly max: number;
+}
+
+/**
+ * What an OpenSSH client asks for (kexgexc.c): n = dhEstimate(need × 8) where `needBytes` is the largest key, IV or MAC
+ * length of the negotiated algorithms, between DH_GRP_MIN and DH_GRP_MAX.
+ */
+export function gexClientRequest(needBytes: number): GexRequest {
+  return { min: DH_GRP_MIN, n: dhEstimate(needBytes * 8), max: DH_GRP_MAX };
+}
+
+/**
+ * A server's check of a client's GEX_REQUEST (OpenSSH kexgexs.c): refuses max < min, n < min, max < n and max < DH_GRP_MIN
+ * with KexError ("DH_GEX group out of range"), then clamps min, n and max into [DH_GRP_MIN, DH_GRP_MAX] for chooseModulus.
+ * The exchange hash still takes the values as received.
+ */
+export function gexServerRange(request: GexRequest): GexRequest {
+  const { min, n, max } = request;
+  if (max < min || n < min || max < n || max < DH_GRP_MIN) {
+    throw new KexError(`DH_GEX group out of range: min ${min}, n ${n}, max ${max}`);
+  }
+  return {
+    min: Math.max(DH_GRP_MIN, min),
+    n: Math.min(DH_GRP_MAX, Math.max(DH_GRP_MIN, n)),
+    max: Math.min(DH_GRP_MAX, max),
+  };
+}
+
 /** OpenSSH dh_new_group_fallback: the fixed group a GEX server uses when its moduli file is missing. */
 export function dhFallbackGroup(max: number): DhGroup {
   if (max < 3072) return DH_GROUP14;
@@ -127,6 +159,8 @@ export function dhPubIsValid(group: DhGroup, y: bigint): boolean {
  * proving an 8192-bit prime costs seconds; the server chose it from its moduli file).
  */
 export function dhGroupFromWire(p: Uint8Array, g: Uint8Array, min: number = DH_GRP_MIN, max: number = DH_GRP_MAX): DhGroup {
+  // Cheap bound first: a hostile GEX_GROUP may carry megabytes.
+  if (p.length > max / 8 + 8 || g.length > p.length) throw new KexError(`DH_GEX group out of range: p of ${p.length} bytes`);
   const pn = bigintFromBytes(p);
   const gn = bigintFromBytes(g);
   const bits = bitLength(pn);

@@ -17,6 +17,8 @@ import {
   dhGroupFromWire,
   dhPubIsValid,
   gexAgreement,
+  gexClientRequest,
+  gexServerRange,
   type DhGroup,
 } from "../../../core/crypto/dh.ts";
 import { chooseModulus, parseModuli, type ModuliEntry } from "../../../core/crypto/moduli.ts";
@@ -105,6 +107,16 @@ describe("group exchange (RFC 4419)", () => {
   test("dhEstimate / dhFallbackGroup follow dh.c", () => {
     expect([112, 128, 192, 256].map(dhEstimate)).toEqual([2048, 3072, 7680, 8192]);
     expect([2048, 3071, 3072, 6143, 6144, 8192].map((m) => dhFallbackGroup(m).bits)).toEqual([2048, 2048, 4096, 4096, 8192, 8192]);
+  });
+  test("GEX_REQUEST: the client's numbers and the server's check (kexgexc.c, kexgexs.c)", () => {
+    expect(gexClientRequest(16)).toEqual({ min: 2048, n: 3072, max: 8192 }); // aes128: 128 bits
+    expect(gexClientRequest(32)).toEqual({ min: 2048, n: 8192, max: 8192 }); // aes256 / chacha: 256 bits
+    expect(gexClientRequest(14)).toEqual({ min: 2048, n: 2048, max: 8192 });
+    expect(gexServerRange({ min: 1024, n: 1536, max: 16384 })).toEqual({ min: 2048, n: 2048, max: 8192 });
+    expect(gexServerRange({ min: 2048, n: 3072, max: 8192 })).toEqual({ min: 2048, n: 3072, max: 8192 });
+    for (const bad of [{ min: 4096, n: 4096, max: 3072 }, { min: 3072, n: 2048, max: 8192 }, { min: 2048, n: 8192, max: 4096 }, { min: 1024, n: 1024, max: 1536 }]) {
+      expect(() => gexServerRange(bad)).toThrow(KexError);
+    }
   });
   test("dhGroupFromWire applies the client's checks", () => {
     const p = bytesFromBigint(DH_GROUP14.p);
