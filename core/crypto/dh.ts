@@ -170,18 +170,24 @@ export function dhGroupFromWire(p: Uint8Array, g: Uint8Array, min: number = DH_G
   return { p: pn, g: gn, bits };
 }
 
-/** Window-5 left-to-right modular exponentiation over bigints. Not constant-time; used for ephemeral one-shot exponents only. */
+/**
+ * Window-5 left-to-right modular exponentiation over bigints. With base 2 (every RFC 3526 group and most moduli lines) the
+ * window's multiplication is a shift. Not constant-time; used for ephemeral one-shot exponents only.
+ */
 function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
   const w = 5;
   const b = base % mod;
+  const two = b === 2n;
   const table: bigint[] = [1n, b];
-  for (let i = 2; i < 1 << w; i++) table.push((table[i - 1]! * b) % mod);
+  if (!two) for (let i = 2; i < 1 << w; i++) table.push((table[i - 1]! * b) % mod);
   const bits = exp.toString(2);
   let r = 1n;
   for (let i = 0; i < bits.length; ) {
     const take = Math.min(w, bits.length - i);
     for (let k = 0; k < take; k++) r = (r * r) % mod;
-    r = (r * table[parseInt(bits.slice(i, i + take), 2)]!) % mod;
+    const v = parseInt(bits.slice(i, i + take), 2);
+    if (two) r = (r << BigInt(v)) % mod;
+    else r = (r * table[v]!) % mod;
     i += take;
   }
   return r;
