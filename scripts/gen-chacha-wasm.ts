@@ -36,17 +36,19 @@ function shuffle32(a: string, b: string, lanes: readonly number[]): string {
 /**
  * Generator switches kept for experiments; the defaults are the fastest measured on Bun 1.4.5 (JSC OMG tier, AMD EPYC,
  * 2 shared vCPUs, 32 KiB, best CPU-time rate of 8 runs, kernel called directly):
- * - ChaCha20 alone: rows=2 ~930 MB/s, rows=3 679, rows=4 633, four-lane column layout (rows=0) ~720; byte-shuffle
- *   rotations by 16/8 731 vs shifts 414 (column layout); i32x4.mul for the left shift 610. JSC lowers every vector
- *   shift to And32 + movq + pslld (no immediate form) and has 16 xmm registers, so two interleaved blocks in rows win.
- * - stitch (seal: Poly1305 inside the ChaCha20 round loop) ~805 vs ~535 sequential; unroll (ten double rounds
- *   unrolled) halves ChaCha20 to ~424 under JSC's register allocator; h or r/s kept in memory in the stitched loop
- *   ~755-785 vs all in locals ~805.
- * - stitchOpen (keystream and Poly1305 together, XOR after the tag check) ~870 vs ~545 for MAC-then-decrypt.
+ * - ChaCha20 alone: rows=3 with diagonalsABC ~1100 MB/s; rows=2 ~930 (either diagonal form); rows=3 rotating b, c, d
+ *   679 (JSC fuses d's byte shuffle with its lane rotation into extra mask registers and spills); rows=4 633-774;
+ *   four-lane column layout (rows=0) ~720; byte-shuffle rotations by 16/8 731 vs shifts 414 (column layout);
+ *   i32x4.mul for the left shift 610. JSC lowers every vector shift to And32 + movq + pslld (no immediate form) and
+ *   uses 16 xmm registers, so three interleaved blocks in rows, each fitting four registers, win.
+ * - stitch (seal: Poly1305 inside the ChaCha20 round loop) ~830 vs ~570 sequential; unroll (ten double rounds
+ *   unrolled) halves ChaCha20 (~424) under JSC's register allocator; h or r/s kept in memory in the stitched loop
+ *   ~776-818 vs all in locals ~830; polyPairs (two blocks per carry with r²) ~760: more live values, more spills.
+ * - stitchOpen (keystream and Poly1305 together, XOR after the tag check) ~845 vs ~550 for MAC-then-decrypt.
  */
 export const OPTIONS = {
   byteShuffleRotate: true, mulShift: false, rows: 3, stitch: true, unroll: false, hInMemory: false, rsInMemory: false,
-  stitchOpen: true, roundsPerIteration: 1, diagonalsABC: true,
+  stitchOpen: true, roundsPerIteration: 1, diagonalsABC: true, polyPairs: false,
 };
 /** Rotate each 32-bit lane left by 16 or 8 with one byte shuffle (pshufb on x86), by other counts with two shifts. */
 function rotl(v: string, n: number): string[] {
@@ -335,7 +337,8 @@ const M26 = "(i64.const 0x3ffffff)";
 const g64 = (n: string): string => `(local.get $${n})`;
 /** The i64 locals of the Poly1305 code below. */
 const POLY_LOCALS = ["h0", "h1", "h2", "h3", "h4", "r0", "r1", "r2", "r3", "r4", "s1", "s2", "s3", "s4", "z0", "z1", "z2", "z3",
-  "z4", "c", "lo", "hi", "hibit", "g0", "g1", "g2", "g3", "g4", "mask"].map((n) => `(local $${n} i64)`).join(" ");
+  "z4", "c", "lo", "hi", "hibit", "g0", "g1", "g2", "g3", "g4", "mask", "q0", "q1", "q2", "q3", "q4", "qs1", "qs2", "qs3", "qs4",
+  "m0", "m1", "m2", "m3", "m4"].map((n) => `(local $${n} i64)`).join(" ");
 /** Where r0..r4, s1..s4 live when the stitched seal reads them from memory (nine i64 in LAYOUT.rs). */
 const RS_NAMES = ["r0", "r1", "r2", "r3", "r4", "s1", "s2", "s3", "s4"];
 
@@ -392,6 +395,63 @@ function polyBlock(at: string, rsInMemory = false, hInMemory = false): string {
   out.push(set("h1", `(i64.add ${g64("h1")} ${g64("c")})`));
   if (hInMemory) for (let k = 0; k < 5; k++) out.push(`(i64.store offset=${LAYOUT.rs + 72 + 8 * k} ${i32(0)} ${g64(`h${k}`)})`);
   return out.join("\n    ");
+}
+
+/** The 26-bit limbs of the 16-byte block at `at` (with the 2^128 bit from $hibit), added to locals `into`. */
+function polyLimbs(at: string, into: string[], add: boolean): string[] {
+  const limb = [
+    `(i64.and ${g64("lo")} ${M26})`, `(i64.and (i64.shr_u ${g64("lo")} (i64.const 26)) ${M26})`,
+    `(i64.and (i64.or (i64.shr_u ${g64("lo")} (i64.const 52)) (i64.shl ${g64("hi")} (i64.const 12))) ${M26})`,
+    `(i64.and (i64.shr_u ${g64("hi")} (i64.const 14)) ${M26})`, `(i64.or (i64.shr_u ${g64("hi")} (i64.const 40)) ${g64("hibit")})`,
+  ];
+  return [set("lo", `(i64.load align=1 ${at})`), set("hi", `(i64.load offset=8 align=1 ${at})`),
+    ...into.map((n, k) => set(n, add ? `(i64.add ${g64(n)} ${limb[k]})` : limb[k]!))];
+}
+/** z = Σ x_j · y(k, j) for the five limbs (schoolbook with the 5·r folding), then the partial carry into h. */
+function polyMulCarry(terms: [string[], string[], string[]][]): string[] {
+  // terms: [x limbs, r limbs, s limbs (index 1..4)] pairs to sum
+  const sum = (ts: string[]): string => ts.reduce((acc, t) => `(i64.add ${acc} ${t})`);
+  const pick = (r: string[], sl: string[], k: number, j: number): string => (j <= k ? r[k - j]! : sl[k - j + 5]!);
+  const out: string[] = [];
+  for (let k = 0; k < 5; k++) {
+    out.push(set(`z${k}`, sum(terms.flatMap(([x, r, sl]) => x.map((xj, j) => `(i64.mul ${g64(xj)} ${g64(pick(r, sl, k, j))})`)))));
+  }
+  out.push(set("c", `(i64.shr_u ${g64("z0")} (i64.const 26))`), set("h0", `(i64.and ${g64("z0")} ${M26})`));
+  for (let k = 1; k < 5; k++) {
+    out.push(set(`z${k}`, `(i64.add ${g64(`z${k}`)} ${g64("c")})`));
+    out.push(set("c", `(i64.shr_u ${g64(`z${k}`)} (i64.const 26))`), set(`h${k}`, `(i64.and ${g64(`z${k}`)} ${M26})`));
+  }
+  out.push(set("h0", `(i64.add ${g64("h0")} (i64.mul ${g64("c")} (i64.const 5)))`));
+  out.push(set("c", `(i64.shr_u ${g64("h0")} (i64.const 26))`), set("h0", `(i64.and ${g64("h0")} ${M26})`));
+  out.push(set("h1", `(i64.add ${g64("h1")} ${g64("c")})`));
+  return out;
+}
+const H = ["h0", "h1", "h2", "h3", "h4"];
+const R = ["r0", "r1", "r2", "r3", "r4"];
+const S = ["", "s1", "s2", "s3", "s4"];
+const Q = ["q0", "q1", "q2", "q3", "q4"];
+const QS = ["", "qs1", "qs2", "qs3", "qs4"];
+const MM = ["m0", "m1", "m2", "m3", "m4"];
+/** r² (partially reduced, limbs just over 2^26 at most) into $q, 5·r² into $qs, for two blocks per step. h = 0 after. */
+function polyInitSquare(): string[] {
+  return [
+    ...H.map((h, k) => set(h, g64(R[k]!))),
+    ...polyMulCarry([[H, R, S]]),
+    ...Q.map((q, k) => set(q, g64(H[k]!))),
+    ...[1, 2, 3, 4].map((k) => set(QS[k]!, `(i64.mul ${g64(Q[k]!)} (i64.const 5))`)),
+    ...H.map((h) => set(h, "(i64.const 0)")),
+  ];
+}
+/**
+ * Two Poly1305 blocks at `at` with one carry: h = (h + m1)·r² + m2·r (the same as two steps of RFC 8439 §2.5.1).
+ * Every z sums ten products below 2^56, so it stays under 2^60.
+ */
+function polyPair(at: string): string {
+  return [
+    ...polyLimbs(at, H, true),
+    ...polyLimbs(`(i32.add ${at} ${i32(16)})`, MM, false),
+    ...polyMulCarry([[H, Q, QS], [MM, R, S]]),
+  ].join("\n    ");
 }
 
 /**
@@ -475,6 +535,10 @@ function sshPacket(): string {
   const polyPerStep = (64 * B) / 16;
   // hook(k): Poly1305 block k of the step; in the looped form hook(−1) is block $hk and hook(−2) block $hk + 1
   const hook = (k: number): string[] => {
+    if (OPTIONS.polyPairs) {
+      if (k < 0) return k === -1 ? [polyPair(`(i32.add ${get("pm")} (i32.shl ${get("hk")} ${i32(5)}))`)] : [];
+      return k < polyPerStep / 2 ? [polyPair(`(i32.add ${get("pm")} ${i32(32 * k)})`)] : [];
+    }
     const rs = [OPTIONS.rsInMemory, OPTIONS.hInMemory] as const;
     if (k < 0) return [polyBlock(`(i32.add ${get("pm")} (i32.add (i32.shl ${get("hk")} ${i32(4)}) ${i32(k === -2 ? 16 : 0)}))`, ...rs)];
     return k < polyPerStep ? [polyBlock(`(i32.add ${get("pm")} ${i32(16 * k)})`, ...rs)] : [];
@@ -487,6 +551,7 @@ function sshPacket(): string {
     ${lengthXorTmp}
     ${set("pk", i32(LAYOUT.polyKey))}
     ${polyInit(get("pk"), OPTIONS.rsInMemory || OPTIONS.hInMemory).join(" ")}
+    ${OPTIONS.polyPairs ? polyInitSquare().join(" ") : ""}
     ${rowsSetup(get("slot"), i32(1), i32(0), i32(0), get("n"))}
     ${set("q", `(i32.add ${get("p")} ${i32(4)})`)} ${set("pm", get("p"))}
     ${set("steps", `(i32.div_u ${get("len")} ${i32(64 * B)})`)}
@@ -549,6 +614,7 @@ function sshPacket(): string {
     ${lengthAndPolyKey}
     ${set("pk", i32(LAYOUT.polyKey))}
     ${polyInit(get("pk"), false).join(" ")}
+    ${OPTIONS.polyPairs ? polyInitSquare().join(" ") : ""}
     ${rowsSetup(get("slot"), i32(1), i32(0), i32(0), get("n"))}
     ${set("ks", `(i32.and (i32.add ${get("p")} (i32.add ${get("len")} ${i32(20 + 15)})) ${i32(-16)})`)}
     ${set("q", get("ks"))} ${set("pm", get("p"))}
