@@ -248,7 +248,7 @@ describe("keyboard-interactive protocol", () => {
   test("right answers succeed; answers are wiped after the policy saw them", async () => {
     const kept: Uint8Array[] = [];
     const policy = testPolicy({ users: kbdUser });
-    const start = policy.startKeyboardInteractive.bind(policy);
+    const start = policy.startKeyboardInteractive!.bind(policy);
     policy.startKeyboardInteractive = async (who, sub) => {
       const d = (await start(who, sub))!;
       return { ...d, step: async (r) => { if (r) kept.push(...r); return d.step(r); } };
