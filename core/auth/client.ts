@@ -27,6 +27,7 @@ import {
   type UserauthInfoRequest,
   type UserauthPasswdChangereq,
   type UserauthPkOk,
+  writeServiceName,
   writeUserauthHead,
 } from "./messages.ts";
 import type { AuthLog, ClientAuthOptions, ClientAuthResult, MessageHandler, Signer } from "./types.ts";
@@ -112,7 +113,7 @@ class ClientAuthRun {
 
   private async run(): Promise<ClientAuthResult> {
     const w = this.conn.begin(SSH_MSG_SERVICE_REQUEST);
-    w.string(USERAUTH_SERVICE);
+    writeServiceName(w, USERAUTH_SERVICE);
     this.conn.commit(w);
     for (;;) {
       const { payload, lease } = await this.inbox.next();

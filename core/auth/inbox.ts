@@ -24,6 +24,8 @@ export class AuthInbox {
   private closeError: Error | undefined = undefined;
   private mode: "auth" | "holding" | "handed" = "auth";
   private readonly previousOnClose: (error: Error | undefined) => void;
+  /** While holding: message types to discard instead of keeping for the next layer. */
+  private dropWhileHolding: (type: number) => boolean = () => false;
 
   constructor(private readonly conn: PacketConn) {
     this.previousOnClose = conn.onClose;
@@ -63,6 +65,7 @@ export class AuthInbox {
   /** Stops consuming: from now on messages are held for `handOver`; queued ones of `drop` types are discarded. */
   hold(drop: (type: number) => boolean): void {
     this.mode = "holding";
+    this.dropWhileHolding = drop;
     for (let i = 0; i < this.queue.length; ) {
       const m = this.queue[i]!;
       if (drop(m.payload[0]!)) {
@@ -86,8 +89,14 @@ export class AuthInbox {
     // Messages arriving while we replay join the back of the queue, so order holds even if a handler makes the
     // transport deliver synchronously.
     this.conn.onMessage = (payload, lease) => this.queue.push({ payload, lease });
-    for (let m = this.queue.shift(); m; m = this.queue.shift()) onMessage(m.payload, m.lease);
-    this.conn.onMessage = onMessage;
+    try {
+      for (let m = this.queue.shift(); m; m = this.queue.shift()) onMessage(m.payload, m.lease);
+    } catch (e) {
+      this.releaseQueued(); // the next layer failed on a held message: what is left goes back, the error goes up
+      throw e;
+    } finally {
+      this.conn.onMessage = onMessage;
+    }
   }
 
   private push(payload: Uint8Array, lease: Lease): void {
@@ -99,6 +108,10 @@ export class AuthInbox {
       const w = this.waiter;
       this.waiter = null;
       w.resolve({ payload, lease });
+      return;
+    }
+    if (this.mode === "holding" && this.dropWhileHolding(payload[0]!)) {
+      lease.release();
       return;
     }
     if (this.mode === "auth" && this.queue.length >= MAX_QUEUED) {

@@ -9,7 +9,8 @@ export { MethodLists, SERVER_METHOD_ORDER } from "./method-lists.ts";
 export {
   AUTH_LIMITS, blobType, decodeServiceAccept, decodeServiceRequest, decodeUserauthBanner, decodeUserauthFailure,
   decodeUserauthInfoRequest, decodeUserauthInfoResponse, decodeUserauthPasswdChangereq, decodeUserauthPkOk,
-  decodeUserauthRequest, PUBLICKEY_HOSTBOUND_METHOD, publickeySignedData, userText,
+  decodeUserauthRequest, PUBLICKEY_HOSTBOUND_METHOD, publickeySignedData, userText, writeServiceName,
+  writeUserauthBanner, writeUserauthFailure, writeUserauthHead, writeUserauthInfoRequest,
   type MethodFields, type UserauthBanner, type UserauthFailure, type UserauthInfoRequest, type UserauthPasswdChangereq,
   type UserauthPkOk, type UserauthRequest,
 } from "./messages.ts";

@@ -121,7 +121,7 @@ export function userText(user: Uint8Array): string {
 // ---------------------------------------------------------------------------------------------------------------
 // RFC 4253 §10 service request
 
-/** RFC 4253 §10 SSH_MSG_SERVICE_REQUEST / SSH_MSG_SERVICE_ACCEPT. */
+/** RFC 4253 §10 SSH_MSG_SERVICE_REQUEST: the service name. */
 export function decodeServiceRequest(payload: Uint8Array): string {
   const r = expectType(payload, SSH_MSG_SERVICE_REQUEST, "SERVICE_REQUEST");
   const service = readName(r, "service name");
@@ -138,7 +138,8 @@ export function decodeServiceAccept(payload: Uint8Array): string | undefined {
   return service;
 }
 
-export function writeServiceRequest(w: Writer, service: string): void {
+/** Writes the fields of SERVICE_REQUEST or SERVICE_ACCEPT (after the message number). */
+export function writeServiceName(w: Writer, service: string): void {
   w.string(service);
 }
 
@@ -257,6 +258,7 @@ export interface UserauthFailure {
   readonly partialSuccess: boolean;
 }
 
+/** Decodes USERAUTH_FAILURE: every name valid, the list bounded. */
 export function decodeUserauthFailure(payload: Uint8Array): UserauthFailure {
   const r = expectType(payload, SSH_MSG_USERAUTH_FAILURE, "USERAUTH_FAILURE");
   const methods = readNameList(r, "authentication methods");
@@ -265,6 +267,7 @@ export function decodeUserauthFailure(payload: Uint8Array): UserauthFailure {
   return { methods, partialSuccess };
 }
 
+/** Writes the fields of USERAUTH_FAILURE (after the message number). */
 export function writeUserauthFailure(w: Writer, methods: readonly string[], partialSuccess: boolean): void {
   w.nameList(methods).bool(partialSuccess);
 }
@@ -275,6 +278,7 @@ export interface UserauthBanner {
   readonly language: string;
 }
 
+/** Decodes USERAUTH_BANNER (text raw: escape before printing). */
 export function decodeUserauthBanner(payload: Uint8Array): UserauthBanner {
   const r = expectType(payload, SSH_MSG_USERAUTH_BANNER, "USERAUTH_BANNER");
   const message = utf8.decode(boundedView(r, AUTH_LIMITS.bannerBytes, "banner"));
@@ -283,6 +287,7 @@ export function decodeUserauthBanner(payload: Uint8Array): UserauthBanner {
   return { message, language };
 }
 
+/** Writes the fields of USERAUTH_BANNER (after the message number). */
 export function writeUserauthBanner(w: Writer, message: string): void {
   w.string(message).string(""); // language tag: OpenSSH sends none
 }
@@ -293,6 +298,7 @@ export interface UserauthPkOk {
   readonly keyBlob: Uint8Array;
 }
 
+/** Decodes USERAUTH_PK_OK (message 60 after a publickey query). */
 export function decodeUserauthPkOk(payload: Uint8Array): UserauthPkOk {
   const r = expectType(payload, SSH_MSG_USERAUTH_PK_OK, "USERAUTH_PK_OK");
   const algorithm = readName(r, "public key algorithm");
@@ -307,6 +313,7 @@ export interface UserauthPasswdChangereq {
   readonly language: string;
 }
 
+/** Decodes USERAUTH_PASSWD_CHANGEREQ (message 60 after a password request). */
 export function decodeUserauthPasswdChangereq(payload: Uint8Array): UserauthPasswdChangereq {
   const r = expectType(payload, SSH_MSG_USERAUTH_PASSWD_CHANGEREQ, "USERAUTH_PASSWD_CHANGEREQ");
   const prompt = text(r, AUTH_LIMITS.kbdIntTextBytes, "password change prompt");
@@ -323,6 +330,7 @@ export interface UserauthInfoRequest {
   readonly prompts: readonly { readonly prompt: string; readonly echo: boolean }[];
 }
 
+/** Decodes USERAUTH_INFO_REQUEST (message 60 during keyboard-interactive): at most 100 bounded prompts. */
 export function decodeUserauthInfoRequest(payload: Uint8Array): UserauthInfoRequest {
   const r = expectType(payload, SSH_MSG_USERAUTH_INFO_REQUEST, "USERAUTH_INFO_REQUEST");
   const name = text(r, AUTH_LIMITS.kbdIntTextBytes, "keyboard-interactive name");
@@ -339,6 +347,7 @@ export function decodeUserauthInfoRequest(payload: Uint8Array): UserauthInfoRequ
   return { name, instruction, language, prompts };
 }
 
+/** Writes the fields of USERAUTH_INFO_REQUEST (after the message number). */
 export function writeUserauthInfoRequest(
   w: Writer,
   name: string,
@@ -356,7 +365,12 @@ export function decodeUserauthInfoResponse(payload: Uint8Array): Uint8Array[] {
   const count = r.u32();
   if (count > AUTH_LIMITS.kbdIntPrompts) throw protocolError("too many replies");
   const answers: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) answers.push(cstringBytes(r, AUTH_LIMITS.kbdIntPromptBytes, "keyboard-interactive response"));
-  r.expectEnd("USERAUTH_INFO_RESPONSE");
+  try {
+    for (let i = 0; i < count; i++) answers.push(cstringBytes(r, AUTH_LIMITS.kbdIntPromptBytes, "keyboard-interactive response"));
+    r.expectEnd("USERAUTH_INFO_RESPONSE");
+  } catch (e) {
+    for (const a of answers) a.fill(0); // answers may be secrets: wiped even when the message is refused
+    throw e;
+  }
   return answers;
 }

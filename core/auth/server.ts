@@ -28,6 +28,7 @@ import {
   publickeySignedData,
   type UserauthRequest,
   userText,
+  writeServiceName,
   writeUserauthBanner,
   writeUserauthFailure,
   writeUserauthInfoRequest,
@@ -178,9 +179,7 @@ class ServerAuthRun implements ServerAuth {
       throw new ProtocolError(DisconnectReason.SERVICE_NOT_AVAILABLE, AUTH_WORDING.badServiceRequest(service));
     }
     this.serviceAccepted = true;
-    const w = this.conn.begin(SSH_MSG_SERVICE_ACCEPT);
-    w.string(service);
-    this.conn.commit(w);
+    this.send(SSH_MSG_SERVICE_ACCEPT, (w) => writeServiceName(w, service));
     return undefined;
   }
 

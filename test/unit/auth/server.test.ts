@@ -265,3 +265,48 @@ describe("keyboard-interactive protocol", () => {
     expect(t.pool.outstanding).toBe(0);
   });
 });
+
+describe("timing and hand-over edges", () => {
+  test("failureDelay runs after failed attempts (not the free none, not successes), with the user name", async () => {
+    const delays: string[] = [];
+    const pair = fakeConnPair();
+    let clock = 0;
+    const auth = runServerAuth(pair.server, testPolicy({ users: { fred: { password: "pw" } } }), {
+      now: () => (clock += 5),
+      failureDelay: async (user, elapsed) => { delays.push(`${user} ${elapsed}`); },
+    });
+    sendRaw(pair.client, SSH_MSG_SERVICE_REQUEST, (w) => w.string("ssh-userauth"));
+    sendRaw(pair.client, SSH_MSG_USERAUTH_REQUEST, request("fred", "none"));
+    sendRaw(pair.client, SSH_MSG_USERAUTH_REQUEST, request("fred", "password", (w) => w.bool(false).string("no")));
+    sendRaw(pair.client, SSH_MSG_USERAUTH_REQUEST, request("fred", "password", (w) => w.bool(false).string("pw")));
+    const r = await auth.done;
+    expect(delays).toEqual(["fred 5"]);
+    r.handOver((_p, l) => l.release());
+    expect(pair.pool.outstanding).toBe(0);
+  });
+
+  test("after success, userauth requests arriving before the hand-over are dropped, others kept", async () => {
+    const t = await started(testPolicy({ users: { fred: { none: true } } }));
+    sendRaw(t.client, SSH_MSG_USERAUTH_REQUEST, request("fred", "none"));
+    const o = await t.outcome;
+    if (!("ok" in o)) throw o.error;
+    sendRaw(t.client, SSH_MSG_USERAUTH_REQUEST, request("fred", "none"));
+    sendRaw(t.client, SSH_MSG_CHANNEL_OPEN, (w) => w.string("session"));
+    await until(() => t.pool.outstanding === 1);
+    const got: number[] = [];
+    o.ok.handOver((p, l) => { got.push(p[0]!); l.release(); });
+    expect(got).toEqual([SSH_MSG_CHANNEL_OPEN]);
+    expect(t.pool.outstanding).toBe(0);
+  });
+
+  test("a next-layer handler that throws on a held message: the error surfaces, the rest is released", async () => {
+    const t = await started(testPolicy({ users: { fred: { none: true } } }));
+    sendRaw(t.client, SSH_MSG_USERAUTH_REQUEST, request("fred", "none"));
+    const o = await t.outcome;
+    if (!("ok" in o)) throw o.error;
+    for (let i = 0; i < 3; i++) sendRaw(t.client, SSH_MSG_CHANNEL_OPEN, (w) => w.string("session"));
+    await until(() => t.pool.outstanding === 3);
+    expect(() => o.ok.handOver((_p, l) => { l.release(); throw new Error("bug in the next layer"); })).toThrow("bug in the next layer");
+    expect(t.pool.outstanding).toBe(0);
+  });
+});
