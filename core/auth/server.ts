@@ -82,6 +82,13 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Passwords are zeroed once handled, whether or not the method was tried (OpenSSH freezero()). */
+function wipe(fields: MethodFields): void {
+  if (fields.kind !== "password") return;
+  fields.password.fill(0);
+  fields.newPassword?.fill(0);
+}
+
 function protocolError(message: string): ProtocolError {
   return new ProtocolError(DisconnectReason.PROTOCOL_ERROR, message);
 }
@@ -156,7 +163,7 @@ class ServerAuthRun implements ServerAuth {
           step = () => this.handleServiceRequest(service);
         } else if (type === SSH_MSG_USERAUTH_REQUEST && this.serviceAccepted) {
           const req = decodeUserauthRequest(payload);
-          step = () => this.handleRequest(req);
+          step = () => this.handleRequest(req).finally(() => wipe(req.fields));
         } else if (type === SSH_MSG_USERAUTH_INFO_RESPONSE && this.kbdint !== null) {
           const answers = decodeUserauthInfoResponse(payload);
           step = () => this.handleInfoResponse(answers);
@@ -355,28 +362,23 @@ class ServerAuthRun implements ServerAuth {
 
   /** auth2-passwd.c userauth_passwd(), with RFC 4252 §8 password change. */
   private async tryPassword(f: Extract<MethodFields, { kind: "password" }>): Promise<Outcome> {
-    try {
-      let verdict;
-      if (f.newPassword === undefined) {
-        verdict = await this.policy.checkPassword!(this.who(), f.password);
-      } else if (this.policy.changePassword) {
-        verdict = await this.policy.changePassword(this.who(), f.password, f.newPassword);
-      } else {
-        this.log("INFO", AUTH_WORDING.passwordChangeNotSupported);
-        return FAILURE;
-      }
-      if (verdict.result === "change-required") {
-        if (!this.valid) return FAILURE;
-        const prompt = verdict.prompt;
-        this.send(SSH_MSG_USERAUTH_PASSWD_CHANGEREQ, (w) => w.string(prompt).string(""));
-        return { kind: "postponed" };
-      }
-      if (verdict.result !== "success" || !this.valid) return FAILURE;
-      return { kind: "success", completed: { method: "password", attachment: verdict.attachment } };
-    } finally {
-      f.password.fill(0);
-      f.newPassword?.fill(0);
+    let verdict;
+    if (f.newPassword === undefined) {
+      verdict = await this.policy.checkPassword!(this.who(), f.password);
+    } else if (this.policy.changePassword) {
+      verdict = await this.policy.changePassword(this.who(), f.password, f.newPassword);
+    } else {
+      this.log("INFO", AUTH_WORDING.passwordChangeNotSupported);
+      return FAILURE;
     }
+    if (verdict.result === "change-required") {
+      if (!this.valid) return FAILURE;
+      const prompt = verdict.prompt;
+      this.send(SSH_MSG_USERAUTH_PASSWD_CHANGEREQ, (w) => w.string(prompt).string(""));
+      return { kind: "postponed" };
+    }
+    if (verdict.result !== "success" || !this.valid) return FAILURE;
+    return { kind: "success", completed: { method: "password", attachment: verdict.attachment } };
   }
 
   /** auth2-kbdint.c userauth_kbdint(). */

@@ -11,6 +11,7 @@ function upTo(s: string, n: number): string {
   return s.length > n ? s.slice(0, n) : s;
 }
 
+/** The auth layer's texts: exact strings, or functions that fill in OpenSSH's format. */
 export const AUTH_WORDING = {
   // ---- server, sent in SSH_MSG_DISCONNECT ----
   tooManyAuthFailures: "Too many authentication failures", // auth.c auth_maxtries_exceeded()

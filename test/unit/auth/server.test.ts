@@ -310,3 +310,17 @@ describe("timing and hand-over edges", () => {
     expect(t.pool.outstanding).toBe(0);
   });
 });
+
+test("passwords handed to the policy are wiped once it has answered", async () => {
+  const seen: Uint8Array[] = [];
+  const policy = testPolicy({ users: { fred: { password: "pw" } } });
+  const check = policy.checkPassword!.bind(policy);
+  policy.checkPassword = async (who, pw) => { seen.push(pw); return check(who, pw); };
+  const t = await started(policy);
+  sendRaw(t.client, SSH_MSG_USERAUTH_REQUEST, request("fred", "password", (w) => w.bool(false).string("guess")));
+  await until(() => t.server.sent.length === 2);
+  expect(seen.map((b) => [...b])).toEqual([[0, 0, 0, 0, 0]]);
+  t.client.close();
+  await t.outcome;
+  expect(t.pool.outstanding).toBe(0);
+});
