@@ -328,12 +328,13 @@ class ServerAuthRun implements ServerAuth {
       keyBlob: f.keyBlob,
       withSignature,
     });
-    const extra = verdict.description;
     if (!withSignature) {
-      if (!verdict.allowed) return { kind: "failure", extra };
+      // auth2-pubkey.c records the key (and so logs it) only when a signature is checked
+      if (!verdict.allowed) return FAILURE;
       this.send(SSH_MSG_USERAUTH_PK_OK, (w) => w.string(f.algorithm).string(f.keyBlob));
-      return { kind: "postponed", extra };
+      return { kind: "postponed" };
     }
+    const extra = verdict.description;
     // The signature blob must be of the type the named algorithm makes (no ssh-rsa SHA-1 under an rsa-sha2-512 name).
     if (!verdict.allowed || blobType(f.signature!) !== signatureTypeOf(f.algorithm)) return { kind: "failure", extra };
     const data = publickeySignedData(

@@ -66,6 +66,7 @@ describe("client and server", () => {
     expect(res.methods.map((m) => m.method)).toEqual(["publickey"]);
     expect(res.exposeAuthInfo).toBe(`publickey ssh-ed25519 ${Buffer.from(key.blob).toString("base64")}\n`);
     expect(r.serverLog).toContainEqual(["VERBOSE", "Failed none for fred from 192.0.2.7 port 50022 ssh2"]);
+    expect(r.serverLog).toContainEqual(["VERBOSE", "Postponed publickey for fred from 192.0.2.7 port 50022 ssh2"]);
     expect(r.serverLog).toContainEqual(["INFO", "Accepted publickey for fred from 192.0.2.7 port 50022 ssh2: ssh-ed25519 test-key"]);
     expect(r.clientLog).toContainEqual(["DEBUG1", "Authentications that can continue: publickey,password,keyboard-interactive"]);
     expect(r.clientLog).toContainEqual(["DEBUG1", "Server accepts key: id_ed25519"]);
