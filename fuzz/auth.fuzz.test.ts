@@ -15,6 +15,8 @@ import { fakeConnPair, type FakeConn } from "../test/helpers/fake-conn.ts";
 import { ed25519Key, testPolicy } from "../test/unit/auth/support.ts";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
+/** A run takes a few ms; long campaigns get time in proportion. */
+const TIMEOUT_MS = Math.max(20_000, RUNS * 20);
 
 type Mutation =
   | { kind: "flip"; pos: number; bit: number }
@@ -169,11 +171,11 @@ const targetsArb = fc.array(fc.tuple(fc.nat(11), mutation), { minLength: 1, maxL
 
 test("mutated client messages: the server replies or ends with a ProtocolError", async () => {
   await fc.assert(fc.asyncProperty(fc.constantFrom(0, 1), targetsArb, (s, targets) => run(s, "to-server", targets)), { numRuns: RUNS });
-});
+}, TIMEOUT_MS);
 
 test("mutated server messages: the client goes on or ends with a ProtocolError", async () => {
   await fc.assert(fc.asyncProperty(fc.constantFrom(0, 1), targetsArb, (s, targets) => run(s, "to-client", targets)), { numRuns: RUNS });
-});
+}, TIMEOUT_MS);
 
 test("every decoder fed random bytes fails only with ProtocolError", () => {
   const decoders = [
@@ -189,4 +191,4 @@ test("every decoder fed random bytes fails only with ProtocolError", () => {
       if (!(e instanceof ProtocolError)) throw e;
     }
   }), { numRuns: RUNS * 20 });
-});
+}, TIMEOUT_MS);

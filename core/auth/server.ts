@@ -45,7 +45,7 @@ import type {
   ServerAuthPolicy,
   ServerAuthResult,
 } from "./types.ts";
-import { AUTH_WORDING } from "./wording.ts";
+import { AUTH_WORDING, escapeText } from "./wording.ts";
 
 /** The service a successful login leads to (RFC 4252 §5: anything else makes the user invalid, as in OpenSSH). */
 const CONNECTION_SERVICE = "ssh-connection";
@@ -214,7 +214,8 @@ class ServerAuthRun implements ServerAuth {
       await this.startUser(userPart, style, req.service);
     } else if (!bytesEqual(userPart, this.userPart!) || req.service !== this.service) {
       throw protocolError(
-        AUTH_WORDING.changeOfUserOrService(this.user!, this.service, userText(userPart), req.service),
+        // peer-supplied names, escaped: this text is logged as well as sent
+        AUTH_WORDING.changeOfUserOrService(escapeText(this.user!), this.service, escapeText(userText(userPart)), req.service),
       );
     }
     this.abortDialog(); // a new request ends an open keyboard-interactive dialog (auth2_challenge_stop())
