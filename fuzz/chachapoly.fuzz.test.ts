@@ -4,7 +4,7 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
 import { ChaCha20 } from "../core/crypto/chacha20.ts";
-import { ChaChaPolyOpenSsh } from "../core/crypto/chachapoly-openssh.ts";
+import { allocateChaChaPolyBuffer, ChaChaPolyOpenSsh, releaseChaChaPolyBuffer } from "../core/crypto/chachapoly-openssh.ts";
 import { poly1305 } from "../core/crypto/poly1305.ts";
 import { toHex } from "../test/helpers/vectors.ts";
 import {
@@ -59,6 +59,25 @@ test("open(seal(x)) == x, across instances and offsets", () => {
     sealer.dispose();
     opener.dispose();
   }), { numRuns: RUNS * 2 });
+});
+
+test("packets in kernel buffers seal as the reference does and open back, at any offset", () => {
+  fc.assert(fc.property(key64, seq, length, offset, fc.integer(), (key, s, len, off, fill) => {
+    const fast = new ChaChaPolyOpenSsh(key);
+    const ref = new ChaChaPolyOpenSshReference(key);
+    const plain = packetBuffer(len, off, fill);
+    const kb = allocateChaChaPolyBuffer(plain.length);
+    kb.set(plain);
+    const b = plain.slice();
+    fast.seal(s, kb, off, len);
+    ref.seal(s, b, off, len);
+    expect(toHex(kb)).toBe(toHex(b));
+    expect(fast.open(s, kb, off, len)).toBe(true);
+    expect(toHex(kb.subarray(0, off + 4 + len))).toBe(toHex(plain.subarray(0, off + 4 + len)));
+    expect(toHex(kb.subarray(off + 4 + len + 16))).toBe(toHex(plain.subarray(off + 4 + len + 16)));
+    releaseChaChaPolyBuffer(kb);
+    fast.dispose();
+  }), { numRuns: RUNS });
 });
 
 test("a single flipped bit in length, payload or tag is refused and the buffer is left unchanged", () => {

@@ -5,29 +5,34 @@ import { CHACHA_WASM_BASE64 } from "./chacha-wasm.generated.ts";
 
 /** The exports of the generated module (signatures and pointer rules as in scripts/gen-chacha-wasm.ts). */
 export interface ChaChaKernelExports {
-  readonly memory: WebAssembly.Memory;
   chacha_block(key: number, w12: number, w13: number, w14: number, w15: number, out: number): void;
   chacha_pair(keyA: number, ctrA: number, keyB: number, ctrB: number, w13: number, w14: number, w15: number, outA: number, outB: number): void;
   chacha_xor(key: number, w12: number, w13: number, w14: number, w15: number, p: number, len: number): void;
   poly1305(key: number, m: number, len: number, out: number): void;
   ssh_seal(slot: number, seq: number, p: number, len: number): void;
-  ssh_open(slot: number, seq: number, p: number, len: number): number;
+  /** `ks`: len + 128 bytes of scratch for the keystream, not overlapping the packet. */
+  ssh_open(slot: number, seq: number, p: number, len: number, ks: number): number;
   ssh_length(slot: number, seq: number, p: number): number;
 }
 
 /** Bytes below this address are the kernel's fixed scratch (LAYOUT in scripts/gen-chacha-wasm.ts). */
 const SCRATCH_END = 1024;
 const PAGE = 65536;
-/** Room before a packet in the staging area, so a caller may align its packet (kept 16-byte aligned). */
+/** The memory's declared maximum (MAX_PAGES in scripts/gen-chacha-wasm.ts). */
+const MAX_PAGES = 16384;
+/** Room before the staging area, so the kernel may look a little before a packet (kept 16-byte aligned). */
 const STAGE_SLACK = 64;
 
 /**
  * The process-wide kernel instance and a small allocator over its memory: 64-byte key slots (reused after
- * `freeSlot`) and one staging area that packets are copied into. JS is single-threaded and every kernel call is
- * synchronous, so all cipher instances can share the staging area; their keys never mix because each has its slot.
+ * `freeSlot`), one staging area that packets are copied into, and packet buffers handed out to callers that want
+ * their packets to live in kernel memory (no copies then). JS is single-threaded and every kernel call is synchronous,
+ * so all cipher instances share the staging area; their keys never mix because each has its slot. The memory is a
+ * shared one: growing it never detaches a view, so packet buffers stay valid for the life of the process.
  */
 export class ChaChaKernel {
   readonly fn: ChaChaKernelExports;
+  readonly memory: WebAssembly.Memory;
   /** A view of the whole memory; replaced when the memory grows (read it again after any call that allocates). */
   u8: Uint8Array;
   /** Start of the staging area (16-byte aligned) and its capacity in bytes. */
@@ -35,11 +40,16 @@ export class ChaChaKernel {
   stageBytes = 0;
   private top = SCRATCH_END;
   private readonly freeSlots: number[] = [];
+  private readonly freeBuffers = new Map<number, number[]>();
+  /** Every ArrayBuffer object `memory.buffer` has returned: each growth brings a new one over the same memory. */
+  private readonly buffers: ArrayBufferLike[] = [];
 
-  private constructor(fn: ChaChaKernelExports) {
+  private constructor(fn: ChaChaKernelExports, memory: WebAssembly.Memory) {
     this.fn = fn;
-    this.u8 = new Uint8Array(fn.memory.buffer);
-    this.ensureStage(256 * 1024 + 4 + 16 + 64); // OpenSSH's PACKET_MAX_SIZE and then some
+    this.memory = memory;
+    this.u8 = new Uint8Array(memory.buffer);
+    this.buffers.push(memory.buffer);
+    this.ensureStage(2 * 256 * 1024 + 256); // a packet of OpenSSH's PACKET_MAX_SIZE plus the keystream area of open
   }
 
   private static instance: ChaChaKernel | null = null;
@@ -48,9 +58,9 @@ export class ChaChaKernel {
   static get(): ChaChaKernel {
     if (ChaChaKernel.instance === null) {
       const bytes = decodeBase64(CHACHA_WASM_BASE64);
-      const module = new WebAssembly.Module(bytes);
-      const instance = new WebAssembly.Instance(module, {});
-      ChaChaKernel.instance = new ChaChaKernel(instance.exports as unknown as ChaChaKernelExports);
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+      ChaChaKernel.instance = new ChaChaKernel(instance.exports as unknown as ChaChaKernelExports, memory);
     }
     return ChaChaKernel.instance;
   }
@@ -74,13 +84,40 @@ export class ChaChaKernel {
     this.stageBytes = size;
   }
 
+  /**
+   * A zeroed buffer of `bytes` inside kernel memory, 16-byte aligned, valid until `releaseBuffer`. Packets sealed or
+   * opened in such a buffer are processed where they are, without the copy in and out.
+   */
+  allocBuffer(bytes: number): Uint8Array {
+    const size = (Math.max(bytes, 1) + 15) & ~15;
+    const at = this.freeBuffers.get(size)?.pop() ?? this.alloc(size);
+    const view = new Uint8Array(this.memory.buffer, at, bytes);
+    view.fill(0);
+    return view;
+  }
+  /** Wipes a buffer from `allocBuffer` and keeps it for the next request of the same size; its views are dead after. */
+  releaseBuffer(view: Uint8Array): void {
+    if (!this.owns(view)) throw new RangeError("not a kernel buffer");
+    view.fill(0);
+    const size = (Math.max(view.byteLength, 1) + 15) & ~15;
+    let list = this.freeBuffers.get(size);
+    if (list === undefined) this.freeBuffers.set(size, (list = []));
+    list.push(view.byteOffset);
+  }
+  /** True when `view` lies in kernel memory above the fixed scratch (allocBuffer's views). */
+  owns(view: Uint8Array): boolean {
+    const buffer = view.buffer;
+    return (buffer === this.u8.buffer || this.buffers.includes(buffer)) && view.byteOffset >= SCRATCH_END;
+  }
+
   private alloc(bytes: number): number {
     const at = (this.top + 15) & ~15;
     const end = at + bytes;
-    const have = this.fn.memory.buffer.byteLength;
+    const have = this.u8.byteLength;
     if (end > have) {
-      this.fn.memory.grow(Math.ceil((end - have) / PAGE));
-      this.u8 = new Uint8Array(this.fn.memory.buffer);
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+      this.u8 = new Uint8Array(this.memory.buffer);
+      this.buffers.push(this.memory.buffer);
     }
     this.top = end;
     return at;

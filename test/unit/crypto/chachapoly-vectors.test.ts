@@ -3,7 +3,9 @@
 // Each runs on the WebAssembly kernels and on the reference twin.
 import { describe, expect, test } from "bun:test";
 import { ChaCha20, ChaChaKernel } from "../../../core/crypto/chacha20.ts";
-import { ChaChaPolyOpenSsh, createChaChaPolyOpenSsh } from "../../../core/crypto/chachapoly-openssh.ts";
+import {
+  allocateChaChaPolyBuffer, ChaChaPolyOpenSsh, createChaChaPolyOpenSsh, releaseChaChaPolyBuffer,
+} from "../../../core/crypto/chachapoly-openssh.ts";
 import { poly1305 } from "../../../core/crypto/poly1305.ts";
 import type { PacketCipher } from "../../../core/crypto/types.ts";
 import { fromHex, loadVectors, misaligned, toHex, wycheproof, type WycheproofTest } from "../../helpers/vectors.ts";
@@ -166,6 +168,45 @@ describe("every tail shape", () => {
     expect(toHex(a.subarray(0, 3 + 4 + len))).toBe(toHex(plain.subarray(0, 3 + 4 + len)));
     expect(toHex(a.subarray(3 + 4 + len + 16))).toBe(toHex(plain.subarray(3 + 4 + len + 16)));
     fast.dispose();
+  });
+});
+
+describe("packets in kernel buffers (no copies)", () => {
+  test.each([0, 1, 60, 64, 100, 128, 129, 191, 192, 1000, 32768])("len %i equals the copying path and the reference", (len) => {
+    const key = Uint8Array.from({ length: 64 }, (_, i) => (i * 7 + len) & 0xff);
+    const fast = new ChaChaPolyOpenSsh(key);
+    const ref = new ChaChaPolyOpenSshReference(key);
+    const plain = Uint8Array.from({ length: 5 + 4 + len + 16 + 3 }, (_, i) => (i * 31 + 1) & 0xff);
+    const kb = allocateChaChaPolyBuffer(plain.length);
+    kb.set(plain);
+    const b = plain.slice();
+    fast.seal(77, kb, 5, len);
+    ref.seal(77, b, 5, len);
+    expect(toHex(kb)).toBe(toHex(b));
+    expect(fast.openLength(77, kb, 5)).toBe(ref.openLength(77, b, 5));
+    const wire = kb.slice();
+    kb[5 + 4 + len + 3]! ^= 0x10; // a flipped tag bit: refused, nothing changes
+    const forged = toHex(kb);
+    expect(fast.open(77, kb, 5, len)).toBe(false);
+    expect(toHex(kb)).toBe(forged);
+    kb.set(wire);
+    expect(fast.open(77, kb, 5, len)).toBe(true);
+    expect(toHex(kb.subarray(0, 5 + 4 + len))).toBe(toHex(plain.subarray(0, 5 + 4 + len)));
+    releaseChaChaPolyBuffer(kb);
+    fast.dispose();
+  });
+  test("a kernel buffer stays valid when the kernel memory grows", () => {
+    const c = new ChaChaPolyOpenSsh(new Uint8Array(64).fill(5));
+    const early = allocateChaChaPolyBuffer(4 + 64 + 16);
+    const big = Array.from({ length: 8 }, () => allocateChaChaPolyBuffer(1 << 20)); // forces memory.grow
+    early.set(Uint8Array.from({ length: 68 }, (_, i) => i));
+    c.seal(3, early, 0, 64);
+    expect(c.open(3, early, 0, 64)).toBe(true);
+    expect(Array.from(early.subarray(0, 68))).toEqual(Array.from({ length: 68 }, (_, i) => i));
+    for (const b of big) releaseChaChaPolyBuffer(b);
+    releaseChaChaPolyBuffer(early);
+    expect(() => releaseChaChaPolyBuffer(new Uint8Array(10))).toThrow(RangeError);
+    c.dispose();
   });
 });
 
