@@ -79,7 +79,7 @@ function quarterRound(a: string, b: string, c: string, d: string): string[] {
 }
 
 /**
- * chacha_x4(key, w12, w13, w14, w15, p, n4): XORs 4·n4 keystream blocks into p (n4 ≥ 1), four blocks per step, one
+ * chacha_wide (rows=0 form)(key, w12, w13, w14, w15, p, n4): XORs 4·n4 keystream blocks into p (n4 ≥ 1), four blocks per step, one
  * block per i32x4 lane, word j of the state in vector x_j. Block i has counter word w12 + i (32-bit, the caller keeps it
  * from wrapping).
  */
@@ -287,7 +287,8 @@ function chachaBlock(): string {
 
 /**
  * chacha_xor(key, w12, w13, w14, w15, p, len): XORs `len` bytes of keystream, starting at block counter w12, into p.
- * Whole groups of four blocks go through chacha_x4, the rest block by block through chacha_block and LAYOUT.tmp.
+ * Whole steps of the wide kernel (64·rows bytes) go through chacha_wide, the rest block by block through chacha_block
+ * and LAYOUT.tmp.
  */
 function chachaXor(): string {
   const G = OPTIONS.rows || 4; // blocks per step of the wide kernel

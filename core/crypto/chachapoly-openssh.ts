@@ -2,9 +2,9 @@
 // K_2 = key[0, 32) encrypts the rest and keys Poly1305 (block 0), K_1 = key[32, 64) hides packet_length; nonce = uint64
 // BE sequence number. Each packet is copied once into the shared WebAssembly kernel (chacha20.ts), sealed or opened
 // there in one call, and copied back once; a packet in a buffer from `allocateChaChaPolyBuffer` (kernel memory) is
-// processed where it is, without either copy. Inside the kernel, seal runs Poly1305 over
-// the previous 128 bytes of ciphertext while ChaCha20 encrypts the next, and open computes the keystream (into kernel
-// scratch, never XORed) while Poly1305 reads the ciphertext: the XOR happens only after the tag has matched.
+// processed where it is, without either copy. Inside the kernel, seal runs Poly1305 over the previous 192 bytes of
+// ciphertext while ChaCha20 encrypts the next, and open computes the keystream (into kernel scratch, not XORed yet)
+// while Poly1305 reads the ciphertext: the XOR happens only after the tag has matched.
 import { ChaChaKernel } from "./chacha20.ts";
 import type { PacketCipher } from "./types.ts";
 
