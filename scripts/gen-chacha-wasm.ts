@@ -18,7 +18,7 @@ export const LAYOUT = {
   pad: 128, // 16 bytes: the last, short Poly1305 block
   tag: 144, // 16 bytes: computed tag in open
   rs: 160, // 112 bytes: Poly1305 r0..r4, s1..s4, h0..h4 during a stitched seal (wiped after each packet)
-  tail: 272, // 128 bytes: keystream of the last two blocks of a sealed packet
+  tail: 272, // 192 bytes: keystream of the last blocks of a sealed packet, or the one block of a short packet
   scratchEnd: 1024,
 } as const;
 
@@ -169,30 +169,35 @@ function rowsRound(B: number): string[] {
 }
 
 /**
- * chacha_pair(keyA, ctrA, keyB, ctrB, w13, w14, w15, outA, outB): two keystream blocks with their own keys and
- * counters side by side (the latency of one): K_1's length block with K_2's Poly1305 key, or the last two blocks of a
- * packet. Writes 64 bytes to each of outA and outB.
+ * chacha_pair(key0, ctr0, key1, ctr1, w13, w14, w15, out0, out1) and chacha_triple(key0, ctr0, key1, ctr1, key2, ctr2,
+ * w13, w14, w15, out0, out1, out2): two or three keystream blocks with their own keys and counters side by side, for
+ * the latency of one: K_1's length block with K_2's Poly1305 key (and K_2's first data block for a short packet), or
+ * the last blocks of a packet. Writes 64 bytes to each out.
  */
-function chachaPair(): string {
+function chachaMulti(n: 2 | 3): string {
+  const blocks = Array.from({ length: n }, (_, j) => j);
   const sigma = `(v128.const i32x4 ${SIGMA.join(" ")})`;
   const dRow = (ctr: string): string =>
     `(i32x4.replace_lane 3 (i32x4.replace_lane 2 (i32x4.replace_lane 1 (i32x4.splat ${ctr}) ${get("w13")}) ${get("w14")}) ${get("w15")})`;
-  const init = (j: number, key: string, ctr: string): string[] => [
-    set(`a${j}`, sigma), set(`b${j}`, `(v128.load align=1 ${key})`), set(`c${j}`, `(v128.load offset=16 align=1 ${key})`),
-    set(`d${j}`, dRow(ctr)), set(`b${j}i`, get(`b${j}`)), set(`c${j}i`, get(`c${j}`)), set(`d${j}i`, get(`d${j}`)),
+  const init = (j: number): string[] => [
+    set(`a${j}`, sigma), set(`b${j}`, `(v128.load align=1 ${get(`key${j}`)})`),
+    set(`c${j}`, `(v128.load offset=16 align=1 ${get(`key${j}`)})`), set(`d${j}`, dRow(get(`ctr${j}`))),
+    set(`b${j}i`, get(`b${j}`)), set(`c${j}i`, get(`c${j}`)), set(`d${j}i`, get(`d${j}`)),
   ];
-  const out = (j: number, to: string): string[] => [
-    `(v128.store align=1 ${to} (i32x4.add ${get(`a${j}`)} ${sigma}))`,
-    ...["b", "c", "d"].map((r, k) => `(v128.store offset=${16 * (k + 1)} align=1 ${to} (i32x4.add ${get(`${r}${j}`)} ${get(`${r}${j}i`)}))`),
+  const out = (j: number): string[] => [
+    `(v128.store align=1 ${get(`out${j}`)} (i32x4.add ${get(`a${j}`)} ${sigma}))`,
+    ...["b", "c", "d"].map((r, k) =>
+      `(v128.store offset=${16 * (k + 1)} align=1 ${get(`out${j}`)} (i32x4.add ${get(`${r}${j}`)} ${get(`${r}${j}i`)}))`),
   ];
-  const locals = [0, 1].flatMap((j) => ["a", "b", "c", "d", "bi", "ci", "di"].map((r) => `(local $${r[0]}${j}${r.slice(1)} v128)`));
-  return `(func $chacha_pair (export "chacha_pair") (param $keyA i32) (param $ctrA i32) (param $keyB i32) (param $ctrB i32)
-    (param $w13 i32) (param $w14 i32) (param $w15 i32) (param $outA i32) (param $outB i32) ${locals.join(" ")} (local $i i32)
-    ${[...init(0, get("keyA"), get("ctrA")), ...init(1, get("keyB"), get("ctrB"))].join(" ")}
+  const locals = blocks.flatMap((j) => ["a", "b", "c", "d", "bi", "ci", "di"].map((r) => `(local $${r[0]}${j}${r.slice(1)} v128)`));
+  const params = [...blocks.flatMap((j) => [`key${j}`, `ctr${j}`]), "w13", "w14", "w15", ...blocks.map((j) => `out${j}`)];
+  return `(func $chacha_${n === 2 ? "pair" : "triple"} (export "chacha_${n === 2 ? "pair" : "triple"}")
+    ${params.map((p) => `(param $${p} i32)`).join(" ")} ${locals.join(" ")} (local $i i32)
+    ${blocks.flatMap(init).join(" ")}
     ${set("i", i32(10))}
-    (loop $rounds ${rowsRound(2).join(" ")}
+    (loop $rounds ${rowsRound(n).join(" ")}
       (br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))
-    ${[...out(0, get("outA")), ...out(1, get("outB"))].join(" ")})`;
+    ${blocks.flatMap(out).join(" ")})`;
 }
 
 /**
@@ -535,6 +540,17 @@ function sshPacket(): string {
   const lengthAndPolyKey = `(call $chacha_pair (i32.add ${get("slot")} ${i32(32)}) ${i32(0)} ${get("slot")} ${i32(0)} ${i32(0)} ${i32(0)}
     ${get("n")} ${i32(LAYOUT.tmp)} ${i32(LAYOUT.polyKey)})`;
   const lengthXorTmp = `(i32.store align=1 ${get("p")} (i32.xor (i32.load align=1 ${get("p")}) (i32.load ${i32(LAYOUT.tmp)})))`;
+  /** Keystream of K_2 blocks ctr, ctr + 1, ctr + 2 (as many as `rest` bytes need, up to three) to out, out + 64, ... */
+  const tailBlocks = (rest: string, ctr: string, out: string): string => `(if (i32.gt_u ${rest} ${i32(128)})
+        (then (call $chacha_triple ${get("slot")} ${ctr} ${get("slot")} (i32.add ${ctr} ${i32(1)}) ${get("slot")} (i32.add ${ctr} ${i32(2)})
+          ${i32(0)} ${i32(0)} ${get("n")} ${out} (i32.add ${out} ${i32(64)}) (i32.add ${out} ${i32(128)})))
+        (else (if (i32.gt_u ${rest} ${i32(64)})
+          (then (call $chacha_pair ${get("slot")} ${ctr} ${get("slot")} (i32.add ${ctr} ${i32(1)}) ${i32(0)} ${i32(0)}
+            ${get("n")} ${out} (i32.add ${out} ${i32(64)})))
+          (else (call $chacha_block ${get("slot")} ${ctr} ${i32(0)} ${i32(0)} ${get("n")} ${out})))))`;
+  // A packet of at most 64 bytes after the length: K_1's block 0, K_2's blocks 0 and 1 side by side, then done.
+  const shortBlocks = `(call $chacha_triple (i32.add ${get("slot")} ${i32(32)}) ${i32(0)} ${get("slot")} ${i32(0)} ${get("slot")} ${i32(1)}
+      ${i32(0)} ${i32(0)} ${get("n")} ${i32(LAYOUT.tmp)} ${i32(LAYOUT.polyKey)} ${i32(LAYOUT.tail)})`;
   const B = OPTIONS.rows || 2;
   const wipeRs = Array.from({ length: 7 }, (_, k) => `(v128.store offset=${LAYOUT.rs + 16 * k} ${i32(0)} (v128.const i64x2 0 0))`).join(" ");
   // Stitched seal: step k encrypts 64·B bytes with K_2 while Poly1305 absorbs the previous step's ciphertext (ChaCha20
@@ -554,6 +570,13 @@ function sshPacket(): string {
     ? `(func $ssh_seal (export "ssh_seal") (param $slot i32) (param $seq i32) (param $p i32) (param $len i32) (local $n i32)
     (local $q i32) (local $hk i32) (local $steps i32) (local $pk i32) (local $pm i32) (local $pn i32) (local $pi i32) ${POLY_LOCALS} ${rowsLocals(B)}
     ${set("n", BSWAP(get("seq")))}
+    (if (i32.le_u ${get("len")} ${i32(64)}) (then
+      ${shortBlocks}
+      ${lengthXorTmp}
+      (call $xor_bytes (i32.add ${get("p")} ${i32(4)}) ${i32(LAYOUT.tail)} ${get("len")})
+      (call $poly1305 ${i32(LAYOUT.polyKey)} ${get("p")} (i32.add ${get("len")} ${i32(4)}) (i32.add (i32.add ${get("p")} ${i32(4)}) ${get("len")}))
+      ${wipe}
+      (return)))
     ${lengthAndPolyKey}
     ${lengthXorTmp}
     ${set("pk", i32(LAYOUT.polyKey))}
@@ -574,13 +597,10 @@ function sshPacket(): string {
     (block $tailDone (loop $tail
       ${set("steps", `(i32.sub (i32.add ${get("p")} (i32.add ${get("len")} ${i32(4)})) ${get("q")})`)}
       (br_if $tailDone (i32.eqz ${get("steps")}))
-      (if (i32.gt_u ${get("steps")} ${i32(64)})
-        (then (call $chacha_pair ${get("slot")} ${get("pi")} ${get("slot")} (i32.add ${get("pi")} ${i32(1)}) ${i32(0)} ${i32(0)}
-          ${get("n")} ${i32(LAYOUT.tail)} ${i32(LAYOUT.tail + 64)}))
-        (else (call $chacha_block ${get("slot")} ${get("pi")} ${i32(0)} ${i32(0)} ${get("n")} ${i32(LAYOUT.tail)})))
-      ${set("steps", `(select ${i32(128)} ${get("steps")} (i32.gt_u ${get("steps")} ${i32(128)}))`)}
+      ${tailBlocks(get("steps"), get("pi"), i32(LAYOUT.tail))}
+      ${set("steps", `(select ${i32(192)} ${get("steps")} (i32.gt_u ${get("steps")} ${i32(192)}))`)}
       (call $xor_bytes ${get("q")} ${i32(LAYOUT.tail)} ${get("steps")})
-      ${set("q", `(i32.add ${get("q")} ${get("steps")})`)} ${set("pi", `(i32.add ${get("pi")} ${i32(2)})`)}
+      ${set("q", `(i32.add ${get("q")} ${get("steps")})`)} ${set("pi", `(i32.add ${get("pi")} ${i32(3)})`)}
       (br $tail)))
     ${set("pn", `(i32.sub (i32.add ${get("p")} (i32.add ${get("len")} ${i32(4)})) ${get("pm")})`)}
     ${OPTIONS.hInMemory ? [0, 1, 2, 3, 4].map((k) => set(`h${k}`, `(i64.load offset=${LAYOUT.rs + 72 + 8 * k} ${i32(0)})`)).join(" ") : ""}
@@ -619,6 +639,15 @@ function sshPacket(): string {
     (local $n i32) (local $t i32) (local $ok i32) (local $q i32) (local $hk i32) (local $steps i32) (local $ctr i32) (local $rest i32)
     (local $pk i32) (local $pm i32) (local $pn i32) (local $pi i32) ${POLY_LOCALS} ${rowsLocals(B)}
     ${set("n", BSWAP(get("seq")))}
+    (if (i32.le_u ${get("len")} ${i32(64)}) (then
+      ${shortBlocks}
+      (call $poly1305 ${i32(LAYOUT.polyKey)} ${get("p")} (i32.add ${get("len")} ${i32(4)}) ${i32(LAYOUT.tag)})
+      ${compare}
+      (if ${get("ok")} (then
+        (call $xor_bytes (i32.add ${get("p")} ${i32(4)}) ${i32(LAYOUT.tail)} ${get("len")})
+        ${lengthXorTmp}))
+      ${wipe}
+      (return ${get("ok")})))
     ${lengthAndPolyKey}
     ${set("pk", i32(LAYOUT.polyKey))}
     ${polyInit(get("pk"), false).join(" ")}
@@ -637,11 +666,8 @@ function sshPacket(): string {
     (block $ksDone (loop $ksBlocks
       ${set("rest", `(i32.sub (i32.add ${get("ks")} ${get("len")}) ${get("q")})`)}
       (br_if $ksDone (i32.le_s ${get("rest")} ${i32(0)}))
-      (if (i32.gt_u ${get("rest")} ${i32(64)})
-        (then (call $chacha_pair ${get("slot")} ${get("ctr")} ${get("slot")} (i32.add ${get("ctr")} ${i32(1)}) ${i32(0)} ${i32(0)}
-          ${get("n")} ${get("q")} (i32.add ${get("q")} ${i32(64)})))
-        (else (call $chacha_block ${get("slot")} ${get("ctr")} ${i32(0)} ${i32(0)} ${get("n")} ${get("q")})))
-      ${set("ctr", `(i32.add ${get("ctr")} ${i32(2)})`)} ${set("q", `(i32.add ${get("q")} ${i32(128)})`)}
+      ${tailBlocks(get("rest"), get("ctr"), get("q"))}
+      ${set("ctr", `(i32.add ${get("ctr")} ${i32(3)})`)} ${set("q", `(i32.add ${get("q")} ${i32(192)})`)}
       (br $ksBlocks)))
     ${set("pn", `(i32.sub (i32.add ${get("p")} (i32.add ${get("len")} ${i32(4)})) ${get("pm")})`)}
     ${polyFinish(i32(LAYOUT.tag))}
@@ -665,7 +691,8 @@ export function chachaWat(): string {
   (import "env" "memory" (memory 1 ${MAX_PAGES} shared))
   ${OPTIONS.rows ? chachaRows(OPTIONS.rows) : chachaX4()}
   ${chachaBlock()}
-  ${chachaPair()}
+  ${chachaMulti(2)}
+  ${chachaMulti(3)}
   ${chachaXor()}
   ${xorBytes()}
   ${poly1305()}

@@ -90,7 +90,7 @@ export class ChaChaPolyOpenSsh implements PacketCipher {
     if (!(off >= 0 && len >= 0 && off + 4 + len + 16 <= buf.length)) throw new RangeError("packet outside the buffer");
     const k = this.kernel;
     // the packet, then (16-byte aligned) the keystream of the stitched open, whole blocks
-    if (2 * len + 192 > k.stageBytes) k.ensureStage(2 * len + 192);
+    if (2 * len + 256 > k.stageBytes) k.ensureStage(2 * len + 256);
     return k;
   }
 }
