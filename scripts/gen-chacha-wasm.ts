@@ -48,7 +48,8 @@ function shuffle32(a: string, b: string, lanes: readonly number[]): string {
  *   i32x4.mul for the left shift 610. JSC lowers every vector shift to And32 + movq + pslld (no immediate form) and
  *   uses 16 xmm registers, so three interleaved blocks in rows, each fitting four registers, win.
  * - stitch (seal: Poly1305 inside the ChaCha20 round loop) ~830 vs ~570 sequential; unroll (ten double rounds
- *   unrolled) halves ChaCha20 (~424) under JSC's register allocator; h or r/s kept in memory in the stitched loop
+ *   unrolled) halves ChaCha20 (~424) under JSC's register allocator; shift counts loaded from memory (so that JSC
+ *   does not keep them in four general registers) ~789 vs ~833; h or r/s kept in memory in the stitched loop
  *   ~776-818 vs all in locals ~830; polyPairs (two blocks per carry with r²) ~760: more live values, more spills.
  * - stitchOpen (keystream and Poly1305 together, XOR after the tag check) ~845 vs ~550 for MAC-then-decrypt.
  */
