@@ -36,7 +36,7 @@ for (const c of [null, ...CIPHER_SPECS_AES.filter((s) => !s.aead)]) {
 /** Lays out a plaintext packet for `payload` at `off` in a buffer with `slack` spare bytes on each side (RFC 4253 §6 padding). */
 function layout(pc: PacketCipher, payload: Uint8Array, padSeed: number, off: number, slack: number): { buf: Uint8Array; len: number } {
   const block = pc.blockBytes;
-  const base = (pc.clearLength ? 0 : 4) + 1 + payload.length;
+  const base = (pc.lengthIsAad ? 0 : 4) + 1 + payload.length;
   let pad = block - (base % block);
   if (pad < 4) pad += block;
   const len = 1 + payload.length + pad;
@@ -86,7 +86,7 @@ describe.each(COMBOS.map((c) => [c.name, c] as const))("%s", (_name, combo) => {
         const seenLen = opener.openLength(seq, buf, off);
         if (seenLen !== len) return; // the transport would already have refused or misframed it; nothing is released
         expect(opener.open(seq, buf, off, len)).toBe(false);
-        if (combo.aeadOrEtm || sealer.clearLength) expect(Buffer.compare(buf, forged)).toBe(0);
+        if (combo.aeadOrEtm || sealer.lengthIsAad) expect(Buffer.compare(buf, forged)).toBe(0);
       }),
       { numRuns: RUNS },
     );

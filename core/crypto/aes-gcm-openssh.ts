@@ -90,7 +90,7 @@ export class AesGcmOpenSsh implements PacketCipher {
   readonly blockBytes: number = 16;
   readonly tagBytes: number = TAG_BYTES;
   readonly lengthBytes: number = 4;
-  readonly clearLength: boolean = true;
+  readonly lengthIsAad: boolean = true;
   #key: AesGcmKey | null;
   /** RFC 5647 §7.1: fixed field (4 bytes) ‖ invocation counter (8 bytes, big-endian), updated in place per packet. */
   readonly #iv = new Uint8Array(12);

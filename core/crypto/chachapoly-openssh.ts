@@ -13,7 +13,7 @@ export class ChaChaPolyOpenSsh implements PacketCipher {
   readonly blockBytes = 8;
   readonly tagBytes = 16;
   readonly lengthBytes = 4;
-  readonly clearLength = false;
+  readonly lengthIsAad = true; // packet.c: authlen > 0 gives aadlen = 4: the body is padded without the length
   private readonly kernel: ChaChaKernel;
   /** Kernel address of K_2 ‖ K_1 (the same order as the 64 bytes of key material); -1 once disposed. */
   private slot: number;

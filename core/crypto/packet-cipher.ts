@@ -14,7 +14,7 @@ class EncryptAndMac implements PacketCipher {
   readonly blockBytes: number;
   readonly tagBytes: number;
   readonly lengthBytes: number;
-  readonly clearLength: boolean = false;
+  readonly lengthIsAad: boolean = false;
   readonly #cipher: StreamCipher | null;
   readonly #mac: PacketMac | null;
 
@@ -62,7 +62,7 @@ class EncryptThenMac implements PacketCipher {
   readonly blockBytes: number;
   readonly tagBytes: number;
   readonly lengthBytes: number = 4;
-  readonly clearLength: boolean = true;
+  readonly lengthIsAad: boolean = true;
   readonly #cipher: StreamCipher | null;
   readonly #mac: PacketMac;
 

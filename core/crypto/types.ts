@@ -19,8 +19,12 @@ export interface PacketCipher {
    * chacha20-poly1305), one cipher block for encrypt-and-MAC modes.
    */
   readonly lengthBytes: number;
-  /** True when packet_length travels unencrypted (aes-gcm, `-etm` MACs): the padding rule then excludes it (PROTOCOL §1.6). */
-  readonly clearLength: boolean;
+  /**
+   * True when packet_length is authenticated apart from the padded body (OpenSSH packet.c `aadlen = 4`): in clear for
+   * aes-gcm and `-etm` MACs, sealed with its own key for chacha20-poly1305. Padding then aligns the body without the
+   * 4-byte length (PROTOCOL §1.6), and a received length must itself be a multiple of the block size.
+   */
+  readonly lengthIsAad: boolean;
   /** Encrypts `buf[off, off + 4 + len)` in place and writes the tag at `off + 4 + len`. `seq` is the 32-bit sequence number. */
   seal(seq: number, buf: Uint8Array, off: number, len: number): void;
   /**

@@ -126,3 +126,75 @@ export class SocketLink implements Link {
     this.onEnd(error);
   }
 }
+
+/** A writable end that takes bytes (a Bun FileSink, a pipe writer). */
+export interface ByteSink {
+  write(data: Uint8Array): number | Promise<number>;
+  flush?(): number | Promise<number>;
+  end?(): unknown;
+}
+
+/**
+ * A Link over a readable stream and a byte sink: a child's pipes (ProxyCommand, `sshd -i` under test) or our own
+ * stdin/stdout (`sshd -i`). The sink gets a copy of each write, since a FileSink may keep a reference until flushed.
+ */
+export class StreamLink implements Link {
+  onData: (chunk: Uint8Array) => void = () => {};
+  onDrain: () => void = () => {};
+  onEnd: (error?: Error) => void = () => {};
+  private ended = false;
+  private endReported = false;
+
+  constructor(
+    private readonly input: ReadableStream<Uint8Array>,
+    private readonly sink: ByteSink,
+  ) {
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    const reader = this.input.getReader();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        if (value && value.length > 0) this.onData(value);
+      }
+      this.reportEnd();
+    } catch (e) {
+      this.reportEnd(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  private reportEnd(error?: Error): void {
+    if (this.endReported) return;
+    this.endReported = true;
+    this.onEnd(error);
+  }
+
+  write(data: Uint8Array): number {
+    if (this.ended) return data.length;
+    try {
+      const r = this.sink.write(data.slice());
+      if (r instanceof Promise) r.catch(() => this.reportEnd());
+      const f = this.sink.flush?.();
+      if (f instanceof Promise) f.catch(() => this.reportEnd());
+    } catch {
+      this.reportEnd(); // EPIPE: the reader is gone
+    }
+    return data.length;
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      const r = this.sink.end?.();
+      if (r instanceof Promise) r.catch(() => {});
+    } catch {
+      // already closed
+    }
+  }
+}

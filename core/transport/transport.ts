@@ -295,7 +295,7 @@ export class Transport implements PacketConn {
   private startPacket(): void {
     const len = this.cipherIn.openLength(this.seqIn, this.header, 0);
     const block = this.cipherIn.blockBytes;
-    const aligned = this.cipherIn.clearLength ? len % block === 0 : (len + 4) % block === 0;
+    const aligned = this.cipherIn.lengthIsAad ? len % block === 0 : (len + 4) % block === 0;
     if (len < 5 || len > MAX_PACKET_LENGTH || !aligned) {
       // packet.c: "Bad packet length %u." then "Packet corrupt"
       this.log.error(`Bad packet length ${len}.`);
@@ -690,7 +690,7 @@ export class Transport implements PacketConn {
     const cipher = this.cipherOut;
     const block = cipher.blockBytes;
     const payloadLen = w.pos - 5;
-    const covered = cipher.clearLength ? 1 + payloadLen : 5 + payloadLen;
+    const covered = cipher.lengthIsAad ? 1 + payloadLen : 5 + payloadLen;
     let pad = block - (covered % block);
     if (pad < 4) pad += block;
     w.ensure(pad, cipher.tagBytes);

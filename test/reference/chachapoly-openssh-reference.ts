@@ -99,7 +99,7 @@ export class ChaChaPolyOpenSshReference implements PacketCipher {
   readonly blockBytes = 8;
   readonly tagBytes = 16;
   readonly lengthBytes = 4;
-  readonly clearLength = false;
+  readonly lengthIsAad = true; // packet.c: authlen > 0 gives aadlen = 4: the body is padded without the length
   private mainKey: Uint8Array; // K_2: the first 32 bytes
   private lengthKey: Uint8Array; // K_1: the last 32 bytes
 

@@ -15,9 +15,9 @@ const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length:
 const u32 = (v: number): Uint8Array => Uint8Array.of(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
 const cat = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...p]));
 
-/** A plaintext packet (RFC 4253 §6) for `payload`, padded to `block` with the length field counted unless `clearLength`. */
-function packet(payload: Uint8Array, block: number, clearLength: boolean): { plain: Uint8Array; len: number } {
-  const base = (clearLength ? 0 : 4) + 1 + payload.length;
+/** A plaintext packet (RFC 4253 §6) for `payload`, padded to `block` with the length field counted unless `lengthIsAad`. */
+function packet(payload: Uint8Array, block: number, lengthIsAad: boolean): { plain: Uint8Array; len: number } {
+  const base = (lengthIsAad ? 0 : 4) + 1 + payload.length;
   let pad = block - (base % block);
   if (pad < 4) pad += block;
   const len = 1 + payload.length + pad;
@@ -31,7 +31,7 @@ const MAC_KEY = bytes(32, 3);
 describe("encrypt-and-MAC (RFC 4253 §6)", () => {
   test("aes128-ctr + hmac-sha2-256: ciphertext = CTR(packet), tag = HMAC(seq ‖ plaintext packet)", () => {
     const sealer = composePacketCipher(new AesCtr(KEY, IV), new Hmac("sha256", MAC_KEY), false);
-    expect([sealer.blockBytes, sealer.tagBytes, sealer.lengthBytes, sealer.clearLength]).toEqual([16, 32, 16, false]);
+    expect([sealer.blockBytes, sealer.tagBytes, sealer.lengthBytes, sealer.lengthIsAad]).toEqual([16, 32, 16, false]);
     const ctr = createCipheriv("aes-128-ctr", KEY, IV);
     for (const [seq, n] of [[3, 20], [4, 0], [5, 300]] as const) {
       const { plain, len } = packet(bytes(n, seq), 16, false);
@@ -66,7 +66,7 @@ describe("encrypt-and-MAC (RFC 4253 §6)", () => {
   });
   test("the none cipher with no MAC leaves packets as they are (block 8, no tag)", () => {
     const none = composePacketCipher(null, null, false);
-    expect([none.blockBytes, none.tagBytes, none.lengthBytes, none.clearLength]).toEqual([8, 0, 4, false]);
+    expect([none.blockBytes, none.tagBytes, none.lengthBytes, none.lengthIsAad]).toEqual([8, 0, 4, false]);
     const { plain, len } = packet(bytes(9, 1), 8, false);
     const buf = plain.slice();
     none.seal(0, buf, 0, len);
@@ -81,7 +81,7 @@ describe("encrypt-then-MAC (OpenSSH PROTOCOL §1.5)", () => {
   test("aes256-ctr + hmac-sha2-512-etm: length in clear, tag = HMAC(seq ‖ length ‖ ciphertext)", () => {
     const key = bytes(32, 5);
     const sealer = composePacketCipher(new AesCtr(key, IV), new Hmac("sha512", MAC_KEY), true);
-    expect([sealer.blockBytes, sealer.tagBytes, sealer.lengthBytes, sealer.clearLength]).toEqual([16, 64, 4, true]);
+    expect([sealer.blockBytes, sealer.tagBytes, sealer.lengthBytes, sealer.lengthIsAad]).toEqual([16, 64, 4, true]);
     const ctr = createCipheriv("aes-256-ctr", key, IV);
     for (const seq of [0xfffffffe, 0xffffffff, 0]) {
       const { plain, len } = packet(bytes(seq & 0xff, 7), 16, true);
@@ -125,7 +125,7 @@ describe("registry rows (specs-aes-mac.ts)", () => {
       const iv = bytes(spec.ivBytes, 2);
       if (spec.aead) {
         const c = spec.createAead!(key, iv, "seal");
-        expect([c.blockBytes, c.tagBytes, c.lengthBytes, c.clearLength]).toEqual([spec.blockBytes, spec.tagBytes, 4, true]);
+        expect([c.blockBytes, c.tagBytes, c.lengthBytes, c.lengthIsAad]).toEqual([spec.blockBytes, spec.tagBytes, 4, true]);
       } else {
         expect(spec.createStream!(key, iv, "seal").blockBytes).toBe(spec.blockBytes);
         expect(spec.tagBytes).toBe(0);
