@@ -1,0 +1,4 @@
+// `scp`: not implemented yet; parses its command line as OpenSSH does and says so.
+import { pending, type ProgramModule } from "./pending.ts";
+
+export const scp: ProgramModule = pending("scp", false);

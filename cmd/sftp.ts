@@ -1,0 +1,4 @@
+// `sftp`: not implemented yet; parses its command line as OpenSSH does and says so.
+import { pending, type ProgramModule } from "./pending.ts";
+
+export const sftp: ProgramModule = pending("sftp", false);

@@ -1,0 +1,4 @@
+// `ssh-keyscan`: not implemented yet; parses its command line as OpenSSH does and says so.
+import { pending, type ProgramModule } from "./pending.ts";
+
+export const sshKeyscan: ProgramModule = pending("ssh-keyscan", false);

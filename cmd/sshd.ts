@@ -1,0 +1,4 @@
+// `sshd`: not implemented yet; parses its command line as OpenSSH does and says so.
+import { pending, type ProgramModule } from "./pending.ts";
+
+export const sshd: ProgramModule = pending("sshd", true);
