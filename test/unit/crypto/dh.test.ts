@@ -43,7 +43,7 @@ function badValues(group: DhGroup): [string, Uint8Array][] {
     ["0", new Uint8Array(0)],
     ["1", Uint8Array.of(1)],
     ["2 (one bit set)", Uint8Array.of(2)],
-    ["2^64 + 7 (4 bits set passes, so use 3 bits: 2^64 + 3)", bytesFromBigint((1n << 64n) + 3n)],
+    ["2^64 + 3 (3 bits set, OpenSSH wants 4)", bytesFromBigint((1n << 64n) + 3n)],
     ["p - 1", bytesFromBigint(group.p - 1n)],
     ["p", bytesFromBigint(group.p)],
     ["p + 5", bytesFromBigint(group.p + 5n)],
