@@ -21,9 +21,12 @@ import type { PacketConn } from "./types.ts";
 
 /** OpenSSH's PACKET_MAX_SIZE (packet.c): the largest packet_length we accept. */
 export const MAX_PACKET_LENGTH = 256 * 1024;
-/** Backlog above which onWritable is armed, and below which it fires. */
-const HIGH_WATER = 4 * 1024 * 1024;
-const LOW_WATER = 1024 * 1024;
+/**
+ * Backlog above which onWritable is armed, and below which it fires. HIGH_WATER must stay below the connection layer's
+ * backlog limit (ChannelMux backlogHighBytes, 1 MiB), or a mux waiting for onWritable would wait forever.
+ */
+const HIGH_WATER = 256 * 1024;
+const LOW_WATER = 128 * 1024;
 
 /** A server host key able to sign the exchange hash. */
 export interface HostKeySigner {

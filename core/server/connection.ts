@@ -1,0 +1,105 @@
+// One server connection end to end (OpenSSH sshd-session): transport with our host keys, user authentication against
+// a policy, then the connection protocol with session channels. sshd builds the policies from sshd_config; tests
+// build them by hand. Resolves when the connection is over.
+import { runServerAuth, type AuthLog, type ServerAuthPolicy, type ServerAuthResult } from "../auth/index.ts";
+import { ChannelMux } from "../connection/index.ts";
+import { SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, SSH_OPEN_UNKNOWN_CHANNEL_TYPE } from "../wire/index.ts";
+import { DisconnectReason, ProtocolError } from "../errors.ts";
+import { silentLogger, type Logger } from "../log.ts";
+import type { Link } from "../transport/link.ts";
+import { Transport, type AlgorithmPreferences, type AlgorithmTables, type HostKeySigner } from "../transport/transport.ts";
+import { serveSession, type SessionPolicy } from "./session.ts";
+
+/** Everything one server connection needs. */
+export interface ServerConnectionOptions {
+  readonly link: Link;
+  readonly tables: AlgorithmTables;
+  readonly preferences: AlgorithmPreferences;
+  readonly software: string;
+  readonly hostKeys: readonly HostKeySigner[];
+  readonly verifySignature: (algorithm: string, publicKeyBlob: Uint8Array, data: Uint8Array, signature: Uint8Array) => boolean;
+  readonly serverExtensions?: ReadonlyMap<string, Uint8Array>;
+  readonly authPolicy: ServerAuthPolicy;
+  /** The session policy for the user who logged in (Match applied, authorized_keys options merged). */
+  readonly sessionPolicy: (auth: ServerAuthResult) => SessionPolicy | Promise<SessionPolicy>;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** LoginGraceTime in ms (0: none): the connection is dropped if authentication takes longer. */
+  readonly loginGraceMs?: number;
+  readonly rekeyBytes?: number;
+  readonly rekeySeconds?: number;
+  readonly log?: Logger;
+}
+
+/** How the connection ended, for sshd's log lines. */
+export interface ServerConnectionResult {
+  readonly user: string | undefined;
+  readonly authenticated: boolean;
+  readonly error: Error | undefined;
+}
+
+/** Serves one connection until it closes. Never rejects: failures are in the result (and logged). */
+export async function serveConnection(opts: ServerConnectionOptions): Promise<ServerConnectionResult> {
+  const log = opts.log ?? silentLogger;
+  const transport = new Transport({
+    role: "server",
+    link: opts.link,
+    tables: opts.tables,
+    preferences: opts.preferences,
+    software: opts.software,
+    hostKeys: opts.hostKeys,
+    verifySignature: opts.verifySignature,
+    serverExtensions: opts.serverExtensions,
+    rekeyBytes: opts.rekeyBytes,
+    rekeySeconds: opts.rekeySeconds,
+    log,
+  });
+  let grace: ReturnType<typeof setTimeout> | undefined;
+  if (opts.loginGraceMs && opts.loginGraceMs > 0) {
+    grace = setTimeout(() => {
+      // sshd.c grace_alarm_handler: "Timeout before authentication for <addr> port <port>"
+      log.info(`Timeout before authentication for ${opts.remoteAddress} port ${opts.remotePort}`);
+      transport.close();
+    }, opts.loginGraceMs);
+  }
+  let user: string | undefined;
+  try {
+    await transport.ready;
+    const authLog: AuthLog = (level, message) => {
+      if (level === "ERROR") log.error(message);
+      else if (level === "INFO") log.info(message);
+      else if (level === "VERBOSE") log.verbose(message);
+      else if (level === "DEBUG1") log.debug(message);
+      else if (level === "DEBUG2") log.debug2(message);
+      else log.debug3(message);
+    };
+    const auth = runServerAuth(transport, opts.authPolicy, { remoteAddress: opts.remoteAddress, remotePort: opts.remotePort, log: authLog });
+    const result = await auth.done;
+    user = result.user;
+    clearTimeout(grace);
+    const policy = await opts.sessionPolicy(result);
+    const mux = new ChannelMux(transport, {
+      handler: {
+        onChannelOpen(req, open) {
+          if (req.type !== "session") {
+            open.reject(req.type === "direct-tcpip" || req.type === "direct-streamlocal@openssh.com" ? SSH_OPEN_ADMINISTRATIVELY_PROHIBITED : SSH_OPEN_UNKNOWN_CHANNEL_TYPE, "open failed");
+            return;
+          }
+          serveSession(open.accept(), policy);
+        },
+      },
+      onError: (e) => log.error(`internal error: ${(e as Error).stack ?? e}`),
+    });
+    result.handOver(transport.onMessage, transport.onClose);
+    void mux;
+    const error = await transport.closed;
+    return { user, authenticated: true, error };
+  } catch (e) {
+    clearTimeout(grace);
+    const error = e instanceof Error ? e : new Error(String(e));
+    if (!(error instanceof ProtocolError)) transport.close();
+    else transport.disconnect(DisconnectReason.PROTOCOL_ERROR, error.message);
+    await transport.closed;
+    return { user, authenticated: false, error };
+  }
+}

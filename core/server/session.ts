@@ -1,0 +1,293 @@
+// The server side of a "session" channel (RFC 4254 §6, OpenSSH session.c): environment, pty-req, exec, shell and
+// subsystem requests run as a child of this process (the logged-in user in unprivileged mode), with stdout and stderr
+// kept apart, exit-status / exit-signal, signals, window changes, and nothing lost at EOF.
+import { basename } from "node:path";
+import { existsSync } from "node:fs";
+import type { Channel, ChannelData, ChannelRequest, PtyRequest } from "../connection/index.ts";
+import { pumpToChannel } from "../connection/index.ts";
+import { spawnChild } from "../process/spawn.ts";
+import { escapeForLog, silentLogger, type Logger } from "../log.ts";
+
+/** The account a session runs as. */
+export interface SessionUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string;
+  readonly shell: string;
+}
+
+/** What a subsystem request starts: an external command, or an in-process server on the channel's bytes. */
+export type SubsystemTarget =
+  | { readonly kind: "command"; readonly command: string }
+  | { readonly kind: "internal"; readonly serve: (input: AsyncIterable<Uint8Array>, output: (bytes: Uint8Array) => Promise<void>) => Promise<number> };
+
+/** How sessions of one connection behave (from sshd_config, after Match, and authorized_keys options). */
+export interface SessionPolicy {
+  readonly user: SessionUser;
+  /** Variables every session gets before the user's own (SSH_CLIENT, SSH_CONNECTION, SetEnv, …). */
+  readonly baseEnv: Readonly<Record<string, string>>;
+  /** AcceptEnv: whether a client's `env` request may set `name`. */
+  acceptEnv(name: string): boolean;
+  /** `Subsystem name target`; undefined: refused. */
+  subsystem(name: string): SubsystemTarget | undefined;
+  /** ForceCommand / authorized_keys command=: replaces what the client asked for (it goes to SSH_ORIGINAL_COMMAND). */
+  readonly forceCommand?: string;
+  /** PermitTTY and no-pty. */
+  readonly permitPty: boolean;
+  readonly log?: Logger;
+  /** Called with a session's exit status (for the `Exiting` / session log lines and tests). */
+  onExit?(status: number | null, signal: string | null): void;
+}
+
+/** OpenSSH's default PATH for sessions (configure.ac: _PATH_STDPATH on Debian). */
+export const DEFAULT_SESSION_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/games";
+/** Bounds on what a client can put in the environment (session.c keeps at most 1000 variables). */
+const MAX_ENV_VARS = 1000;
+const MAX_ENV_BYTES = 64 * 1024;
+
+/** Signals a client may send (RFC 4254 §6.9, OpenSSH session.c name2sig). */
+const SIGNALS = new Set(["ABRT", "ALRM", "FPE", "HUP", "ILL", "INT", "KILL", "PIPE", "QUIT", "SEGV", "TERM", "USR1", "USR2"]);
+
+/** Serves one accepted session channel until it closes. */
+export function serveSession(channel: Channel, policy: SessionPolicy): void {
+  new ServerSession(channel, policy).start();
+}
+
+class ServerSession {
+  private readonly log: Logger;
+  private readonly env = new Map<string, string>();
+  private envBytes = 0;
+  private pty: PtyRequest | null = null;
+  private started = false;
+  private proc: ReturnType<typeof spawnChild> | null = null;
+  private terminal: { write(d: Uint8Array): number; resize(c: number, r: number): void; close(): void } | null = null;
+  private stdinEnded = false;
+
+  constructor(
+    private readonly channel: Channel,
+    private readonly policy: SessionPolicy,
+  ) {
+    this.log = policy.log ?? silentLogger;
+  }
+
+  start(): void {
+    this.channel.attach({
+      onRequest: (req, wantReply) => this.request(req, wantReply),
+      onData: (d) => this.input(d),
+      onEof: () => this.inputEnded(),
+      onClose: () => this.closed(),
+    });
+  }
+
+  private request(req: ChannelRequest, _wantReply: boolean): boolean | Promise<boolean> {
+    switch (req.type) {
+      case "env": {
+        if (this.started || this.env.size >= MAX_ENV_VARS) return false;
+        if (!this.policy.acceptEnv(req.name)) {
+          this.log.debug2(`Ignoring env request ${escapeForLog(req.name)}: disallowed name`);
+          return false;
+        }
+        this.envBytes += req.name.length + req.value.length;
+        if (this.envBytes > MAX_ENV_BYTES) return false;
+        this.env.set(req.name, req.value);
+        return true;
+      }
+      case "pty-req":
+        if (this.started || this.pty !== null || !this.policy.permitPty) return false;
+        this.pty = req;
+        return true;
+      case "window-change":
+        if (this.pty) this.terminal?.resize(Math.max(1, req.widthChars), Math.max(1, req.heightRows));
+        return true;
+      case "shell":
+        return this.run(undefined);
+      case "exec":
+        return this.run(req.command);
+      case "subsystem":
+        return this.subsystem(req.name);
+      case "signal": {
+        if (!SIGNALS.has(req.signal) || this.proc === null) return false;
+        this.proc.kill(`SIG${req.signal}` as NodeJS.Signals);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** The environment of the child: base, then accepted client variables, then the ones sshd always sets. */
+  private childEnv(originalCommand: string | undefined): Record<string, string> {
+    const u = this.policy.user;
+    const env: Record<string, string> = { ...this.policy.baseEnv };
+    for (const [k, v] of this.env) env[k] = v;
+    Object.assign(env, { USER: u.name, LOGNAME: u.name, HOME: u.home, SHELL: u.shell, MAIL: `/var/mail/${u.name}` });
+    env.PATH ??= DEFAULT_SESSION_PATH;
+    if (this.pty) env.TERM = this.pty.term;
+    if (originalCommand !== undefined) env.SSH_ORIGINAL_COMMAND = originalCommand;
+    return env;
+  }
+
+  private run(command: string | undefined): boolean {
+    if (this.started) return false;
+    this.started = true;
+    const forced = this.policy.forceCommand;
+    const effective = forced ?? command;
+    const u = this.policy.user;
+    const shell = u.shell || "/bin/sh";
+    // session.c do_child: commands run as `shell -c command`; a login shell gets argv[0] "-shell".
+    const argv = effective === undefined ? [shell] : [shell, "-c", effective];
+    const argv0 = effective === undefined ? `-${basename(shell)}` : basename(shell);
+    const env = this.childEnv(forced !== undefined ? (command ?? "") : undefined);
+    const cwd = existsSync(u.home) ? u.home : "/";
+    try {
+      if (this.pty) this.spawnPty(argv, argv0, env, cwd);
+      else this.spawnPipes(argv, argv0, env, cwd);
+    } catch (e) {
+      this.log.error(`session: cannot run ${escapeForLog(shell)}: ${(e as Error).message}`);
+      this.channel.send({ type: "exit-status", exitStatus: 1 } as ChannelRequest);
+      this.channel.close();
+    }
+    return true;
+  }
+
+  private spawnPipes(argv: string[], argv0: string, env: Record<string, string>, cwd: string): void {
+    const proc = spawnChild({ argv, argv0, env, cwd, stdio: ["pipe", "pipe", "pipe"] });
+    this.proc = proc;
+    const out = pumpToChannel(proc.stdout as ReadableStream<Uint8Array>, this.channel, 0);
+    const err = pumpToChannel(proc.stderr as ReadableStream<Uint8Array>, this.channel, 1);
+    void Promise.all([proc.exited, out, err]).then(() => this.finish(proc.exitCode, proc.signalCode === null ? null : String(proc.signalCode)));
+  }
+
+  private spawnPty(argv: string[], argv0: string, env: Record<string, string>, cwd: string): void {
+    const pty = this.pty!;
+    const proc = Bun.spawn(argv, {
+      argv0,
+      env,
+      cwd,
+      terminal: {
+        cols: Math.max(1, pty.widthChars || 80),
+        rows: Math.max(1, pty.heightRows || 24),
+        name: pty.term,
+        data: (_t, d) => {
+          this.channel.write(d.slice()); // the terminal reuses its buffer; the channel keeps chunks until sent
+        },
+      },
+    });
+    this.proc = proc as unknown as ReturnType<typeof spawnChild>;
+    this.terminal = proc.terminal as unknown as ServerSession["terminal"];
+    // bun-platform.md §1: output is complete before `exited` resolves.
+    void proc.exited.then(() => this.finish(proc.exitCode, proc.signalCode === null ? null : String(proc.signalCode)));
+  }
+
+  private subsystem(name: string): boolean | Promise<boolean> {
+    if (this.started) return false;
+    const target = this.policy.subsystem(name);
+    if (target === undefined) {
+      this.log.info(`subsystem request for ${escapeForLog(name)} by user ${this.policy.user.name} failed, subsystem not found`);
+      return false;
+    }
+    if (target.kind === "command") {
+      this.log.debug(`subsystem: exec() ${target.command}`);
+      return this.run(target.command) && true;
+    }
+    this.started = true;
+    const input = this.internalInput();
+    const channel = this.channel;
+    void target
+      .serve(input, async (bytes) => {
+        if (!channel.write(bytes)) await channel.drained();
+      })
+      .then(
+        (status) => this.finish(status, null),
+        (e) => {
+          this.log.error(`subsystem ${escapeForLog(name)}: ${(e as Error).message}`);
+          this.finish(1, null);
+        },
+      );
+    return true;
+  }
+
+  /** Channel data as an async iterable, for in-process subsystems (copies, since channel memory is pooled). */
+  private internalSink: ((d: ChannelData | null) => void) | null = null;
+  private internalInput(): AsyncIterable<Uint8Array> {
+    const queue: (Uint8Array | null)[] = [];
+    let wake: (() => void) | null = null;
+    this.internalSink = (d) => {
+      if (d === null) queue.push(null);
+      else {
+        queue.push(d.bytes.slice());
+        d.release();
+      }
+      wake?.();
+      wake = null;
+    };
+    return {
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+          const next = queue.shift()!;
+          if (next === null) return;
+          yield next;
+        }
+      },
+    };
+  }
+
+  private input(d: ChannelData): void {
+    if (this.internalSink) return this.internalSink(d);
+    if (this.terminal) {
+      this.terminal.write(d.bytes); // Bun's Terminal copies into its own buffer (bun-platform.md §1)
+      d.release();
+      return;
+    }
+    const sink = this.proc?.stdin as { write(b: Uint8Array): number; flush(): number | Promise<number> } | undefined;
+    if (!sink || this.stdinEnded) {
+      d.release();
+      return;
+    }
+    try {
+      sink.write(d.bytes);
+      const f = sink.flush();
+      // The window stays shut until the child took the bytes: a slow reader slows the client (RFC 4254 §5.2).
+      if (f instanceof Promise) f.then(() => d.release(), () => d.release());
+      else d.release();
+    } catch {
+      d.release(); // the child closed its stdin: like OpenSSH, drop further input
+    }
+  }
+
+  private inputEnded(): void {
+    if (this.internalSink) return this.internalSink(null);
+    if (this.terminal) return; // OpenSSH keeps the pty open; the shell decides when to exit
+    this.stdinEnded = true;
+    const sink = this.proc?.stdin as { end(): unknown } | undefined;
+    try {
+      const r = sink?.end();
+      if (r instanceof Promise) r.catch(() => {});
+    } catch {
+      // already closed
+    }
+  }
+
+  private finish(status: number | null, signal: string | null): void {
+    this.policy.onExit?.(status, signal);
+    if (this.channel.isClosed || this.channel.closeReceived) return;
+    if (signal) {
+      // RFC 4254 §6.10: exit-signal names the signal without "SIG".
+      this.channel.send({ type: "exit-signal", signal: signal.replace(/^SIG/, ""), coreDumped: false, errorMessage: "", language: "" } as ChannelRequest);
+    } else {
+      this.channel.send({ type: "exit-status", exitStatus: status ?? 255 } as ChannelRequest);
+    }
+    this.channel.close();
+  }
+
+  private closed(): void {
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
+      // session.c: the channel went away under a running command; SIGHUP it as a closing terminal would.
+      this.proc.kill("SIGHUP");
+    }
+    this.terminal?.close();
+    this.internalSink?.(null);
+  }
+}
