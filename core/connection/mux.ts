@@ -268,6 +268,13 @@ export class ChannelMux implements ChannelHost {
           break;
         }
         default:
+          // A userauth message after authentication is ignored (auth2.c); anything else unknown gets UNIMPLEMENTED
+          // (RFC 4253 §11.4, OpenSSH dispatch_protocol_error) and the connection goes on.
+          if (msg !== undefined && msg >= 50 && msg <= 79) break;
+          if (msg !== undefined && msg >= 101) {
+            this.conn.unimplemented();
+            break;
+          }
           throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, `unexpected message ${messageName(msg ?? 0)}`);
       }
     } finally {

@@ -144,6 +144,8 @@ export class Transport implements PacketConn {
   private packetTotal = 0;
   private packetLen = 0;
   private bytesIn = 0;
+  /** Sequence number of the packet being dispatched (for UNIMPLEMENTED). */
+  private dispatchSeq = 0;
   private paused = 0;
   private readonly pausedChunks: Uint8Array[] = [];
   private rekeyIn = Infinity;
@@ -238,6 +240,12 @@ export class Transport implements PacketConn {
 
   rekey(): void {
     if (this.state === "open" && !this.kexOutActive && this.sessionId.length > 0) this.sendKexInit();
+  }
+
+  unimplemented(): void {
+    const w = this.begin(SSH_MSG_UNIMPLEMENTED, 8);
+    w.u32(this.dispatchSeq);
+    this.commit(w);
   }
 
   /** The peer's identification (after the version exchange). */
@@ -343,6 +351,7 @@ export class Transport implements PacketConn {
 
   private dispatch(payload: Uint8Array, lease: Lease, seq: number): void {
     const msg = payload[0]!;
+    this.dispatchSeq = seq;
     if (this.log.level >= 7) this.log.debug3(`receive packet: type ${msg}`);
     // PROTOCOL §1.9 strict KEX: during the initial key exchange only KEX messages are allowed, KEXINIT first.
     if (this.strict && this.firstKex && !isKexMessage(msg)) {
@@ -403,6 +412,12 @@ export class Transport implements PacketConn {
       case SSH2_MSG_PONG:
         lease.release();
         return;
+    }
+    if (msg < 50 && !isKexMessage(msg) && msg !== 5 && msg !== 6) {
+      // RFC 4253 §11.4: an unknown transport-layer message gets UNIMPLEMENTED and is otherwise ignored.
+      lease.release();
+      this.unimplemented();
+      return;
     }
     if (isKexMessage(msg)) {
       if (this.ignoreNextKexPacket) {

@@ -39,4 +39,9 @@ export interface PacketConn {
   close(): void;
   /** Starts a key re-exchange now (RFC 4253 §9), e.g. for `~R`. */
   rekey(): void;
+  /**
+   * Answers the message being handled with SSH_MSG_UNIMPLEMENTED (RFC 4253 §11.4): call it synchronously from onMessage
+   * for a message number the layer does not know (OpenSSH's dispatch_protocol_error).
+   */
+  unimplemented(): void;
 }

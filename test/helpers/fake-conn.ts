@@ -67,6 +67,10 @@ export function fakeConnPair(opts: { sessionId?: Uint8Array; serverHostKey?: Uin
         queueMicrotask(() => peer.close());
       },
       rekey(): void {},
+      unimplementedCount: 0,
+      unimplemented(): void {
+        conn.unimplementedCount++;
+      },
     };
     return conn;
   };

@@ -477,7 +477,6 @@ describe("protocol errors end the connection as OpenSSH does", () => {
     for (const [msg, fill, why] of [
       [98, (w: import("../../../core/wire/index.ts").Writer) => w.u32(0).string("exec").bool(true).u32(100), "message truncated"],
       [96, (w: import("../../../core/wire/index.ts").Writer) => w.u32(0).u8(0), "channel eof: trailing data"],
-      [60, (w: import("../../../core/wire/index.ts").Writer) => w.u32(0), "unexpected message SSH_MSG_USERAUTH_PK_OK"],
     ] as const) {
       const p = track(muxPair());
       await opened(p);
@@ -485,6 +484,16 @@ describe("protocol errors end the connection as OpenSSH does", () => {
       await settle();
       expect(p.serverConn.closedWith).toEqual({ reason: 2, description: why });
     }
+  });
+
+  test("a userauth message after authentication is ignored; an unknown number gets UNIMPLEMENTED", async () => {
+    const p = track(muxPair());
+    await opened(p);
+    raw(p, 60, (w) => w.u32(0));
+    raw(p, 150, (w) => w.u32(0));
+    await settle();
+    expect(p.serverConn.closedWith).toBeUndefined();
+    expect((p.serverConn as unknown as { unimplementedCount: number }).unimplementedCount).toBe(1);
   });
 
   test("a CLOSE twice: the second refers to a freed channel", async () => {
