@@ -1,4 +1,230 @@
-// `sftp-server`: not implemented yet; parses its command line as OpenSSH does and says so.
-import { pending, type ProgramModule } from "./pending.ts";
+// `sftp-server`: SFTP on stdin/stdout (sftp-server.c and sftp-server-main.c): OpenSSH's flags, messages and exit
+// statuses. Logging goes to stderr with or without -e (no syslog yet: -f is checked and otherwise ignored).
+import { userInfo } from "node:os";
+import { GetoptError, type ParsedOption } from "./getopt.ts";
+import { parseCommandLine } from "./command-line.ts";
+import { usageError, type ProgramContext, type ProgramModule } from "./pending.ts";
+import { LogLevel, makeLogger, type Logger } from "../core/log.ts";
+import { fileNameService, requestNames, serveSftp, type SftpOutput, type UserEntry } from "../core/sftp/index.ts";
 
-export const sftpServer: ProgramModule = pending("sftp-server", false);
+/** log.c log_level_number(). */
+const LOG_LEVELS: Record<string, LogLevel> = {
+  QUIET: LogLevel.QUIET, FATAL: LogLevel.FATAL, ERROR: LogLevel.ERROR, INFO: LogLevel.INFO, VERBOSE: LogLevel.VERBOSE,
+  DEBUG: LogLevel.DEBUG1, DEBUG1: LogLevel.DEBUG1, DEBUG2: LogLevel.DEBUG2, DEBUG3: LogLevel.DEBUG3,
+};
+/** log.c log_facility_number(). */
+const FACILITIES = ["DAEMON", "USER", "AUTH", "AUTHPRIV", "LOCAL0", "LOCAL1", "LOCAL2", "LOCAL3", "LOCAL4", "LOCAL5", "LOCAL6", "LOCAL7"];
+
+/** The parsed command line (exported for tests). */
+export interface SftpServerFlags {
+  readOnly: boolean;
+  logLevel: LogLevel;
+  startDir: string | undefined;
+  allowed: string | undefined;
+  denied: string | undefined;
+  umask: number | undefined;
+  query: string | undefined;
+}
+
+class Fatal extends Error {
+  constructor(
+    message: string,
+    readonly status = 255,
+  ) {
+    super(message);
+  }
+}
+
+/** The options of the longest argument prefix getopt accepts (undefined when none). */
+function longestValidPrefix(args: readonly string[]): ParsedOption[] | undefined {
+  for (let k = args.length - 1; k > 0; k--) {
+    try {
+      return parseCommandLine("sftp-server", args.slice(0, k)).options;
+    } catch {
+      // shorter
+    }
+  }
+  return undefined;
+}
+
+/** misc.c percent_expand() for -d's tokens (%d home, %u user, %U uid, %% a percent sign). */
+export function expandStartDir(value: string, user: UserEntry): string {
+  // misc.c tilde_expand_filename(): "~" and "~/x" are the user's home, "~name" that user's
+  let v = value;
+  if (v.startsWith("~")) {
+    const slash = v.indexOf("/");
+    const name = slash < 0 ? v.slice(1) : v.slice(1, slash);
+    const home = name === "" ? user.home : fileNameService().user(name)?.home;
+    if (home === undefined) throw new Fatal(`tilde_expand_filename: No such user ${name}`);
+    v = slash < 0 ? home : `${home.replace(/\/$/, "")}/${v.slice(slash + 1)}`;
+  }
+  let out = "";
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] !== "%") {
+      out += v[i];
+      continue;
+    }
+    const k = v[++i];
+    if (k === "%") out += "%";
+    else if (k === "d") out += user.home;
+    else if (k === "u") out += user.name;
+    else if (k === "U") out += String(user.uid);
+    else if (k === undefined) throw new Fatal("percent_expand: invalid format");
+    else throw new Fatal(`percent_expand: unknown key %${k}`);
+  }
+  return out;
+}
+
+function parseFlags(options: readonly ParsedOption[], log: (m: string) => void): SftpServerFlags {
+  const f: SftpServerFlags = { readOnly: false, logLevel: LogLevel.ERROR, startDir: undefined, allowed: undefined, denied: undefined, umask: undefined, query: undefined };
+  for (const o of options) {
+    const v = o.value ?? "";
+    switch (o.flag) {
+      case "Q": f.query ??= v; break;
+      case "R": f.readOnly = true; break;
+      case "l": {
+        const level = LOG_LEVELS[v.toUpperCase()];
+        // sftp-server.c logs "Invalid log level" to syslog, then log_init() rejects the level on stderr and exits 1
+        if (level === undefined) throw new Fatal("Unrecognized internal syslog level code -1", 1);
+        f.logLevel = level;
+        break;
+      }
+      case "f": if (!FACILITIES.includes(v.toUpperCase())) log(`Invalid log facility "${v}"`); break; // syslog-only in OpenSSH
+      case "d": f.startDir = v; break;
+      case "p":
+        if (f.allowed !== undefined) throw new Fatal("Permitted requests already set");
+        f.allowed = v;
+        break;
+      case "P":
+        if (f.denied !== undefined) throw new Fatal("Refused requests already set");
+        f.denied = v;
+        break;
+      case "u": {
+        // strtol(optarg, &cp, 8) with the whole string consumed, 0..0777
+        if (!/^\s*[+-]?[0-7]+$/.test(v) || Number.parseInt(v, 8) < 0 || Number.parseInt(v, 8) > 0o777) throw new Fatal(`Invalid umask "${v}"`);
+        f.umask = Number.parseInt(v, 8);
+        break;
+      }
+    }
+  }
+  return f;
+}
+
+/** -c (sftp-server run as a login shell: `sftp-server -c command`) ends option parsing; everything after is ignored. */
+function cutAtShellFlag(args: readonly string[]): readonly string[] {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--" || a.length < 2 || a[0] !== "-") break;
+    for (let j = 1; j < a.length; j++) {
+      const ch = a[j]!;
+      if (ch === "c") return [...args.slice(0, i), a.slice(0, j + 1)];
+      if ("dflPpQu".includes(ch)) {
+        if (j + 1 === a.length) i++; // the value is the next argument
+        break;
+      }
+    }
+  }
+  return args;
+}
+
+async function run(ctx: ProgramContext): Promise<number> {
+  const errLine = (m: string) => ctx.io.err(`${m}\r\n`);
+  let flags: SftpServerFlags;
+  try {
+    let parsed;
+    const args = cutAtShellFlag(ctx.args);
+    try {
+      parsed = parseCommandLine("sftp-server", args);
+    } catch (e) {
+      if (!(e instanceof GetoptError)) throw e;
+      // getopt acts option by option: a -Q before the bad option has already printed and exited
+      const before = longestValidPrefix(args);
+      if (before === undefined || !before.some((o) => o.flag === "Q")) return usageError("sftp-server", ctx); // OpenSSH's getopt says nothing
+      parsed = { options: before.slice(0, before.findIndex((o) => o.flag === "Q") + 1), operands: [] };
+    }
+    const q = parsed.options.findIndex((o) => o.flag === "Q");
+    if (q >= 0) parsed = { options: parsed.options.slice(0, q + 1), operands: [] };
+    if (parsed.options.some((o) => o.flag === "h")) return usageError("sftp-server", ctx);
+    flags = parseFlags(parsed.options, () => {});
+  } catch (e) {
+    if (e instanceof Fatal) {
+      errLine(e.message); // OpenSSH sends these to syslog; we have only stderr
+      return e.status;
+    }
+    throw e;
+  }
+  if (flags.query !== undefined) {
+    if (flags.query.toLowerCase() !== "requests") {
+      ctx.io.err("Invalid query type\n");
+      return 1;
+    }
+    ctx.io.out(requestNames().map((n) => `${n}\n`).join(""));
+    return 0;
+  }
+
+  let user: UserEntry;
+  try {
+    const u = userInfo();
+    user = { name: u.username, uid: u.uid, home: u.homedir };
+  } catch {
+    errLine(`No user found for uid ${process.getuid?.() ?? -1}`);
+    return 255;
+  }
+  const logger: Logger = makeLogger(flags.logLevel, errLine);
+  if (flags.umask !== undefined) process.umask(flags.umask);
+
+  let clientAddress = "UNKNOWN";
+  const conn = process.env.SSH_CONNECTION;
+  if (conn !== undefined) {
+    const sp = conn.indexOf(" ");
+    if (sp < 0) {
+      logger.error(`Malformed SSH_CONNECTION variable: "${conn}"`);
+      return 255;
+    }
+    clientAddress = conn.slice(0, sp);
+  }
+
+  if (flags.startDir !== undefined) {
+    let dir: string;
+    try {
+      dir = expandStartDir(flags.startDir, user);
+    } catch (e) {
+      errLine((e as Error).message);
+      return 255;
+    }
+    try {
+      process.chdir(dir);
+    } catch (e) {
+      logger.error(`chdir to "${dir}" failed: ${strerror(e)}`);
+    }
+  }
+
+  const sink = Bun.stdout.writer({ highWaterMark: 1 << 20 });
+  const output: SftpOutput = (bytes) => {
+    sink.write(bytes);
+    const r = sink.flush();
+    return r instanceof Promise ? r.then(() => {}) : undefined;
+  };
+  const end = await serveSftp(Bun.stdin.stream(), output, {
+    user,
+    clientAddress,
+    logger,
+    readOnly: flags.readOnly,
+    allowedRequests: flags.allowed,
+    deniedRequests: flags.denied,
+  });
+  try {
+    const r = sink.end();
+    if (r instanceof Promise) await r;
+  } catch {
+    // the reader is gone
+  }
+  return end.exitStatus;
+}
+
+function strerror(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === "ENOENT" ? "No such file or directory" : code === "EACCES" ? "Permission denied" : code === "ENOTDIR" ? "Not a directory" : String(code ?? e);
+}
+
+export const sftpServer: ProgramModule = { implemented: true, run };
