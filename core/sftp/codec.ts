@@ -11,7 +11,7 @@ import {
   SSH_FXP_REMOVE, SSH_FXP_RENAME, SSH_FXP_RMDIR, SSH_FXP_SETSTAT, SSH_FXP_STAT, SSH_FXP_STATUS, SSH_FXP_SYMLINK,
   SSH_FXP_VERSION, SSH_FXP_WRITE,
 } from "./protocol.ts";
-import { Reader, Writer, type BufferPool, type Lease } from "../wire/index.ts";
+import { Reader, Writer, type BufferPool } from "../wire/index.ts";
 
 /** draft-02 §5 file attributes: a field is present when it is defined (flags are derived from that). */
 export interface SftpAttrs {
@@ -284,26 +284,56 @@ export class SftpReader extends Reader {
   }
 }
 
-/** One framed packet: the body (type byte first) and, when it was gathered, the pooled memory holding it. */
+/** Something to give back once: a pooled Lease, or a borrowed input chunk's reference. */
+export interface Releasable {
+  release(): void;
+}
+
+/** One framed packet: the body (type byte first) and what to release when done with it. */
 export interface FramedPacket {
   readonly payload: Uint8Array;
-  /** Owner of `payload` when it was gathered across chunks; null when it borrows from an input chunk. */
-  readonly lease: Lease | null;
+  /** A pooled buffer (gathered across chunks) or a reference on the input chunk it borrows from. */
+  readonly lease: Releasable;
+}
+
+/** An input chunk and the references on it (the framer's own, plus one per packet that borrows from it). */
+class ChunkRef implements Releasable {
+  refs = 1;
+  constructor(
+    readonly bytes: Uint8Array,
+    private readonly done: ((chunk: Uint8Array) => void) | undefined,
+  ) {}
+  release(): void {
+    if (--this.refs === 0) this.done?.(this.bytes);
+  }
+  borrow(): Releasable {
+    this.refs++;
+    let live = true;
+    return {
+      release: () => {
+        if (!live) throw new Error("packet released twice");
+        live = false;
+        this.release();
+      },
+    };
+  }
 }
 
 /**
- * Cuts a byte stream into SFTP packets, whatever the chunking. A packet inside one chunk is returned as a view of it
- * (the chunk must not be reused by its producer); one that straddles chunks is gathered once into a pooled buffer.
- * A length over `maxLength` (default SFTP_MAX_MSG_LENGTH) throws SftpProtocolError (sftp-server.c exits with 11).
+ * Cuts a byte stream into SFTP packets, whatever the chunking. A packet inside one chunk is returned as a view of it;
+ * one that straddles chunks is gathered once into a pooled buffer. `onChunkFree` (optional) hears when no byte of a
+ * chunk is referenced any more, so its producer may reuse it. A length over `maxLength` (default SFTP_MAX_MSG_LENGTH)
+ * throws SftpProtocolError (sftp-server.c exits with 11).
  */
 export class SftpFramer {
-  private readonly chunks: Uint8Array[] = [];
+  private readonly chunks: ChunkRef[] = [];
   private head = 0; // read offset in chunks[0]
   private buffered = 0;
 
   constructor(
     private readonly pool: BufferPool,
     private readonly maxLength = SFTP_MAX_MSG_LENGTH,
+    private readonly onChunkFree?: (chunk: Uint8Array) => void,
   ) {}
 
   /** Bytes received and not yet returned as packets. */
@@ -313,8 +343,11 @@ export class SftpFramer {
 
   /** Adds a chunk; the framer keeps a reference until its bytes have been returned. */
   push(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
-    this.chunks.push(chunk);
+    if (chunk.length === 0) {
+      this.onChunkFree?.(chunk);
+      return;
+    }
+    this.chunks.push(new ChunkRef(chunk, this.onChunkFree));
     this.buffered += chunk.length;
   }
 
@@ -327,16 +360,17 @@ export class SftpFramer {
     if (this.buffered < 4 + len) return null;
     this.skip(4);
     const first = this.chunks[0]!;
-    if (first.length - this.head >= len) {
-      const payload = first.subarray(this.head, this.head + len);
+    if (first.bytes.length - this.head >= len) {
+      const payload = first.bytes.subarray(this.head, this.head + len);
+      const lease = first.borrow();
       this.skip(len);
-      return { payload, lease: null };
+      return { payload, lease };
     }
     const lease = this.pool.take(len);
     const payload = lease.bytes.subarray(0, len);
     let done = 0;
     while (done < len) {
-      const c = this.chunks[0]!;
+      const c = this.chunks[0]!.bytes;
       const n = Math.min(c.length - this.head, len - done);
       payload.set(c.subarray(this.head, this.head + n), done);
       done += n;
@@ -345,13 +379,21 @@ export class SftpFramer {
     return { payload, lease };
   }
 
+  /** Drops what is buffered (end of session). */
+  discard(): void {
+    for (const c of this.chunks) c.release();
+    this.chunks.length = 0;
+    this.head = 0;
+    this.buffered = 0;
+  }
+
   private peekLength(): number {
     let v = 0;
     let i = 0;
     let c = 0;
     let off = this.head;
     while (i < 4) {
-      const chunk = this.chunks[c]!;
+      const chunk = this.chunks[c]!.bytes;
       if (off >= chunk.length) {
         c++;
         off = 0;
@@ -367,7 +409,7 @@ export class SftpFramer {
     this.buffered -= n;
     while (n > 0) {
       const c = this.chunks[0]!;
-      const avail = c.length - this.head;
+      const avail = c.bytes.length - this.head;
       if (n < avail) {
         this.head += n;
         return;
@@ -375,6 +417,7 @@ export class SftpFramer {
       n -= avail;
       this.chunks.shift();
       this.head = 0;
+      c.release();
     }
   }
 }

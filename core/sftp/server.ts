@@ -4,7 +4,7 @@
 import { LogLevel, escapeForLog, silentLogger, type Logger } from "../log.ts";
 import { defaultPool, type BufferPool, type Lease } from "../wire/index.ts";
 import { fileNameService, type NameService, type UserEntry } from "./attrs.ts";
-import { SftpFramer, decodeRequest, type SftpRequest } from "./codec.ts";
+import { SftpFramer, decodeRequest, type Releasable, type SftpRequest } from "./codec.ts";
 import { SftpProtocolError } from "./errors.ts";
 import { HANDLERS, EXTENDED_HANDLERS, handleRequest, closeAllHandles, type HandleTable } from "./handlers.ts";
 import { readFileSync } from "node:fs";
@@ -41,6 +41,8 @@ export interface SftpServerOptions {
    */
   readonly dataIo?: "blocking" | "threaded";
   readonly pool?: BufferPool;
+  /** Hears when no byte of an input chunk is referenced any more, so the producer may read into it again. */
+  readonly recycleInput?: (chunk: Uint8Array) => void;
   /** passwd/group lookups (default: /etc/passwd and /etc/group). */
   readonly names?: NameService;
   /** Clock for longnames (tests). */
@@ -95,7 +97,7 @@ interface Slot {
 
 interface Scheduled {
   readonly req: SftpRequest;
-  readonly lease: Lease | null;
+  readonly lease: Releasable;
   readonly slot: Slot | null;
   /** Data operations carry the file and byte range they touch; undefined = runs alone (a barrier). */
   readonly range: { key: string; start: number; end: number; write: boolean } | undefined;
@@ -141,7 +143,7 @@ class SftpSession implements SessionContext {
     this.maxHandles = options.maxHandles ?? defaultMaxHandles();
     this.threaded = options.dataIo === "threaded";
     this.maxInFlight = options.maxInFlight ?? 128;
-    this.framer = new SftpFramer(this.pool);
+    this.framer = new SftpFramer(this.pool, undefined, options.recycleInput);
     this.handles = { entries: [], free: [], count: 0 };
   }
 
@@ -176,6 +178,7 @@ class SftpSession implements SessionContext {
       this.outputBroken = true;
       await this.settle();
     }
+    this.framer.discard();
     if (this.outputBroken && end.exitStatus === 0) end = { exitStatus: 0, reason: "write eof" };
     closeAllHandles(this);
     this.log.info(`session closed for ${who}`);
@@ -193,18 +196,18 @@ class SftpSession implements SessionContext {
       try {
         req = decodeRequest(pkt.payload);
       } catch (e) {
-        pkt.lease?.release();
+        pkt.lease.release();
         throw e;
       }
       this.accept(req, pkt.lease);
     }
   }
 
-  private accept(req: SftpRequest, lease: Lease | null): void {
+  private accept(req: SftpRequest, lease: Releasable): void {
     if (req.type === "init") {
       this.initDone = true;
     } else if (!this.initDone) {
-      lease?.release();
+      lease.release();
       throw new SftpProtocolError(
         req.type === "extended" ? "Received extended request before init" : `Received ${codeOf(req)} request before init`,
       );
@@ -262,7 +265,7 @@ class SftpSession implements SessionContext {
 
   private finish(s: Scheduled, reply: ReplyPacket | null, error?: unknown): void {
     this.running.delete(s);
-    s.lease?.release();
+    s.lease.release();
     if (error !== undefined) {
       // a malformed request body: sftp-server.c fatal()s; we stop reading and end the session the same way
       this.fatalError ??= error;

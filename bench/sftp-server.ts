@@ -1,0 +1,96 @@
+// sftp-server throughput: OpenSSH's `sftp -D <server>` (9.2, over pipes, no ssh) against OpenSSH's sftp-server and
+// against ours, get and put of one file, runs alternating, medians; one JSON line per case. Baseline: OpenSSH's
+// /usr/lib/openssh/sftp-server. `ratio` = our throughput / OpenSSH's (target >= 1.0).
+//   bun bench/sftp-server.ts [MiB=1024] [reps=5] [--threaded]   >> results.jsonl
+// --threaded adds a third server: ours in this process's Bun with dataIo "threaded" (READ/WRITE on libuv's pool).
+// `bun bench/sftp-server.ts --serve threaded|blocking` is that server itself (stdin/stdout).
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync, symlinkSync, openSync, writeSync, closeSync, readFileSync } from "node:fs";
+import { cpus, tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { serveSftp } from "../core/sftp/index.ts";
+
+const OPENSSH_SFTP = "/usr/bin/sftp";
+const OPENSSH_SERVER = "/usr/lib/openssh/sftp-server";
+
+if (process.argv[2] === "--serve") {
+  const u = userInfo();
+  const sink = Bun.stdout.writer({ highWaterMark: 1 << 20 });
+  const end = await serveSftp(
+    Bun.stdin.stream(),
+    (b) => {
+      sink.write(b);
+      const r = sink.flush();
+      return r instanceof Promise ? r.then(() => {}) : undefined;
+    },
+    { user: { name: u.username, uid: u.uid, home: u.homedir }, dataIo: process.argv[3] === "threaded" ? "threaded" : "blocking" },
+  );
+  await sink.end();
+  process.exit(end.exitStatus);
+}
+
+const mib = Number(process.argv.find((a, i) => i >= 2 && /^\d+$/.test(a)) ?? 1024);
+const reps = Number(process.argv.filter((a, i) => i >= 2 && /^\d+$/.test(a))[1] ?? 5);
+const root = join(import.meta.dir, "..");
+const binary = join(root, "dist", "sshbox");
+if (!existsSync(binary)) throw new Error("build dist/sshbox first: bun scripts/build.ts");
+if (!existsSync(OPENSSH_SFTP) || !existsSync(OPENSSH_SERVER)) throw new Error("needs OpenSSH's sftp and sftp-server");
+
+const dir = mkdtempSync(join(tmpdir(), "bench-sftp-server-"));
+const ours = join(dir, "sftp-server");
+symlinkSync(binary, ours);
+const servers: [string, string][] = [["openssh", OPENSSH_SERVER], ["sshbox", ours]];
+if (process.argv.includes("--threaded")) {
+  const wrapper = join(dir, "threaded");
+  Bun.write(wrapper, `#!/bin/sh\nexec ${process.execPath} ${join(import.meta.dir, "sftp-server.ts")} --serve threaded\n`);
+  await Bun.$`chmod +x ${wrapper}`;
+  servers.push(["sshbox-threaded", wrapper]);
+}
+
+// the file: random bytes, written once
+const src = join(dir, "src");
+{
+  const fd = openSync(src, "w");
+  const block = new Uint8Array(1 << 20);
+  for (let i = 0; i < mib; i++) {
+    crypto.getRandomValues(block.subarray(0, 65536));
+    block.copyWithin(65536, 0, 65536 * 15);
+    writeSync(fd, block);
+  }
+  closeSync(fd);
+}
+const sha = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
+const want = sha(src);
+
+async function transfer(server: string, op: "get" | "put"): Promise<number> {
+  const dst = join(dir, `dst-${op}`);
+  rmSync(dst, { force: true });
+  const cmd = op === "get" ? `get ${src} ${dst}\n` : `put ${src} ${dst}\n`;
+  const t0 = performance.now();
+  const p = Bun.spawn([OPENSSH_SFTP, "-q", "-b", "-", "-D", server], { stdin: new TextEncoder().encode(cmd), stdout: "ignore", stderr: "pipe" });
+  const code = await p.exited;
+  const ms = performance.now() - t0;
+  if (code !== 0) throw new Error(`${server} ${op}: exit ${code}: ${await p.stderr.text()}`);
+  return ms;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const cpu = cpus()[0]?.model ?? "unknown";
+for (const op of ["get", "put"] as const) {
+  // check the output once per server, then warm up, then alternate
+  for (const [, path] of servers) {
+    await transfer(path, op);
+    if (sha(join(dir, `dst-${op}`)) !== want) throw new Error(`${path} ${op}: file differs`);
+  }
+  const times = new Map<string, number[]>(servers.map(([n]) => [n, []]));
+  for (let r = 0; r < reps; r++) for (const [name, path] of servers) times.get(name)!.push(await transfer(path, op));
+  const base = median(times.get("openssh")!);
+  for (const [name] of servers) {
+    const ms = median(times.get(name)!);
+    console.log(JSON.stringify({
+      bench: "sftp-server", case: `${op} ${mib} MiB`, server: name, medianMs: Math.round(ms), mibPerS: Math.round((mib / ms) * 1000),
+      ratio: Number((base / ms).toFixed(2)), reps, client: "OpenSSH sftp -D", bun: Bun.version, cpu,
+    }));
+  }
+}
+rmSync(dir, { recursive: true, force: true });
