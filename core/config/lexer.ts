@@ -40,7 +40,7 @@ export const NODE_FS: ConfigFs = {
 
 /** A message OpenSSH logs while parsing without stopping (deprecations, ignored options). */
 export interface ConfigNotice {
-  readonly level: "INFO" | "VERBOSE" | "DEBUG1" | "DEBUG2" | "DEBUG3";
+  readonly level: "ERROR" | "INFO" | "VERBOSE" | "DEBUG1" | "DEBUG2" | "DEBUG3";
   readonly text: string;
 }
 

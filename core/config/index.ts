@@ -1,0 +1,64 @@
+// core/config: sshd_config and ssh_config as OpenSSH 10.5 reads them (servconf.c, readconf.c), `sshd -T`, `ssh -G`,
+// `ssh -Q`. Errors are ConfigError (core/errors.ts) whose message is every line OpenSSH would print, in order.
+import { homedir, hostname, userInfo } from "node:os";
+import { applySshdMatch, loadSshdConfig as loadSshdConfigWith, type ConnectionSpec, type SshdConfig, type SshdEnv } from "./keywords-sshd.ts";
+import { loadSshConfig as loadSshConfigWith, type LoadSshOptions, type SshConfig, type SshLocalContext } from "./keywords-ssh.ts";
+import { NODE_FS, type ConfigFs } from "./lexer.ts";
+
+export type { ConfigFs, ConfigNotice, SourceLine } from "./lexer.ts";
+export { argvSplit, convtime, percentExpand, NODE_FS, MAX_INCLUDE_DEPTH } from "./lexer.ts";
+export { addrMatchList, assembleNames, matchHostname, matchPattern, matchPatternList } from "./match.ts";
+export {
+  ALL_CIPHERS, ALL_KEX, ALL_KEY_ALGORITHMS, ALL_MACS, DEFAULT_CIPHERS, DEFAULT_KEX_CLIENT, DEFAULT_KEX_SERVER, DEFAULT_MACS,
+  DEFAULT_PK_ALGORITHMS,
+} from "./algorithms.ts";
+export type { ConnectionSpec, ListenAddress, LogFacility, LogLevel, PerSourcePenalties, SshdConfig, SshdEnv, SshdKeyword, SshdSettings, SshdTestFormat, Subsystem } from "./keywords-sshd.ts";
+export { expandSshdTokens, formatSshdTest, parseConnectionSpec, SSHD_KEYWORDS, SSHD_TOKENS, sshdKeyword } from "./keywords-sshd.ts";
+export type { Forward, LoadSshOptions, SshConfig, SshKeyword, SshLocalContext, SshSettings } from "./keywords-ssh.ts";
+export { defaultSshConfigFiles, formatSshG, parseForward, querySsh, SSH_KEYWORDS, sshKeyword, sshTokens } from "./keywords-ssh.ts";
+
+/** The default sshd_config path. */
+export const SSHD_CONFIG_PATH = "/etc/ssh/sshd_config";
+
+/** Options of loadSshdConfig; everything but the path has a default. */
+export interface SshdLoadOptions {
+  /** `sshd -o` lines. */
+  readonly overrides?: readonly string[];
+  /** `sshd -p` ports (they replace Port lines). */
+  readonly ports?: readonly number[];
+  readonly fs?: ConfigFs;
+  readonly env?: Partial<SshdEnv>;
+  /** The config text, when it is not to be read from `path`. */
+  readonly text?: string;
+}
+
+/** Reads sshd_config (with Includes), applies -o first; Match blocks are checked, not applied (see applyMatch). */
+export function loadSshdConfig(path: string = SSHD_CONFIG_PATH, opts: SshdLoadOptions = {}): SshdConfig {
+  const env: SshdEnv = { cwd: opts.env?.cwd ?? process.cwd(), home: opts.env?.home ?? homedir(), sshDir: opts.env?.sshDir ?? "/etc/ssh" };
+  return loadSshdConfigWith(path, {
+    fs: opts.fs ?? NODE_FS, env,
+    ...(opts.overrides ? { overrides: opts.overrides } : {}),
+    ...(opts.ports ? { ports: opts.ports } : {}),
+    ...(opts.text !== undefined ? { text: opts.text } : {}),
+  });
+}
+
+/** The configuration for one connection: the Match blocks that fit `conn` applied on top of the global section. */
+export function applyMatch(config: SshdConfig, conn: ConnectionSpec): SshdConfig {
+  return applySshdMatch(config, conn);
+}
+
+/** The local context of the running user, from the OS. */
+export function localContext(): SshLocalContext {
+  const u = userInfo();
+  return { user: u.username, uid: u.uid, home: u.homedir || homedir(), hostname: hostname(), env: process.env };
+}
+
+/** Options of loadSshConfig with defaults: the real file system and the running user. */
+export type SshLoadOptions = Omit<LoadSshOptions, "fs" | "local"> & { readonly fs?: ConfigFs; readonly local?: SshLocalContext };
+
+/** ssh's configuration for `host`: -o, then -F (or ~/.ssh/config and /etc/ssh/ssh_config), first value wins. */
+export function loadSshConfig(opts: SshLoadOptions): SshConfig {
+  return loadSshConfigWith({ ...opts, fs: opts.fs ?? NODE_FS, local: opts.local ?? localContext() });
+}
+
