@@ -1,5 +1,6 @@
 // core/config: sshd_config and ssh_config as OpenSSH 10.5 reads them (servconf.c, readconf.c), `sshd -T`, `ssh -G`,
 // `ssh -Q`. Errors are ConfigError (core/errors.ts) whose message is every line OpenSSH would print, in order.
+import { readFileSync } from "node:fs";
 import { homedir, hostname, userInfo } from "node:os";
 import { applySshdMatch, loadSshdConfig as loadSshdConfigWith, type ConnectionSpec, type SshdConfig, type SshdEnv } from "./keywords-sshd.ts";
 import { loadSshConfig as loadSshConfigWith, type LoadSshOptions, type SshConfig, type SshLocalContext } from "./keywords-ssh.ts";
@@ -48,10 +49,26 @@ export function applyMatch(config: SshdConfig, conn: ConnectionSpec): SshdConfig
   return applySshdMatch(config, conn);
 }
 
-/** The local context of the running user, from the OS. */
+/** getpwuid(3) from /etc/passwd: [name, home] or null. */
+function passwdEntry(uid: number): [string, string] | null {
+  try {
+    for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
+      const f = line.split(":");
+      if (f.length >= 6 && Number(f[2]) === uid) return [f[0]!, f[5]!];
+    }
+  } catch {
+    // no passwd file: fall through
+  }
+  return null;
+}
+
+/** The local context of the running user, from the OS (the user name as getpwuid gives it, as ssh uses). */
 export function localContext(): SshLocalContext {
   const u = userInfo();
-  return { user: u.username, uid: u.uid, home: u.homedir || homedir(), hostname: hostname(), env: process.env };
+  // Bun's os.userInfo() can report "unknown" as the name; ssh takes it from the passwd entry of the uid
+  const pw = passwdEntry(u.uid);
+  const user = pw?.[0] ?? (u.username && u.username !== "unknown" ? u.username : process.env.USER ?? process.env.LOGNAME ?? String(u.uid));
+  return { user, uid: u.uid, home: pw?.[1] ?? (u.homedir || homedir()), hostname: hostname(), env: process.env };
 }
 
 /** Options of loadSshConfig with defaults: the real file system and the running user. */

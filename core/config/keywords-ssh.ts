@@ -1393,16 +1393,16 @@ function expandOrFail(v: string, tokens: Record<string, string>, env: Readonly<R
 // ---------------------------------------------------------------------------------------------------------------
 // ssh -G, ssh -Q
 
-/** vis(3) VIS_WHITE for one character, as -G prints EscapeChar. */
+/** vis(3) with VIS_WHITE for one character, as -G prints EscapeChar: `\^A`, `\040`, `\\`, `\M-x`. */
 function visChar(c: string): string {
-  const code = c.charCodeAt(0);
-  if (c === " ") return "\\040";
-  if (c === "\t") return "\\t";
-  if (c === "\n") return "\\n";
-  if (code < 32) return `^${String.fromCharCode(code + 64)}`;
-  if (code === 127) return "^?";
-  if (code > 127) return `\\${code.toString(8).padStart(3, "0")}`;
-  return c;
+  const code = c.charCodeAt(0) & 0xff;
+  const low = code & 0x7f;
+  const meta = code > 127 ? "\\M-" : "";
+  if (code === 0x20) return "\\040";
+  if (code === 0x5c) return "\\\\";
+  if (low < 32) return `${meta || "\\"}^${String.fromCharCode(low + 64)}`;
+  if (low === 127) return `${meta || "\\"}^?`;
+  return `${meta}${String.fromCharCode(low)}`;
 }
 
 function formatForward(kw: string, f: Forward, dynamic: boolean): string {

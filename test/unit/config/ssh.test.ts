@@ -184,7 +184,7 @@ describe("ssh -G", () => {
   test("value spellings", () => {
     const c = load("h", "ForwardAgent /tmp/agent.sock\nControlMaster auto\nEscapeChar ^A\nConnectTimeout 10\nTunnelDevice 3:any\nIPQoS af21 cs1\nPubkeyAcceptedAlgorithms ssh-ed25519\n");
     expect([gLine(c, "forwardagent"), gLine(c, "controlmaster"), gLine(c, "escapechar"), gLine(c, "connecttimeout"), gLine(c, "tunneldevice"), gLine(c, "ipqos"), gLine(c, "pubkeyacceptedalgorithms")]).toEqual([
-      ["/tmp/agent.sock"], ["auto"], ["^A"], ["10"], ["3:any"], ["af21 cs1"], ["ssh-ed25519"],
+      ["/tmp/agent.sock"], ["auto"], ["\\^A"], ["10"], ["3:any"], ["af21 cs1"], ["ssh-ed25519"],
     ]);
   });
 });
