@@ -4,7 +4,7 @@ import { BufferPool } from "../../../core/wire/index.ts";
 import {
   SFTP_MAX_MSG_LENGTH, SftpFramer, SftpProtocolError, attrsFlags, decodeReply, decodeRequest, encodeReply,
   encodeRequest, errnoToStatus, longname, pflagsText, readAttrs, strmode, writeAttrs, SftpStatus, type SftpAttrs,
-  type SftpReply, type SftpRequest, type NameService,
+  type SftpReply, type SftpRequest, type NameService, type FramedPacket,
 } from "../../../core/sftp/index.ts";
 import { Reader, Writer } from "../../../core/wire/index.ts";
 import type { Stats } from "node:fs";
@@ -99,7 +99,7 @@ describe("framer", () => {
     const freed: Uint8Array[] = [];
     const f = new SftpFramer(new BufferPool(), undefined, (c) => freed.push(c));
     f.push(stream);
-    const held = [];
+    const held: FramedPacket[] = [];
     for (let p = f.next(); p !== null; p = f.next()) held.push(p);
     expect(freed).toEqual([]);
     for (const p of held) p.lease.release();

@@ -17,12 +17,14 @@ async function open(s: TestSession, path: string, pflags: number, permissions?: 
   if (r.type !== "handle") throw new Error(`open ${path}: ${JSON.stringify(r)}`);
   return r.handle;
 }
-const req = async (s: TestSession, r: Omit<SftpRequest, "id">): Promise<SftpReply> =>
+type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
+type Req = WithoutId<Exclude<SftpRequest, { type: "init" }>>;
+const req = async (s: TestSession, r: Req): Promise<SftpReply> =>
   s.request({ ...r, id: s.nextId() } as SftpRequest);
 const ext = (s: TestSession, name: string, build: (w: Writer) => void = () => {}): Promise<SftpReply> => {
   const w = new Writer();
   build(w);
-  return req(s, { type: "extended", name, body: w.toBytes() } as Omit<SftpRequest, "id">);
+  return req(s, { type: "extended", name, body: w.toBytes() });
 };
 const names = (r: SftpReply): string[] => (r.type === "name" ? r.names.map((n) => dec(n.filename)) : [`not a name: ${codeOf(r)}`]);
 
@@ -323,7 +325,7 @@ describe("extensions", () => {
   test("unknown requests get OP_UNSUPPORTED", async () => {
     const s = await session();
     expect(codeOf(await ext(s, "nonsense@example.com"))).toBe(UNSUPPORTED);
-    expect(codeOf(await req(s, { type: "unknown", code: 99 } as Omit<SftpRequest, "id">))).toBe(UNSUPPORTED);
+    expect(codeOf(await req(s, { type: "unknown", code: 99 }))).toBe(UNSUPPORTED);
     expect(s.log).toContain('Unknown extended request "nonsense@example.com"');
     await finish(s);
   });
@@ -393,7 +395,7 @@ describe.each(["blocking", "threaded"] as const)("pipelining (%s data I/O)", (da
     const got = await Promise.all(ids.map((id) => s.reply(id)));
     expect(got.slice(0, 64).map(codeOf)).toEqual(Array(64).fill(OK));
     got.slice(64).forEach((r, i) => expect(r.type === "data" && r.data.every((x) => x === i)).toBe(true));
-    const order = s.replies.filter((r) => r.type !== "version").map((r) => (r.type === "version" ? -1 : r.id));
+    const order = s.replies.flatMap((r) => (r.type === "version" ? [] : [r.id]));
     expect(order.slice(1)).toEqual(ids); // after the OPEN's handle
     expect(statSync(join(s.dir, "p")).size).toBe(64 * 40000);
     await finish(s);
