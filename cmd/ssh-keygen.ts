@@ -18,6 +18,10 @@ import {
   keyObjectFromBlob, blobFromKeyObject, SSH2_CERT_TYPE_HOST, SSH2_CERT_TYPE_USER, CERT_FOREVER,
   type FingerprintHash, type LoadedPrivateKey, type PrivateKey, type PrivateKeyFormat,
 } from "../core/keys/index.ts";
+import {
+  allowedSignerMatches, armorSshsig, dearmorSshsig, findSignerPrincipals, matchSignerPrincipals, parseAllowedSigners,
+  parseSshsig, signSshsig, verifySshsig, type AllowedSigner, type SshsigHash,
+} from "../core/keys/sshsig.ts";
 import { VERSION_LINE } from "../core/version.ts";
 
 /** Ends the program with a status (fatal() is 255). */
@@ -947,6 +951,202 @@ class Keygen {
     return { validAfter, validBefore };
   }
 
+  // ---- -Y (SSHSIG) --------------------------------------------------------------------------------------------
+
+  /** sig_process_opts(): hashalg=, verify-time=, print-pubkey; returns null after logging a bad option. */
+  sigOpts(allow: { hash?: boolean; time?: boolean; pubkey?: boolean }): { hash: SshsigHash | undefined; now: bigint; printPubkey: boolean } | null {
+    let hash: SshsigHash | undefined;
+    let now: bigint | undefined;
+    let printPubkey = false;
+    for (const opt of this.o.opts) {
+      const lower = opt.toLowerCase();
+      if (allow.hash && lower.startsWith("hashalg=")) {
+        const h = opt.slice(8);
+        if (h !== "sha256" && h !== "sha512") {
+          this.error(`Invalid option "${opt}"`);
+          return null;
+        }
+        hash = h;
+      } else if (allow.time && lower.startsWith("verify-time=")) {
+        const t = parseSigTime(opt.slice(12));
+        if (t === null || t === 0n) {
+          this.error('Invalid "verify-time" option');
+          return null;
+        }
+        now = t;
+      } else if (allow.pubkey && lower === "print-pubkey") printPubkey = true;
+      else {
+        this.error(`Invalid option "${opt}"`);
+        return null;
+      }
+    }
+    return { hash, now: now ?? BigInt(Math.floor(Date.now() / 1000)), printPubkey };
+  }
+
+  readSigners(path: string): AllowedSigner[] | null {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (e) {
+      this.error(`Unable to open allowed keys file "${path}": ${strerror(e)}`);
+      return null;
+    }
+    const { signers, errors } = parseAllowedSigners(text);
+    for (const e of errors) this.error(`${path}:${e.line}: ${e.message}`);
+    return signers;
+  }
+
+  readSignature(path: string): Uint8Array | null {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (e) {
+      this.error(`Couldn't read signature file: ${strerror(e)}`);
+      return null;
+    }
+    try {
+      return dearmorSshsig(text);
+    } catch (e) {
+      this.error(e instanceof KeyFormatError && e.detail ? e.detail : "sshsig_armor: invalid format");
+      return null;
+    }
+  }
+
+  doSshsig(op: string): number {
+    const ns = this.o.n;
+    const isOp = (name: string): boolean => op.startsWith(name); // strprefix(sign_op, name)
+    if (isOp("find-principals")) {
+      if (this.o.s === undefined) return this.fail1("Too few arguments for find-principals:missing signature file");
+      if (this.o.file === undefined) return this.fail1("Too few arguments for find-principals:missing allowed keys file");
+      const opts = this.sigOpts({ time: true });
+      const blob = opts && this.readSignature(this.o.s);
+      let found: string[] = [];
+      if (opts && blob) {
+        try {
+          const sig = parseSshsig(blob);
+          const signers = this.readSigners(this.o.file);
+          if (signers) found = findSignerPrincipals(signers, sig.publicKeyBlob, opts.now);
+        } catch (e) {
+          this.error(`sshsig_get_pubkey: ${e instanceof KeyFormatError ? (e.detail ?? e.message) : "invalid format"}`);
+        }
+      }
+      if (found.length === 0) {
+        this.ctx.io.err("No principal matched.\n");
+        return 255;
+      }
+      for (const p of found.join(",").split(",")) if (p !== "") this.out(`${p}\n`);
+      return 0;
+    }
+    if (isOp("match-principals")) {
+      if (this.o.file === undefined) return this.fail1("Too few arguments for match-principals:missing allowed keys file");
+      if (this.o.I === undefined) return this.fail1("Too few arguments for match-principals: missing principal ID");
+      if (this.sigOpts({}) === null) return 255;
+      const signers = this.readSigners(this.o.file);
+      const found = signers ? matchSignerPrincipals(signers, this.o.I) : [];
+      if (found.length === 0) {
+        this.ctx.io.err("No principal matched.\n");
+        return 255;
+      }
+      for (const p of found) this.out(`${p}\n`);
+      return 0;
+    }
+    if (isOp("sign")) {
+      if (ns === undefined || ns === "") return this.fail1("Too few arguments for sign: missing namespace");
+      if (this.o.file === undefined) return this.fail1("Too few arguments for sign: missing key");
+      if (this.operands.includes("-") && this.operands.length > 1) this.fatal("Cannot sign mix of paths and standard input");
+      const opts = this.sigOpts({ hash: true });
+      if (opts === null) return 255;
+      const keyPath = this.o.file;
+      if (this.loadPublic(keyPath) === null) {
+        this.error(`Couldn't load public key ${keyPath}: No such file or directory`);
+        return 255;
+      }
+      const key = this.loadIdentity(keyPath);
+      const targets = this.operands.length === 0 ? ["-"] : this.operands;
+      for (const f of targets) {
+        const stdin = f === "-";
+        let data: Uint8Array;
+        try {
+          data = readFileSync(stdin ? 0 : f);
+        } catch (e) {
+          this.error(`Cannot open ${f} for signing: ${strerror(e)}`);
+          return 255;
+        }
+        if (!this.o.quiet) this.ctx.io.err(stdin ? "Signing data on standard input\n" : `Signing file ${f}\n`);
+        let armored: string;
+        try {
+          armored = armorSshsig(signSshsig(key, data, ns, opts.hash ?? "sha512"));
+        } catch (e) {
+          this.error(`Couldn't sign message: ${e instanceof KeyFormatError ? e.message : (e as Error).message}`);
+          return 255;
+        }
+        if (stdin) this.out(armored);
+        else {
+          const out = `${f}.sig`;
+          if (existsSync(out)) {
+            this.out(`${out} already exists.\nOverwrite (y/n)? `);
+            const a = this.readLine();
+            if (a === null || !/^[yY]/.test(a)) continue;
+          }
+          try {
+            writeFileSync(out, armored, { mode: 0o666 });
+          } catch (e) {
+            this.error(`Cannot open ${out}: ${strerror(e)}`);
+            return 255;
+          }
+          if (!this.o.quiet) this.ctx.io.err(`Write signature to ${out}\n`);
+        }
+      }
+      return 0;
+    }
+    const verify = isOp("verify");
+    if (isOp("check-novalidate") || verify) {
+      const what = verify ? "verify" : "check-novalidate";
+      if (ns === undefined || ns === "") return this.fail1(`Too few arguments for ${what}: missing namespace`);
+      if (this.o.s === undefined) return this.fail1(`Too few arguments for ${what}: missing signature file`);
+      if (verify && this.o.file === undefined) return this.fail1("Too few arguments for sign: missing allowed keys file");
+      if (verify && this.o.I === undefined) return this.fail1("Too few arguments for verify: missing principal identity");
+      const opts = this.sigOpts({ time: true, pubkey: true });
+      let ok = false;
+      let signer: Uint8Array | null = null;
+      const blob = opts && this.readSignature(this.o.s);
+      if (opts && blob) {
+        try {
+          const sig = verifySshsig(blob, readFileSync(0), ns);
+          signer = sig.publicKeyBlob;
+          ok = true;
+          if (verify && this.o.r !== undefined) {
+            this.error(`Key revocation lists are not implemented yet in ${VERSION_LINE.split(",")[0]}`);
+            ok = false;
+          }
+          if (ok && verify) {
+            const signers = this.readSigners(this.o.file!);
+            ok = signers !== null && allowedSignerMatches(signers, sig.publicKeyBlob, this.o.I!, ns, opts.now);
+          }
+        } catch (e) {
+          this.error(e instanceof KeyFormatError ? (e.detail ?? e.message) : "Couldn't verify signature: invalid format");
+        }
+      }
+      if (!this.o.quiet) {
+        if (ok && signer) {
+          const label = describePublicKey(signer).row.label;
+          const fp = fingerprint(plainKeyBlob(signer), this.o.hash);
+          this.out(verify ? `Good "${ns}" signature for ${this.o.I} with ${label} key ${fp}\n` : `Good "${ns}" signature with ${label} key ${fp}\n`);
+        } else this.out("Could not verify signature.\n");
+      }
+      if (ok && signer && opts?.printPubkey) this.out(`${formatPublicKeyLine(signer)}\n`);
+      return ok ? 0 : 255;
+    }
+    this.error(`Unsupported operation for -Y: "${op}"`);
+    return usageError("ssh-keygen", this.ctx);
+  }
+
+  /** error() then exit(1), as the -Y argument checks do. */
+  fail1(message: string): number {
+    this.error(message);
+    return 1;
+  }
+
   // ---- SSHFP ---------------------------------------------------------------------------------------------------
 
   doPrintResourceRecord(): never {
@@ -1004,6 +1204,11 @@ function strerror(e: unknown): string {
     ENOTDIR: "Not a directory", EPERM: "Operation not permitted", ENOSPC: "No space left on device", EROFS: "Read-only file system",
   };
   return (code && table[code]) ?? (e as Error).message;
+}
+
+/** sig_process_opts verify-time: parse_absolute_time. */
+function parseSigTime(s: string): bigint | null {
+  return absoluteTime(s);
 }
 
 /** misc.c convtime(): `90`, `5m`, `1h30m`, `2d`, `1w`; -1 when malformed. */
@@ -1140,7 +1345,7 @@ async function runKeygen(ctx: ProgramContext): Promise<number> {
   try {
     const o = readOptions(fatalOnly, parsed.options);
     const k = new Keygen(ctx, o, parsed.operands);
-    if (o.Y !== undefined) k.fatal(`Unsupported operation for -Y: "${o.Y}" (SSHSIG is not implemented yet in ${VERSION_LINE.split(",")[0]})`);
+    if (o.Y !== undefined) return k.doSshsig(o.Y);
     if (parsed.operands.length > 0 && o.s === undefined && !o.k && !o.Q) {
       k.error("Too many arguments.");
       return usageError("ssh-keygen", ctx);

@@ -20,6 +20,10 @@ export {
 } from "./certificate.ts";
 export { matchPattern, matchPatternList, matchHostname } from "./patterns.ts";
 export {
+  signSshsig, verifySshsig, parseSshsig, armorSshsig, dearmorSshsig, parseAllowedSigners, allowedSignerMatches, findSignerPrincipals,
+  matchSignerPrincipals, type Sshsig, type SshsigHash, type AllowedSigner,
+} from "./sshsig.ts";
+export {
   parseKnownHosts, hostMatches, hashHostname, hashedHostMatches, hostPortName,
   type KnownHosts, type KnownHostsEntry, type KnownHostsMarker, type KnownHostsSkipped,
 } from "./known-hosts.ts";

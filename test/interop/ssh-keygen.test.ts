@@ -266,3 +266,44 @@ describe.skipIf(!peers)("generation behaviour", () => {
     for (const t of ["rsa", "ecdsa"]) expect((await theirs(["-l", "-f", join(prefix, "etc", "ssh", `ssh_host_${t}_key`)])).exitCode).toBe(0);
   });
 });
+
+describe.skipIf(!peers)("SSHSIG (-Y)", () => {
+  const types: readonly (readonly [string, string[]])[] = [["ed25519", ["-t", "ed25519"]], ["ecdsa", ["-t", "ecdsa", "-b", "384"]], ["rsa", ["-t", "rsa", "-b", "2048"]]];
+  test.each(types)("%s: signatures verify both ways, tampered ones fail", async (name, args) => {
+    const msg = join(dir, `sig_msg_${name}`);
+    writeFileSync(msg, `message for ${name}\n`);
+    const mine = join(dir, `sig_ours_${name}`);
+    const yours = join(dir, `sig_theirs_${name}`);
+    await ours([...args, "-q", "-N", "", "-f", mine]);
+    await theirs([...args, "-q", "-N", "", "-f", yours]);
+    const allowed = join(dir, `allowed_${name}`);
+    writeFileSync(allowed, `alice ${readFileSync(`${mine}.pub`, "utf8")}bob,carol namespaces="file,git" ${readFileSync(`${yours}.pub`, "utf8")}`);
+    const body = readFileSync(msg);
+    const verify = (who: typeof ours | typeof theirs, id: string, sig: string, data: Uint8Array) =>
+      who === ours
+        ? run([bin, "ssh-keygen", "-Y", "verify", "-f", allowed, "-I", id, "-n", "file", "-s", sig], { env: env(), stdin: Buffer.from(data).toString("latin1") })
+        : exec([OPENSSH.sshKeygen, "-Y", "verify", "-f", allowed, "-I", id, "-n", "file", "-s", sig], { env: env(), stdin: data });
+    // ours signs → theirs verifies
+    const s1 = await ours(["-Y", "sign", "-f", mine, "-n", "file", msg]);
+    expect(s1).toMatchObject({ exitCode: 0, stderr: `Signing file ${msg}\nWrite signature to ${msg}.sig\n` });
+    const v1 = await verify(theirs, "alice", `${msg}.sig`, body);
+    expect(v1.exitCode).toBe(0);
+    expect(v1.stdout).toStartWith('Good "file" signature for alice with ');
+    expect((await verify(ours, "alice", `${msg}.sig`, body)).stdout).toBe(v1.stdout);
+    expect((await verify(theirs, "alice", `${msg}.sig`, Buffer.from("tampered"))).exitCode).not.toBe(0);
+    expect((await verify(theirs, "bob", `${msg}.sig`, body)).exitCode).not.toBe(0);
+    // theirs signs → ours verifies
+    writeFileSync(`${msg}2`, body);
+    expect((await theirs(["-Y", "sign", "-f", yours, "-n", "file", `${msg}2`])).exitCode).toBe(0);
+    const v2 = await verify(ours, "carol", `${msg}2.sig`, body);
+    expect(v2).toMatchObject({ exitCode: 0, stdout: (await verify(theirs, "carol", `${msg}2.sig`, body)).stdout });
+    const bad = await verify(ours, "carol", `${msg}2.sig`, Buffer.from("tampered"));
+    expect(bad).toMatchObject({ exitCode: 255, stdout: "Could not verify signature.\n" });
+    expect((await verify(ours, "alice", `${msg}2.sig`, body)).exitCode).toBe(255);
+    // find-principals and check-novalidate agree with OpenSSH
+    const fp1 = await theirs(["-Y", "find-principals", "-f", allowed, "-s", `${msg}2.sig`]);
+    expect((await ours(["-Y", "find-principals", "-f", allowed, "-s", `${msg}2.sig`])).stdout).toBe(fp1.stdout);
+    const cn = await run([bin, "ssh-keygen", "-Y", "check-novalidate", "-n", "file", "-s", `${msg}.sig`], { env: env(), stdin: body.toString("latin1") });
+    expect(cn.stdout).toBe((await exec([OPENSSH.sshKeygen, "-Y", "check-novalidate", "-n", "file", "-s", `${msg}.sig`], { env: env(), stdin: body })).stdout);
+  });
+});
