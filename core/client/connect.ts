@@ -50,9 +50,12 @@ export async function connectClient(opts: ClientConnectOptions): Promise<ClientC
     rekeySeconds: opts.rekeySeconds,
     log: opts.log ?? silentLogger,
   });
+  // Auth is attached before the handshake ends so no message can arrive without a consumer.
+  const authRun = runClientAuth(transport, opts.auth);
+  authRun.catch(() => {});
   try {
     await transport.ready;
-    const auth = await runClientAuth(transport, opts.auth);
+    const auth = await authRun;
     if (!auth.ok) {
       transport.disconnect(11, "disconnected by user");
       throw new AuthenticationFailedError(auth.methods);

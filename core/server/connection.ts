@@ -63,17 +63,20 @@ export async function serveConnection(opts: ServerConnectionOptions): Promise<Se
     }, opts.loginGraceMs);
   }
   let user: string | undefined;
+  const authLog: AuthLog = (level, message) => {
+    if (level === "ERROR") log.error(message);
+    else if (level === "INFO") log.info(message);
+    else if (level === "VERBOSE") log.verbose(message);
+    else if (level === "DEBUG1") log.debug(message);
+    else if (level === "DEBUG2") log.debug2(message);
+    else log.debug3(message);
+  };
+  // Auth takes the transport's messages from the start: the client's SERVICE_REQUEST may arrive in the same chunk as
+  // its NEWKEYS, before any continuation of `ready` could run.
+  const auth = runServerAuth(transport, opts.authPolicy, { remoteAddress: opts.remoteAddress, remotePort: opts.remotePort, log: authLog });
+  auth.done.catch(() => {});
   try {
     await transport.ready;
-    const authLog: AuthLog = (level, message) => {
-      if (level === "ERROR") log.error(message);
-      else if (level === "INFO") log.info(message);
-      else if (level === "VERBOSE") log.verbose(message);
-      else if (level === "DEBUG1") log.debug(message);
-      else if (level === "DEBUG2") log.debug2(message);
-      else log.debug3(message);
-    };
-    const auth = runServerAuth(transport, opts.authPolicy, { remoteAddress: opts.remoteAddress, remotePort: opts.remotePort, log: authLog });
     const result = await auth.done;
     user = result.user;
     clearTimeout(grace);

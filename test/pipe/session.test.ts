@@ -1,7 +1,7 @@
 // Our client and server end to end in memory: transport, publickey authentication, a session running a real command.
 import { describe, expect, test } from "bun:test";
 import { createPublicKey } from "node:crypto";
-import { userInfo } from "node:os";
+import { getpwuid } from "../../core/server/users.ts";
 import { CIPHERS, MACS, KEX_METHODS, verifySignature } from "../../core/crypto/registry.ts";
 import { blobFromPublicKeyObject, signatureSpec } from "../../core/crypto/signatures.ts";
 import { memoryLinkPair } from "../../core/transport/link.ts";
@@ -12,7 +12,9 @@ import type { ServerAuthPolicy, Signer } from "../../core/auth/index.ts";
 import { hostKeySigner, prefs, testPrivateKey } from "../helpers/transport.ts";
 
 const tables = { ciphers: CIPHERS, macs: MACS, kex: KEX_METHODS };
-const me = userInfo();
+// Bun's os.userInfo() reports username "unknown" (Bun 1.4.5); the passwd lookup is what sshd uses anyway.
+const pw = getpwuid(process.getuid!())!;
+const me = { username: pw.name, uid: pw.uid, gid: pw.gid, homedir: pw.home };
 const userKey = testPrivateKey("ecdsa256");
 const userBlob = blobFromPublicKeyObject(createPublicKey(userKey));
 const signer: Signer = { algorithm: "ecdsa-sha2-nistp256", publicKeyBlob: userBlob, sign: async (data, alg) => signatureSpec(alg)!.sign(userKey, data) };
