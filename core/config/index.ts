@@ -7,7 +7,7 @@ import { loadSshConfig as loadSshConfigWith, type LoadSshOptions, type SshConfig
 import { NODE_FS, type ConfigFs } from "./lexer.ts";
 
 export type { ConfigFs, ConfigNotice, SourceLine } from "./lexer.ts";
-export { argvSplit, convtime, percentExpand, NODE_FS, MAX_INCLUDE_DEPTH } from "./lexer.ts";
+export { argvSplit, ConfigExitError, convtime, percentExpand, NODE_FS, MAX_INCLUDE_DEPTH } from "./lexer.ts";
 export { addrMatchList, assembleNames, matchHostname, matchPattern, matchPatternList } from "./match.ts";
 export {
   ALL_CIPHERS, ALL_KEX, ALL_KEY_ALGORITHMS, ALL_MACS, DEFAULT_CIPHERS, DEFAULT_KEX_CLIENT, DEFAULT_KEX_SERVER, DEFAULT_MACS,
@@ -16,7 +16,7 @@ export {
 export type { ConnectionSpec, ListenAddress, LogFacility, LogLevel, PerSourcePenalties, SshdConfig, SshdEnv, SshdKeyword, SshdSettings, SshdTestFormat, Subsystem } from "./keywords-sshd.ts";
 export { expandSshdTokens, formatSshdTest, parseConnectionSpec, SSHD_KEYWORDS, SSHD_TOKENS, sshdKeyword } from "./keywords-sshd.ts";
 export type { Forward, LoadSshOptions, SshConfig, SshKeyword, SshLocalContext, SshSettings } from "./keywords-ssh.ts";
-export { defaultSshConfigFiles, formatSshG, parseForward, querySsh, SSH_KEYWORDS, sshKeyword, sshTokens } from "./keywords-ssh.ts";
+export { defaultSshConfigFiles, expandSshTokens, formatSshG, parseForward, querySsh, SSH_KEYWORDS, SSH_TOKENS, sshKeyword, sshTokens, sshTokensFor } from "./keywords-ssh.ts";
 
 /** The default sshd_config path. */
 export const SSHD_CONFIG_PATH = "/etc/ssh/sshd_config";

@@ -1550,3 +1550,34 @@ export function querySsh(what: string): string[] | null {
   if (what === "help") return ["cipher", "cipher-auth", "compression", "kex", "key", "key-cert", "key-plain", "key-sig", "mac", "protocol-version", "sig"];
   return null;
 }
+
+/** ssh_config(5) TOKENS: which %-tokens each keyword accepts (beyond %%). */
+const COMMON_TOKENS = ["C", "d", "h", "i", "j", "k", "L", "l", "n", "p", "r", "u"];
+export const SSH_TOKENS: Readonly<Record<string, readonly string[]>> = {
+  CertificateFile: COMMON_TOKENS, ControlPath: COMMON_TOKENS, IdentityAgent: COMMON_TOKENS, IdentityFile: COMMON_TOKENS,
+  LocalForward: COMMON_TOKENS, RemoteForward: COMMON_TOKENS, RemoteCommand: COMMON_TOKENS, RevokedHostKeys: COMMON_TOKENS,
+  UserKnownHostsFile: COMMON_TOKENS, VersionAddendum: COMMON_TOKENS, MatchExec: COMMON_TOKENS, SetEnv: COMMON_TOKENS,
+  KnownHostsCommand: [...COMMON_TOKENS, "f", "H", "I", "K", "t"],
+  LocalCommand: [...COMMON_TOKENS, "T"],
+  HostName: ["h"],
+  ProxyCommand: ["h", "n", "p", "r"],
+  ProxyJump: ["h", "n", "p", "r"],
+  User: COMMON_TOKENS.filter((t) => t !== "r" && t !== "C"),
+};
+
+/** The token values for a loaded configuration (what ssh.c puts in its conn_info), plus any extra (%T, %f, ...). */
+export function sshTokensFor(c: SshSettings, local: SshLocalContext, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return { ...sshTokens({ local, host: c.hostname, hostArg: c.hostArg, port: c.port, user: c.user, hostKeyAlias: c.hostKeyAlias, jumpHost: c.proxyJump?.host ?? "" }), ...extra };
+}
+
+/**
+ * Expands `template` with the tokens `keyword` accepts (ssh_config(5) TOKENS); a token the keyword does not take is
+ * an error as in percent_expand. Paths also get `~` expanded when `tilde` is set (IdentityFile, CertificateFile, ...).
+ */
+export function expandSshTokens(keyword: string, template: string, values: Readonly<Record<string, string>>, opts: { tilde?: string } = {}): string {
+  const allowed = SSH_TOKENS[keyword] ?? [];
+  const keys: Record<string, string> = {};
+  for (const k of allowed) if (values[k] !== undefined) keys[k] = values[k];
+  const t = opts.tilde === undefined ? template : tildeExpand(template, opts.tilde) ?? template;
+  return percentExpand(t, keys);
+}

@@ -1,13 +1,12 @@
 // sshd_config: one row per OpenSSH 10.5 keyword (servconf.h SSHD_CONFIG_ENTRIES, servconf.c), Match evaluation
 // against a connection, and `sshd -T` output in dump_config()'s order. Messages are servconf.c's, byte for byte.
-import { ConfigError } from "../errors.ts";
 import { SSHBOX_RELEASE } from "../version.ts";
 import {
   ALL_CIPHERS, ALL_KEX, ALL_KEY_ALGORITHMS, ALL_MACS, ALL_SIG_ALGORITHMS, DEFAULT_CA_SIGNATURE_ALGORITHMS, DEFAULT_CIPHERS,
   DEFAULT_KEX_SERVER, DEFAULT_MACS, DEFAULT_PK_ALGORITHMS, keyNamesValid, namesValid,
 } from "./algorithms.ts";
 import {
-  a2port, argvAssemble, atoiErr, cleanhostname, convtime, convtimeDouble, Diagnostics, globPaths, hpdelim, iptos2str,
+  a2port, argvAssemble, atoiErr, ConfigExitError, cleanhostname, convtime, convtimeDouble, Diagnostics, globPaths, hpdelim, iptos2str,
   MAX_INCLUDE_DEPTH, parseIpqos, percentExpand, scanScaled, splitLine, textLines, tildeExpand, TOO_MANY_INCLUDES,
   type ConfigFs, type ConfigNotice, type SourceLine,
 } from "./lexer.ts";
@@ -892,7 +891,7 @@ function expandIncludes(l: SourceLine, opts: { fs: ConfigFs; sshDir: string }, d
       files = [];
       for (const f of globPaths(pattern, opts.fs)) {
         const text = opts.fs.readFile(f);
-        if (text === null) return diag.fatal(`${f}: No such file or directory`);
+        if (text === null) return diag.exit(`${f}: No such file or directory`, 1, f);
         files.push({ file: f, lines: readSshdLines(f, text, opts, diag, depth + 1) });
       }
       cache.set(pattern, files);
@@ -1258,7 +1257,7 @@ export function loadSshdConfig(path: string, opts: LoadSshdOptions): SshdConfig 
   let text = opts.text ?? null;
   if (text === null) {
     text = opts.fs.readFile(path);
-    if (text === null) return diag.fatal(`${path}: No such file or directory`);
+    if (text === null) return diag.exit(`${path}: No such file or directory`, 1, path);
   }
   const lines = readSshdLines(path, text, { fs: opts.fs, sshDir: opts.env.sshDir }, diag);
   processLines(lines, path, { active: true }, { neverMatch: false, matchOnly: false }, raw, diag, opts.env, null, 0);
@@ -1310,12 +1309,12 @@ export function parseConnectionSpec(spec: string, prior: ConnectionSpec = {}): C
       case "rdomain=": out.rdomain = val; break;
       case "lport=": {
         const port = a2port(val);
-        if (port === -1) throw new ConfigError(`Invalid port '${val}' in test mode specification ${p}`);
+        if (port === -1) throw new ConfigExitError(`Invalid port '${val}' in test mode specification ${p}`, 1);
         out.lport = port;
         break;
       }
       case "invalid-user": out.invalidUser = true; break;
-      default: throw new ConfigError(`Invalid test mode specification ${p}`);
+      default: throw new ConfigExitError(`Invalid test mode specification ${p}`, 1);
     }
   }
   return out;

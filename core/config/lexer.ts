@@ -38,6 +38,22 @@ export const NODE_FS: ConfigFs = {
   },
 };
 
+/**
+ * A ConfigError after which OpenSSH exits with a status other than fatal()'s 255: sshd exits 1 for a bad `-o` line,
+ * an unreadable config file (perror) and a bad `-C` specification.
+ */
+export class ConfigExitError extends ConfigError {
+  override name = "ConfigExitError";
+  constructor(
+    message: string,
+    readonly exitStatus: number,
+    file?: string,
+    line?: number,
+  ) {
+    super(message, file, line);
+  }
+}
+
 /** A message OpenSSH logs while parsing without stopping (deprecations, ignored options). */
 export interface ConfigNotice {
   readonly level: "ERROR" | "INFO" | "VERBOSE" | "DEBUG1" | "DEBUG2" | "DEBUG3";
@@ -59,8 +75,12 @@ export class Diagnostics {
     this.notices.push({ level, text });
   }
   /** exit() after error() lines: the lines printed so far as one ConfigError. */
-  abort(): never {
-    throw new ConfigError(this.printed.join("\n"));
+  abort(exitStatus = 1): never {
+    throw new ConfigExitError(this.printed.join("\n"), exitStatus);
+  }
+  /** perror() + exit(status). */
+  exit(text: string, exitStatus: number, file?: string): never {
+    throw new ConfigExitError([...this.printed, text].join("\n"), exitStatus, file);
   }
   /** fatal(): the lines printed so far and this one, as one ConfigError. */
   fatal(text: string, file?: string, line?: number): never {

@@ -222,3 +222,15 @@ describe("ssh -Q", () => {
     expect(sshKeyword("keepalive")?.name).toBe("TCPKeepAlive");
   });
 });
+
+describe("per-keyword tokens (ssh_config(5) TOKENS)", () => {
+  const c = load("myhost", "Host myhost\n HostName real.example.com\n User remote\n Port 2222\n");
+  test("IdentityFile takes the common set and ~; ProxyCommand only %h %n %p %r; LocalCommand adds %T", async () => {
+    const { expandSshTokens, sshTokensFor } = await import("../../../core/config/index.ts");
+    const v = sshTokensFor(c, LOCAL, { T: "tun0" });
+    expect(expandSshTokens("IdentityFile", "~/.ssh/id_%r@%h", v, { tilde: LOCAL.home })).toBe("/home/alice/.ssh/id_remote@real.example.com");
+    expect(expandSshTokens("ProxyCommand", "ssh -W %h:%p %r@gw # %n", v)).toBe("ssh -W real.example.com:2222 remote@gw # myhost");
+    expect(errorOf(() => expandSshTokens("ProxyCommand", "%u", v))).toBe("percent_expand: unknown key %u");
+    expect(expandSshTokens("LocalCommand", "echo %T %%", v)).toBe("echo tun0 %");
+  });
+});

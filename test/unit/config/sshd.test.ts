@@ -289,3 +289,21 @@ describe("tokens", () => {
     expect(errorOf(() => expandSshdTokens("ChrootDirectory", "/x/%k", v))).toBe("percent_expand: unknown key %k");
   });
 });
+
+describe("exit statuses other than 255", () => {
+  test("a bad -o line, an unreadable file and a bad -C spec exit 1 (ConfigExitError)", async () => {
+    const { ConfigExitError } = await import("../../../core/config/index.ts");
+    const status = (fn: () => unknown): number => {
+      try {
+        fn();
+      } catch (e) {
+        return e instanceof ConfigExitError ? e.exitStatus : e instanceof ConfigError ? 255 : -1;
+      }
+      return 0;
+    };
+    expect(status(() => load("", {}, ["Nope 1"]))).toBe(1);
+    expect(status(() => loadSshdConfig("/nope", { fs: fakeFs({}), env: ENV }))).toBe(1);
+    expect(status(() => parseConnectionSpec("bad"))).toBe(1);
+    expect(status(() => load("Port 0\n"))).toBe(255);
+  });
+});
