@@ -353,13 +353,32 @@ export class Transport implements PacketConn {
     const msg = payload[0]!;
     this.dispatchSeq = seq;
     if (this.log.level >= 7) this.log.debug3(`receive packet: type ${msg}`);
+    if (msg >= 50 || msg === 5 || msg === 6) {
+      if (this.strict && this.firstKex) {
+        lease.release();
+        throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, `strict KEX violation: unexpected packet type ${msg} (seqnr ${seq})`);
+      }
+      if (this.sessionId.length === 0 || (this.kexInActive && this.firstKex)) {
+        lease.release();
+        throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, `protocol error: unexpected ${messageName(msg)} before key exchange finished`);
+      }
+      this.onMessage(payload, lease); // ownership of the lease moves up
+      return;
+    }
+    // Transport messages are consumed here; the lease is released whatever happens.
+    try {
+      this.dispatchTransport(msg, payload, seq);
+    } finally {
+      lease.release();
+    }
+  }
+
+  private dispatchTransport(msg: number, payload: Uint8Array, seq: number): void {
     // PROTOCOL §1.9 strict KEX: during the initial key exchange only KEX messages are allowed, KEXINIT first.
     if (this.strict && this.firstKex && !isKexMessage(msg)) {
-      lease.release();
       throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, `strict KEX violation: unexpected packet type ${msg} (seqnr ${seq})`);
     }
     if (this.firstKex && this.peerKexInit === null && msg !== SSH_MSG_KEXINIT && !(msg >= 1 && msg <= 4)) {
-      lease.release();
       throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, `protocol error: expected packet type ${SSH_MSG_KEXINIT}, got ${msg}`);
     }
     switch (msg) {
@@ -367,74 +386,51 @@ export class Transport implements PacketConn {
         const r = new Reader(payload, 1);
         const reason = r.u32();
         const text = r.string();
-        lease.release();
         this.log.info(`Received disconnect: ${reason}: ${escapeForLog(text)}`);
         this.shutdown(new PeerDisconnectedError(reason, escapeForLog(text)));
         return;
       }
       case SSH_MSG_IGNORE:
-        lease.release();
         return;
       case SSH_MSG_DEBUG: {
         const r = new Reader(payload, 1);
         const display = r.bool();
         const text = r.string();
-        lease.release();
         (display ? this.log.info : this.log.debug)(`Remote: ${escapeForLog(text)}`);
         return;
       }
-      case SSH_MSG_UNIMPLEMENTED: {
-        const r = new Reader(payload, 1);
-        this.log.debug(`Received SSH2_MSG_UNIMPLEMENTED for ${r.u32()}`);
-        lease.release();
+      case SSH_MSG_UNIMPLEMENTED:
+        this.log.debug(`Received SSH2_MSG_UNIMPLEMENTED for ${new Reader(payload, 1).u32()}`);
         return;
-      }
       case SSH_MSG_KEXINIT:
         this.handleKexInit(payload.slice());
-        lease.release();
         return;
       case SSH_MSG_NEWKEYS:
-        lease.release();
         this.handleNewKeys();
         return;
       case SSH_MSG_EXT_INFO:
         this.handleExtInfo(payload);
-        lease.release();
         return;
       case SSH2_MSG_PING: {
         const data = new Reader(payload, 1).stringBytes();
-        lease.release();
         const w = this.begin(SSH2_MSG_PONG, data.length + 8);
         w.string(data);
         this.commit(w);
         return;
       }
       case SSH2_MSG_PONG:
-        lease.release();
         return;
     }
-    if (msg < 50 && !isKexMessage(msg) && msg !== 5 && msg !== 6) {
+    if (!isKexMessage(msg)) {
       // RFC 4253 §11.4: an unknown transport-layer message gets UNIMPLEMENTED and is otherwise ignored.
-      lease.release();
       this.unimplemented();
       return;
     }
-    if (isKexMessage(msg)) {
-      if (this.ignoreNextKexPacket) {
-        this.ignoreNextKexPacket = false;
-        lease.release();
-        return;
-      }
-      const copy = payload.slice();
-      lease.release();
-      this.handleKexMethodMessage(copy);
+    if (this.ignoreNextKexPacket) {
+      this.ignoreNextKexPacket = false;
       return;
     }
-    if (this.sessionId.length === 0 || (msg >= 50 && this.kexInActive && this.firstKex)) {
-      lease.release();
-      throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, `protocol error: unexpected ${messageName(msg)} before key exchange finished`);
-    }
-    this.onMessage(payload, lease);
+    this.handleKexMethodMessage(payload.slice());
   }
 
   // ---- key exchange -----------------------------------------------------------------------------------------
