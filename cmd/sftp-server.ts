@@ -149,7 +149,9 @@ async function run(ctx: ProgramContext): Promise<number> {
     flags = parseFlags(parsed.options, () => {});
   } catch (e) {
     if (e instanceof Fatal) {
-      errLine(e.message); // OpenSSH sends these to syslog; we have only stderr
+      // status 1: log_init()'s own fprintf; 255: fatal(), which OpenSSH sends to syslog and we to stderr
+      if (e.status === 1) ctx.io.err(`${e.message}\n`);
+      else errLine(e.message);
       return e.status;
     }
     throw e;
@@ -163,13 +165,21 @@ async function run(ctx: ProgramContext): Promise<number> {
     return 0;
   }
 
+  // sftp-server-main.c: getpwuid(getuid()); os.userInfo() alone trusts $USER and $HOME
   let user: UserEntry;
-  try {
-    const u = userInfo();
-    user = { name: u.username, uid: u.uid, home: u.homedir };
-  } catch {
-    errLine(`No user found for uid ${process.getuid?.() ?? -1}`);
-    return 255;
+  const uid = process.getuid?.() ?? 0;
+  const names = fileNameService();
+  const name = names.userName(uid);
+  if (name !== undefined) {
+    user = { name, uid, home: names.user(name)?.home ?? "/" };
+  } else {
+    try {
+      const u = userInfo();
+      user = { name: u.username, uid: u.uid, home: u.homedir };
+    } catch {
+      errLine(`No user found for uid ${uid}`);
+      return 255;
+    }
   }
   const logger: Logger = makeLogger(flags.logLevel, errLine);
   if (flags.umask !== undefined) process.umask(flags.umask);
