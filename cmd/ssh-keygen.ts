@@ -22,6 +22,10 @@ import {
   allowedSignerMatches, armorSshsig, dearmorSshsig, findSignerPrincipals, matchSignerPrincipals, parseAllowedSigners,
   parseSshsig, signSshsig, verifySshsig, type AllowedSigner, type SshsigHash,
 } from "../core/keys/sshsig.ts";
+import {
+  formatKrl, krlRevokeExplicit, krlRevokeHash, krlRevokeKey, krlRevokeKeyId, krlRevokes, krlRevokeSerialRange, newKrl, parseKrl,
+  type Krl,
+} from "../core/keys/krl.ts";
 import { VERSION_LINE } from "../core/version.ts";
 
 /** Ends the program with a status (fatal() is 255). */
@@ -91,12 +95,24 @@ class Keygen {
   get home(): string {
     return process.env.HOME ?? homedir();
   }
+  /** getpwuid(getuid())->pw_name: /etc/passwd first (Bun's os.userInfo() can say "unknown"), then the environment. */
   get user(): string {
+    const uid = process.getuid?.();
     try {
-      return userInfo().username;
+      for (const l of readFileSync("/etc/passwd", "utf8").split("\n")) {
+        const f = l.split(":");
+        if (f.length >= 3 && Number(f[2]) === uid) return f[0]!;
+      }
     } catch {
-      return process.env.USER ?? "unknown";
+      // no passwd file
     }
+    try {
+      const name = userInfo().username;
+      if (name !== "unknown") return name;
+    } catch {
+      // fall through
+    }
+    return process.env.USER ?? process.env.LOGNAME ?? "unknown";
   }
   get hostname(): string {
     return osHostname();
@@ -184,7 +200,7 @@ class Keygen {
   }
 
   /** Writes `data` next to `path` and renames it into place, so no half-written file is ever seen. */
-  writeAtomic(path: string, data: string, mode: number): void {
+  writeAtomic(path: string, data: string | Uint8Array, mode: number): void {
     const tmp = `${path}.${randomBytes(5).toString("hex")}`;
     try {
       writeFileSync(tmp, data, { mode, flag: "wx" });
@@ -1147,6 +1163,133 @@ class Keygen {
     return 1;
   }
 
+  // ---- KRL (-k, -u, -Q) ---------------------------------------------------------------------------------------
+
+  loadKrl(path: string): Krl {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(path);
+    } catch (e) {
+      this.fatal(`Unable to load KRL ${path}: ${strerror(e)}`);
+    }
+    try {
+      return parseKrl(bytes);
+    } catch (e) {
+      this.fatal(`Invalid KRL file ${path}: ${e instanceof KeyFormatError ? (e.detail ?? e.message) : "invalid format"}`);
+    }
+  }
+
+  doGenKrl(): void {
+    const out = this.o.file;
+    if (out === undefined || out === "") this.fatal("KRL generation requires an output file");
+    const exists = existsSync(out);
+    if (!exists && this.o.u) this.fatal(`KRL "${out}" does not exist`);
+    let ca: Uint8Array | null = null;
+    let wildCa = false;
+    if (this.o.s !== undefined) {
+      if (this.o.s.toLowerCase() === "none") wildCa = true;
+      else {
+        const pub = this.loadPublic(this.o.s);
+        if (pub === null) this.fatal(`Cannot load CA public key ${this.o.s}: invalid format`);
+        ca = pub.blob;
+      }
+    }
+    const krl = this.o.u ? this.loadKrl(out) : newKrl();
+    if (this.o.z !== undefined) {
+      if (!/^\d+$/.test(this.o.z)) this.fatal(`Invalid serial number "${this.o.z}"`);
+      krl.version = BigInt(this.o.z);
+    }
+    if (this.o.comment !== undefined) krl.comment = this.o.comment;
+    for (const file of this.operands) this.updateKrlFromFile(krl, file, ca, wildCa);
+    try {
+      this.writeAtomic(out, formatKrl(krl), 0o644);
+    } catch (e) {
+      this.fatal(`write ${out}: ${strerror(e)}`);
+    }
+  }
+
+  /** update_krl_from_file(): public keys, or `serial:`, `id:`, `key:`, `sha1:`, `sha256:`, `hash:` lines. */
+  updateKrlFromFile(krl: Krl, file: string, ca: Uint8Array | null, wildCa: boolean): void {
+    const stdin = file === "-";
+    const path = stdin ? "(standard input)" : file;
+    let text: string;
+    try {
+      text = readFileSync(stdin ? 0 : file, "utf8");
+    } catch (e) {
+      this.fatal(`fopen ${path}: ${strerror(e)}`);
+    }
+    if (!this.o.quiet) this.out(`Revoking from ${path}\n`);
+    const lines = text.split("\n");
+    if (lines[lines.length - 1] === "") lines.pop();
+    lines.forEach((raw, i) => {
+      const lnum = i + 1;
+      let cp = raw.replace(/^[ \t]+/, "");
+      const hash = cp.indexOf("#");
+      if (hash >= 0) cp = cp.slice(0, hash);
+      cp = cp.replace(/[ \t\r]+$/, "");
+      if (cp === "") return;
+      const lower = cp.toLowerCase();
+      const caKey = wildCa ? null : ca;
+      const rest = (n: number): string => cp.slice(n).replace(/^[ \t]+/, "");
+      if (lower.startsWith("serial:")) {
+        if (ca === null && !wildCa) this.fatal("revoking certificates by serial number requires specification of a CA key");
+        const v = rest(7);
+        const m = /^(0x[0-9a-fA-F]+|0[0-7]*|[1-9]\d*)(?:-(0x[0-9a-fA-F]+|0[0-7]*|[1-9]\d*))?$/.exec(v);
+        if (m === null) this.fatal(`${path}:${lnum}: invalid serial "${v}"`);
+        const num = (x: string): bigint => (x.startsWith("0x") ? BigInt(x) : x.length > 1 && x.startsWith("0") ? BigInt(`0o${x.slice(1)}`) : BigInt(x));
+        const lo = num(m[1]!);
+        const hi = m[2] === undefined ? lo : num(m[2]);
+        if (m[2] !== undefined && hi <= lo) this.fatal(`${path}:${lnum}: invalid serial range ${lo}:${hi}`);
+        try {
+          krlRevokeSerialRange(krl, caKey, lo, hi);
+        } catch {
+          this.fatal("revoke serial failed");
+        }
+      } else if (lower.startsWith("id:")) {
+        if (ca === null && !wildCa) this.fatal("revoking certificates by key ID requires specification of a CA key");
+        krlRevokeKeyId(krl, caKey, rest(3));
+      } else if (lower.startsWith("hash:")) {
+        let h = rest(5);
+        if (h.startsWith("SHA256:")) h = h.slice(7);
+        while (h.length % 4 !== 0) h += "=";
+        const d = /^[A-Za-z0-9+/]+=*$/.test(h) ? Buffer.from(h, "base64") : null;
+        if (d === null || d.length !== 32) this.fatal(`${path}:${lnum}: decode hash failed`);
+        krlRevokeHash(krl, "sha256", new Uint8Array(d), true);
+      } else {
+        let mode: "key" | "explicit" | "sha1" | "sha256" = "key";
+        let keyText = cp;
+        if (lower.startsWith("key:")) [mode, keyText] = ["explicit", rest(4)];
+        else if (lower.startsWith("sha1:")) [mode, keyText] = ["sha1", rest(5)];
+        else if (lower.startsWith("sha256:")) [mode, keyText] = ["sha256", rest(7)];
+        let blob: Uint8Array;
+        try {
+          blob = parsePublicKeyLine(keyText).blob;
+        } catch (e) {
+          this.fatal(`${path}:${lnum}: invalid key: ${e instanceof KeyFormatError ? e.message : "invalid format"}`);
+        }
+        if (mode === "explicit") krlRevokeExplicit(krl, blob);
+        else if (mode === "sha1" || mode === "sha256") krlRevokeHash(krl, mode, blob);
+        else krlRevokeKey(krl, blob);
+      }
+    });
+  }
+
+  doCheckKrl(): never {
+    const path = this.o.file;
+    if (path === undefined || path === "") this.fatal("KRL checking requires an input file");
+    const krl = this.loadKrl(path);
+    if (this.o.l) this.fatal(`Printing KRLs (-Q -l) is not implemented yet in ${VERSION_LINE.split(",")[0]}`);
+    let ret = 0;
+    for (const f of this.operands) {
+      const pub = this.loadPublic(f);
+      if (pub === null) this.fatal(`Cannot load public key ${f}: invalid format`);
+      const revoked = krlRevokes(krl, pub.blob);
+      this.out(`${f}${pub.comment ? ` (${pub.comment})` : ""}: ${revoked ? "REVOKED" : "ok"}\n`);
+      if (revoked) ret = 1;
+    }
+    throw new Exit(ret);
+  }
+
   // ---- SSHFP ---------------------------------------------------------------------------------------------------
 
   doPrintResourceRecord(): never {
@@ -1358,7 +1501,11 @@ async function runKeygen(ctx: ProgramContext): Promise<number> {
       k.error("Cannot use -l with -H or -R.");
       return usageError("ssh-keygen", ctx);
     }
-    if (o.k || o.Q) k.fatal(`Key revocation lists are not implemented yet in ${VERSION_LINE.split(",")[0]}`);
+    if (o.k) {
+      k.doGenKrl();
+      return 0;
+    }
+    if (o.Q) k.doCheckKrl();
     if (o.s !== undefined) {
       k.doCaSign();
       return 0;

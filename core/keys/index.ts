@@ -20,6 +20,10 @@ export {
 } from "./certificate.ts";
 export { matchPattern, matchPatternList, matchHostname } from "./patterns.ts";
 export {
+  newKrl, parseKrl, formatKrl, isKrl, krlRevokes, krlRevokeKey, krlRevokeExplicit, krlRevokeHash, krlRevokeKeyId, krlRevokeSerialRange,
+  type Krl, type KrlCertSection,
+} from "./krl.ts";
+export {
   signSshsig, verifySshsig, parseSshsig, armorSshsig, dearmorSshsig, parseAllowedSigners, allowedSignerMatches, findSignerPrincipals,
   matchSignerPrincipals, type Sshsig, type SshsigHash, type AllowedSigner,
 } from "./sshsig.ts";

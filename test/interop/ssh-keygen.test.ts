@@ -307,3 +307,27 @@ describe.skipIf(!peers)("SSHSIG (-Y)", () => {
     expect(cn.stdout).toBe((await exec([OPENSSH.sshKeygen, "-Y", "check-novalidate", "-n", "file", "-s", `${msg}.sig`], { env: env(), stdin: body })).stdout);
   });
 });
+
+describe.skipIf(!peers)("KRL (-k, -u, -Q)", () => {
+  test("a KRL we build is read by OpenSSH's -Q, one OpenSSH builds by ours, with the same verdicts", async () => {
+    const d = (n: string): string => join(dir, `krl_${n}`);
+    for (const n of ["ca", "u1", "u2", "u3", "u4"]) await theirs(["-q", "-t", "ed25519", "-N", "", "-f", d(n)]);
+    await theirs(["-q", "-s", d("ca"), "-I", "id1", "-z", "5", `${d("u1")}.pub`]);
+    await theirs(["-q", "-s", d("ca"), "-I", "id2", "-z", "9", `${d("u2")}.pub`]);
+    await theirs(["-q", "-s", d("ca"), "-I", "byid", `${d("u4")}.pub`]);
+    writeFileSync(d("spec"), "serial: 5\nid: byid # comment\n");
+    writeFileSync(d("spec2"), `sha256: ${readFileSync(`${d("u2")}.pub`, "utf8")}`);
+    const keys = [`${d("u1")}-cert.pub`, `${d("u2")}-cert.pub`, `${d("u4")}-cert.pub`, `${d("u3")}.pub`, `${d("u2")}.pub`, `${d("u1")}.pub`];
+    const k1 = await ours(["-k", "-f", d("ours"), "-s", `${d("ca")}.pub`, "-z", "3", d("spec"), `${d("u3")}.pub`]);
+    expect(k1).toMatchObject({ exitCode: 0, stdout: `Revoking from ${d("spec")}\nRevoking from ${d("u3")}.pub\n` });
+    expect((await ours(["-u", "-k", "-f", d("ours"), d("spec2")])).exitCode).toBe(0);
+    expect((await theirs(["-k", "-f", d("theirs"), "-s", `${d("ca")}.pub`, "-z", "3", d("spec"), `${d("u3")}.pub`])).exitCode).toBe(0);
+    expect((await theirs(["-u", "-k", "-f", d("theirs"), d("spec2")])).exitCode).toBe(0);
+    const want = await theirs(["-Q", "-f", d("theirs"), ...keys]);
+    expect(want.stdout.split("\n").filter((l) => l.endsWith("REVOKED")).length).toBe(5);
+    for (const [who, krl] of [[theirs, "ours"], [ours, "theirs"], [ours, "ours"]] as const) {
+      const got = await who(["-Q", "-f", d(krl), ...keys]);
+      expect({ stdout: got.stdout, exitCode: got.exitCode }).toEqual({ stdout: want.stdout, exitCode: 1 });
+    }
+  });
+});
