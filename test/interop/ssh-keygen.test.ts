@@ -331,3 +331,44 @@ describe.skipIf(!peers)("KRL (-k, -u, -Q)", () => {
     }
   });
 });
+
+/** The login name of this uid, from /etc/passwd as sshd sees it. */
+function currentUser(): string {
+  const row = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => Number(l.split(":")[2]) === process.getuid?.());
+  return row?.split(":")[0] ?? "root";
+}
+
+describe.skipIf(!peers || !existsSync(OPENSSH.sshd) || !existsSync(OPENSSH.ssh))("OpenSSH's sshd accepts what we make", () => {
+  /** Runs OpenSSH's ssh against `sshd -i` with `config` lines; resolves to ssh's exit status and output. */
+  async function login(identity: string, extra: string[]): Promise<{ exitCode: number; stdout: string }> {
+    const { mkdirSync } = await import("node:fs");
+    if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true });
+    const host = join(dir, "sshd_hostkey");
+    if (!existsSync(host)) await theirs(["-q", "-t", "ed25519", "-N", "", "-f", host]);
+    const config = join(dir, `sshd_config_${Math.random().toString(36).slice(2)}`);
+    writeFileSync(config, [`HostKey ${host}`, "UsePAM no", "StrictModes no", "PidFile none", "LogLevel ERROR", ...extra, ""].join("\n"));
+    const r = await exec([OPENSSH.ssh, "-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+      "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR", "-i", identity, "-o", `ProxyCommand=${OPENSSH.sshd} -i -f ${config}`, `${currentUser()}@peer`, "echo logged-in"], { env: env() });
+    return { exitCode: r.exitCode, stdout: r.stdout };
+  }
+  test.each([["ed25519", ["-t", "ed25519"]], ["ecdsa", ["-t", "ecdsa"]], ["rsa", ["-t", "rsa", "-b", "2048"]]] as const)("a %s key we generate logs in (authorized_keys)", async (name, args) => {
+    const k = join(dir, `login_${name}`);
+    await ours([...args, "-q", "-N", "", "-f", k]);
+    const r = await login(k, [`AuthorizedKeysFile ${k}.pub`]);
+    expect(r).toEqual({ exitCode: 0, stdout: "logged-in\n" });
+  });
+  test("a user certificate we sign is accepted through TrustedUserCAKeys, and refused once our KRL revokes it", async () => {
+    const ca = join(dir, "login_ca");
+    const k = join(dir, "login_certuser");
+    await ours(["-q", "-t", "ecdsa", "-N", "", "-f", ca]);
+    await ours(["-q", "-t", "ed25519", "-N", "", "-f", k]);
+    expect((await ours(["-q", "-s", ca, "-I", "login-test", "-n", currentUser(), "-z", "12", `${k}.pub`])).exitCode).toBe(0);
+    const krl = join(dir, "login_krl");
+    expect((await ours(["-q", "-k", "-f", krl])).exitCode).toBe(0);
+    const base = ["AuthorizedKeysFile none", `TrustedUserCAKeys ${ca}.pub`, `RevokedKeys ${krl}`];
+    expect(await login(k, base)).toEqual({ exitCode: 0, stdout: "logged-in\n" });
+    writeFileSync(`${krl}.spec`, "serial: 12\n");
+    expect((await ours(["-q", "-k", "-f", krl, "-s", `${ca}.pub`, `${krl}.spec`])).exitCode).toBe(0);
+    expect((await login(k, base)).exitCode).toBe(255);
+  });
+});
