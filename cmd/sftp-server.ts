@@ -250,24 +250,43 @@ function stdio(): { input: AsyncIterable<Uint8Array>; output: SftpOutput; recycl
     }
     return undefined;
   };
-  // read(2) buffers come back through recycle() once no packet borrows from them (no allocation per read)
+  // read(2) fills one large buffer back to back, so most packets lie whole inside it and are borrowed in place; a
+  // buffer is reused once the server has handed back every byte of it (recycle() counts bytes, not views)
   const spare: Uint8Array[] = [];
+  const live = new Map<ArrayBufferLike, number>(); // bytes handed out and not yet recycled, per buffer
+  let cur: Uint8Array | null = null;
+  let used = 0;
   const recycle = (chunk: Uint8Array): void => {
-    if (chunk.buffer.byteLength === INPUT_CHUNK && spare.length < 8) spare.push(new Uint8Array(chunk.buffer));
+    const had = live.get(chunk.buffer);
+    if (had === undefined) return; // a chunk of Bun's stream (after EAGAIN)
+    const left = had - chunk.length;
+    live.set(chunk.buffer, left);
+    if (left === 0 && chunk.buffer !== cur?.buffer) {
+      live.delete(chunk.buffer);
+      if (spare.length < 4) spare.push(new Uint8Array(chunk.buffer));
+    }
   };
   async function* input(): AsyncIterable<Uint8Array> {
     for (;;) {
-      const buf = spare.pop() ?? new Uint8Array(INPUT_CHUNK);
+      if (cur === null || INPUT_BUFFER - used < MIN_READ) {
+        if (cur !== null && (live.get(cur.buffer) ?? 0) === 0) {
+          live.delete(cur.buffer);
+          spare.push(cur);
+        }
+        cur = spare.pop() ?? new Uint8Array(INPUT_BUFFER);
+        used = 0;
+      }
       let n: number;
       try {
-        n = readSync(0, buf, 0, INPUT_CHUNK, null);
+        n = readSync(0, cur, used, INPUT_BUFFER - used, null);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
         yield* Bun.stdin.stream();
         return;
       }
       if (n === 0) return;
-      yield buf.subarray(0, n);
+      live.set(cur.buffer, (live.get(cur.buffer) ?? 0) + n);
+      yield cur.subarray(used, (used += n));
     }
   }
   return {
@@ -285,8 +304,9 @@ function stdio(): { input: AsyncIterable<Uint8Array>; output: SftpOutput; recycl
   };
 }
 
-/** Bytes asked of one read(2) on stdin: a whole 256 KiB WRITE and then some. */
-const INPUT_CHUNK = 512 * 1024;
+/** The stdin buffer (8 largest packets), and the least room worth a read(2) before moving to a fresh buffer. */
+const INPUT_BUFFER = 2 * 1024 * 1024;
+const MIN_READ = 256 * 1024 + 4;
 
 function strerror(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;

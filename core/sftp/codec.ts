@@ -300,7 +300,7 @@ export interface FramedPacket {
 class ChunkRef implements Releasable {
   refs = 1;
   constructor(
-    readonly bytes: Uint8Array,
+    public bytes: Uint8Array,
     private readonly done: ((chunk: Uint8Array) => void) | undefined,
   ) {}
   release(): void {
@@ -322,7 +322,8 @@ class ChunkRef implements Releasable {
 /**
  * Cuts a byte stream into SFTP packets, whatever the chunking. A packet inside one chunk is returned as a view of it;
  * one that straddles chunks is gathered once into a pooled buffer. `onChunkFree` (optional) hears when no byte of a
- * chunk is referenced any more, so its producer may reuse it. A length over `maxLength` (default SFTP_MAX_MSG_LENGTH)
+ * chunk is referenced any more, so its producer may reuse it; adjacent views of one buffer may be merged first (and
+ * heard of as one view), so a producer counts bytes, not calls. A length over `maxLength` (default SFTP_MAX_MSG_LENGTH)
  * throws SftpProtocolError (sftp-server.c exits with 11).
  */
 export class SftpFramer {
@@ -347,8 +348,15 @@ export class SftpFramer {
       this.onChunkFree?.(chunk);
       return;
     }
-    this.chunks.push(new ChunkRef(chunk, this.onChunkFree));
     this.buffered += chunk.length;
+    // A view that continues the last one in the same memory extends it: a packet across the two is then borrowed
+    // in place instead of gathered (cmd/sftp-server.ts reads stdin into one large buffer back to back).
+    const last = this.chunks.at(-1);
+    if (last !== undefined && last.refs === 1 && last.bytes.buffer === chunk.buffer && last.bytes.byteOffset + last.bytes.length === chunk.byteOffset) {
+      last.bytes = new Uint8Array(chunk.buffer, last.bytes.byteOffset, last.bytes.length + chunk.length);
+      return;
+    }
+    this.chunks.push(new ChunkRef(chunk, this.onChunkFree));
   }
 
   /** The next whole packet, or null until more bytes arrive. */
