@@ -143,6 +143,15 @@ class Keygen {
    * the prompt goes to stderr and a line is read from stdin. End of input gives "".
    */
   readPassphrase(prompt: string): string {
+    // readpass.c: SSH_ASKPASS_REQUIRE=force runs $SSH_ASKPASS with the prompt; "prefer" does when a display is set.
+    const require = (process.env.SSH_ASKPASS_REQUIRE ?? "").toLowerCase();
+    const display = process.env.DISPLAY !== undefined || process.env.WAYLAND_DISPLAY !== undefined;
+    if (require === "force" || (require === "prefer" && display)) {
+      const askpass = process.env.SSH_ASKPASS ?? "/usr/bin/ssh-askpass";
+      const r = spawnSync(askpass, [prompt], { stdio: ["ignore", "pipe", "inherit"] });
+      if (r.status !== 0 || r.stdout === null) return "";
+      return r.stdout.toString("utf8").replace(/\r?\n[\s\S]*$/, "");
+    }
     if (isatty(0)) {
       let tty = -1;
       try {
