@@ -101,7 +101,7 @@ export interface SshSettings {
   readonly streamLocalBindUnlink: boolean;
   readonly strictHostKeyChecking: "true" | "false" | "ask" | "accept-new";
   readonly tcpKeepAlive: boolean;
-  readonly tunnel: "false" | "true" | "point-to-point" | "ethernet";
+  readonly tunnel: "false" | "point-to-point" | "ethernet";
   readonly verifyHostKeyDns: "true" | "false" | "ask";
   readonly visualHostKey: boolean;
   readonly updateHostKeys: "true" | "false" | "ask";
@@ -157,7 +157,7 @@ export interface SshSettings {
   readonly addKeysToAgent: "false" | "true" | "ask" | "confirm";
   /** Seconds; 0 = unlimited. */
   readonly addKeysToAgentLifespan: number;
-  /** false/true or an agent socket path. */
+  /** false/true, or the agent socket path to forward (ssh -G prints the path when one was given). */
   readonly forwardAgent: boolean | string;
   /** null = none. */
   readonly connectTimeout: number | null;
@@ -261,7 +261,8 @@ const TABLES = {
   strict: [...FLAG, ["ask", "ask"], ["off", "false"], ["accept-new", "accept-new"]],
   addressFamily: [["inet", "inet"], ["inet6", "inet6"], ["any", "any"]],
   controlMaster: [...FLAG, ["auto", "auto"], ["ask", "ask"], ["autoask", "autoask"]],
-  tunnel: [["ethernet", "ethernet"], ["point-to-point", "point-to-point"], ...FLAG],
+  // SSH_TUNMODE_DEFAULT is SSH_TUNMODE_POINTOPOINT, so yes/true print as point-to-point
+  tunnel: [["ethernet", "ethernet"], ["point-to-point", "point-to-point"], ["true", "point-to-point"], ["yes", "point-to-point"], ["false", "false"], ["no", "false"]],
   requestTty: [...FLAG, ["force", "force"], ["auto", "auto"]],
   sessionType: [["none", "none"], ["subsystem", "subsystem"], ["default", "default"]],
   canonicalize: [...FLAG, ["always", "always"]],
@@ -283,12 +284,10 @@ const flag = multistate(TABLES.flag, true);
 function parseTime(p: SshLineParser, key: string = p.canonical): void {
   const a = p.next();
   if (a === undefined || a === "") return p.bad("missing time value.");
-  let v: number;
-  if (a === "none") v = -1;
-  else {
-    v = convtime(a);
-    if (v === -1) return p.bad("invalid time value.");
-  }
+  // readconf.c stores "none" as -1, which is also "unset": a later line still sets the value
+  if (a === "none") return;
+  const v = convtime(a);
+  if (v === -1) return p.bad("invalid time value.");
   p.first(key, v);
 }
 
@@ -530,8 +529,10 @@ export const SSH_KEYWORDS: readonly SshKeyword[] = [
     if (a === undefined || a === "") return p.bad("missing argument.");
     const l = a.toLowerCase();
     if (["yes", "true", "no", "false"].includes(l)) return p.first("ForwardAgent", l === "yes" || l === "true");
+    // readconf.c: a path turns forwarding on (first wins) and sets the socket path (first path wins), separately
+    p.first("ForwardAgent", true);
     if (!validAgentPath(p, a)) return;
-    p.first("ForwardAgent", a);
+    p.first("ForwardAgent.path", a);
   }),
   row("ForwardX11", flag),
   row("ForwardX11Trusted", flag),
@@ -1262,9 +1263,15 @@ function finalize(raw: Raw, opts: LoadSshOptions, hostIn: string, diag: Diagnost
   const verifyDns = (raw.VerifyHostKeyDNS as SshSettings["verifyHostKeyDns"] | undefined) ?? "false";
   const updateHostKeys = (raw.UpdateHostKeys as SshSettings["updateHostKeys"] | undefined) ??
     (verifyDns === "false" && (userHostfiles === undefined || (userHostfiles.length === 1 && userHostfiles[0] === "~/.ssh/known_hosts")) ? "true" : "false");
+  // ssh.c: UpdateHostKeys=ask is dropped with ControlPersist, a remote command, RequestTTY no or a quiet log level
+  const askOff = updateHostKeys === "ask" && (
+    ((raw.ControlPersist as boolean | undefined) === true && noneNull(s("ControlPath")) !== null) ||
+    (opts.command ?? "") !== "" || noneNull(s("RemoteCommand")) !== null || raw.RequestTTY === "false" ||
+    ["QUIET", "FATAL", "ERROR"].includes((raw.LogLevel as string | undefined) ?? "INFO"));
   const identity = ((raw.IdentityFile as { path: string }[] | undefined) ?? []).map((x) => x.path);
   const defaultIdentity = ["id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk", "id_mldsa44_ed25519"].map((f) => `~/.ssh/${f}`);
-  const forwardAgent = raw.ForwardAgent as boolean | string | undefined;
+  const forwardAgentPath = raw["ForwardAgent.path"] as string | undefined;
+  const forwardAgent: boolean | string = forwardAgentPath ?? (raw.ForwardAgent as boolean | undefined) ?? false;
   const cnames = (raw.CanonicalizePermittedCNAMEs as { source: string; target: string }[] | undefined) ?? [];
   const setEnv = arr("SetEnv").map((e) => {
     const eq = e.indexOf("=");
@@ -1307,7 +1314,7 @@ function finalize(raw: Raw, opts: LoadSshOptions, hostIn: string, diag: Diagnost
     noHostAuthenticationForLocalhost: b("NoHostAuthenticationForLocalhost", false),
     passwordAuthentication: b("PasswordAuthentication", true),
     permitLocalCommand: b("PermitLocalCommand", false),
-    proxyUseFdpass: b("ProxyUseFdpass", false),
+    proxyUseFdpass: proxyJump === null && b("ProxyUseFdpass", false), // ssh.c: never FD passing for ProxyJump
     pubkeyAuthentication: (raw.PubkeyAuthentication as SshSettings["pubkeyAuthentication"] | undefined) ?? "true",
     requestTty: (raw.RequestTTY as SshSettings["requestTty"] | undefined) ?? "auto",
     sessionType: (raw.SessionType as SshSettings["sessionType"] | undefined) ?? "default",
@@ -1316,10 +1323,10 @@ function finalize(raw: Raw, opts: LoadSshOptions, hostIn: string, diag: Diagnost
     streamLocalBindUnlink: b("StreamLocalBindUnlink", false),
     strictHostKeyChecking: (raw.StrictHostKeyChecking as SshSettings["strictHostKeyChecking"] | undefined) ?? "ask",
     tcpKeepAlive: b("TCPKeepAlive", true),
-    tunnel: (raw.Tunnel as SshSettings["tunnel"] | undefined) ?? "false",
+    tunnel: clearAll ? "false" : (raw.Tunnel as SshSettings["tunnel"] | undefined) ?? "false", // clear_forwardings() resets it
     verifyHostKeyDns: verifyDns,
     visualHostKey: b("VisualHostKey", false),
-    updateHostKeys,
+    updateHostKeys: askOff ? "false" : updateHostKeys,
     enableEscapeCommandline: b("EnableEscapeCommandline", false),
     warnWeakCrypto: b("WarnWeakCrypto", true),
     canonicalizeMaxDots: n("CanonicalizeMaxDots", 1),
@@ -1368,8 +1375,8 @@ function finalize(raw: Raw, opts: LoadSshOptions, hostIn: string, diag: Diagnost
     permitRemoteOpen: ((v) => (v.length === 1 && v[0]!.toLowerCase() === "any" ? [] : v))(arr("PermitRemoteOpen")),
     addKeysToAgent: (raw.AddKeysToAgent as SshSettings["addKeysToAgent"] | undefined) ?? "false",
     addKeysToAgentLifespan: n("AddKeysToAgent.lifespan", 0),
-    forwardAgent: typeof forwardAgent === "string" ? expand(forwardAgent) : forwardAgent ?? false,
-    connectTimeout: raw.ConnectTimeout === undefined || raw.ConnectTimeout === -1 ? null : (raw.ConnectTimeout as number),
+    forwardAgent: typeof forwardAgent === "string" ? expand(forwardAgent) : forwardAgent,
+    connectTimeout: (raw.ConnectTimeout as number | undefined) ?? null,
     tunnelDevice: (raw.TunnelDevice as [number | null, number | null] | undefined) ?? [null, null],
     canonicalizePermittedCnames: cnames.length === 1 && cnames[0]!.source.toLowerCase() === "none" ? [] : cnames,
     controlPersist: b("ControlPersist", false),

@@ -234,3 +234,23 @@ describe("per-keyword tokens (ssh_config(5) TOKENS)", () => {
     expect(expandSshTokens("LocalCommand", "echo %T %%", v)).toBe("echo tun0 %");
   });
 });
+
+describe("quirks found by comparing with OpenSSH's ssh -G", () => {
+  test("`none` for a time is 'unset', so a later value still applies", () => {
+    expect(load("h", "ConnectTimeout none\nConnectTimeout 10\n").connectTimeout).toBe(10);
+  });
+  test("ForwardAgent yes then a path: forwarding from the first line, the path from the second", () => {
+    expect(load("h", "ForwardAgent yes\nForwardAgent /tmp/sock\n").forwardAgent).toBe("/tmp/sock");
+    expect(load("h", "ForwardAgent no\nForwardAgent /tmp/sock\n").forwardAgent).toBe("/tmp/sock");
+  });
+  test("Tunnel yes prints as point-to-point; ClearAllForwardings also turns the tunnel off", () => {
+    expect(load("h", "Tunnel yes\n").tunnel).toBe("point-to-point");
+    expect(load("h", "Tunnel yes\nClearAllForwardings yes\n").tunnel).toBe("false");
+  });
+  test("ProxyJump turns ProxyUseFdpass off; UpdateHostKeys ask is dropped where ssh drops it", () => {
+    expect(load("h", "ProxyUseFdpass yes\nProxyJump j\n").proxyUseFdpass).toBe(false);
+    expect(load("h", "UpdateHostKeys ask\nRemoteCommand ls\n").updateHostKeys).toBe("false");
+    expect(load("h", "UpdateHostKeys ask\nLogLevel ERROR\n").updateHostKeys).toBe("false");
+    expect(load("h", "UpdateHostKeys ask\n").updateHostKeys).toBe("ask");
+  });
+});
