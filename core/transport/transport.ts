@@ -120,6 +120,8 @@ export class Transport implements PacketConn {
   peerExtensions: Map<string, Uint8Array> = new Map();
   /** The algorithms of the latest key exchange. */
   negotiated: Negotiated | undefined;
+  /** Key exchanges completed in both directions (1 after the handshake; each rekey adds one). */
+  keyExchanges = 0;
   /** Resolves when the first key exchange is complete in both directions; rejects if the connection fails first. */
   readonly ready: Promise<void>;
   /** Resolves when the transport is closed (never rejects); the value is the error that closed it, if any. */
@@ -224,6 +226,7 @@ export class Transport implements PacketConn {
       return;
     }
     this.seal(w);
+    this.maybeRekey();
   }
 
   disconnect(reason: number, description: string): void {
@@ -343,10 +346,7 @@ export class Transport implements PacketConn {
     }
     this.bytesIn += this.packetTotal;
     this.dispatch(bytes.subarray(5, 5 + payloadLen), lease, seq);
-    if (this.bytesIn > this.rekeyIn && !this.kexOutActive && this.state === "open") {
-      this.log.debug("rekey after inbound limit");
-      this.sendKexInit();
-    }
+    this.maybeRekey();
   }
 
   private dispatch(payload: Uint8Array, lease: Lease, seq: number): void {
@@ -664,6 +664,7 @@ export class Transport implements PacketConn {
   }
 
   private kexDone(): void {
+    this.keyExchanges++;
     this.pendingKeys = null;
     this.peerKexInit = null;
     this.ourKexInit = null;
@@ -675,6 +676,8 @@ export class Transport implements PacketConn {
       (this.rekeyTimer as { unref?: () => void }).unref?.();
     }
     if (first) this.resolveReady();
+    this.maybeRekey();
+    this.releaseHeld();
   }
 
   private sendExtInfo(): void {
@@ -727,8 +730,13 @@ export class Transport implements PacketConn {
     const total = 4 + len + cipher.tagBytes;
     this.bytesOut += total;
     this.enqueue(w.takeLease(), bytes, total);
-    if (this.bytesOut > this.rekeyOut && !this.kexOutActive && this.sessionId.length > 0) {
-      this.log.debug("rekey after outbound limit");
+  }
+
+  /** RekeyLimit by bytes: starts a key exchange once either direction passed its limit, never inside one. */
+  private maybeRekey(): void {
+    if (this.kexOutActive || this.kexInActive || this.sessionId.length === 0 || this.state !== "open") return;
+    if (this.bytesOut > this.rekeyOut || this.bytesIn > this.rekeyIn) {
+      this.log.debug(`rekeying after ${this.bytesOut > this.rekeyOut ? "outbound" : "inbound"} limit`);
       this.sendKexInit();
     }
   }
@@ -774,7 +782,14 @@ export class Transport implements PacketConn {
   }
 
   private releaseHeld(): void {
-    while (this.heldForKex.length > 0 && !this.kexOutActive && this.state === "open") this.seal(this.heldForKex.shift()!);
+    while (this.heldForKex.length > 0 && !this.kexOutActive && this.state === "open") {
+      // A long backlog may itself pass the limit: the rest waits for the next keys (kexDone starts that exchange).
+      if (this.bytesOut > this.rekeyOut) {
+        this.maybeRekey();
+        if (this.kexOutActive || this.kexInActive) return;
+      }
+      this.seal(this.heldForKex.shift()!);
+    }
   }
 
   // ---- pausing, failing, closing ----------------------------------------------------------------------------

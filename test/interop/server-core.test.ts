@@ -60,6 +60,16 @@ describe.skipIf(!enabled)("OpenSSH ssh → our server core (ProxyCommand)", () =
     expect(r.stdout.length).toBe(data.length);
     expect(r.stdout === data).toBe(true);
   });
+  test.each([
+    ["OpenSSH's ssh", ["-o", "RekeyLimit=256K"], []],
+    ["our server", [], ["RekeyLimit=262144"]],
+  ])("rekeying started by %s every 256 KiB while 4 MiB flow both ways", async (_who, sshOpts, serverOpts) => {
+    const data = Buffer.alloc(4 * 1024 * 1024, "0123456789abcdef").toString();
+    const r = await ssh({ command: "cat", stdin: data, sshOpts: [...sshOpts, "-v"], serverOpts });
+    expect(r.stdout === data).toBe(true);
+    expect(r.exitCode).toBe(0);
+    expect((r.stderr.match(/SSH2_MSG_NEWKEYS received/g) ?? []).length).toBeGreaterThan(8);
+  }, 60_000);
   test.each(CIPHERS.map((c) => c.name))("cipher %s", async (cipher) => {
     expect(theirs.cipher).toContain(cipher);
     const r = await ssh({ command: "echo ok", sshOpts: ["-c", cipher, "-v"] });

@@ -86,11 +86,12 @@ describe("framing and flow", () => {
     await t.server.closed;
     expect(t.pool.outstanding).toBe(0);
   });
-  test("rekeying every 256 KiB while 8 MiB flow both ways keeps every byte", async () => {
-    const t = transportPair({ extra: { rekeyBytes: 256 * 1024 } });
+  test("rekeying every 4 MiB while 64 MiB flow each way keeps every byte", async () => {
+    const t = transportPair({ extra: { rekeyBytes: 4 * 1024 * 1024 } });
     await Promise.all([t.client.ready, t.server.ready]);
     const sid = t.client.sessionId.slice();
-    const [up, down] = await Promise.all([pump(t.client, t.server, 128, 32768), pump(t.server, t.client, 128, 32768)]);
+    const [up, down] = await Promise.all([pump(t.client, t.server, 2048, 32768), pump(t.server, t.client, 2048, 32768)]);
+    expect(t.client.keyExchanges).toBeGreaterThanOrEqual(16);
     expect(up.got).toBe(up.sent);
     expect(down.got).toBe(down.sent);
     expect(t.client.sessionId).toEqual(sid); // RFC 4253 §7.2: the session id never changes
@@ -98,6 +99,38 @@ describe("framing and flow", () => {
     await t.server.closed;
     expect(t.pool.outstanding).toBe(0);
   });
+
+  test("rekeying by time (RekeyLimit 0 0.05 s) while data flows", async () => {
+    const t = transportPair({ extra: { rekeySeconds: 0.05 } });
+    await Promise.all([t.client.ready, t.server.ready]);
+    for (let i = 0; i < 6; i++) {
+      const r = await pump(t.client, t.server, 20, 1000);
+      expect(r.got).toBe(r.sent);
+      await Bun.sleep(30);
+    }
+    expect(t.client.keyExchanges).toBeGreaterThanOrEqual(3);
+    t.client.close();
+    await t.server.closed;
+  });
+});
+
+describe("the whole algorithm matrix", () => {
+  // Every cipher × MAC × KEX × host key is FULL_MATRIX=1 (about 2,000 handshakes); by default a pairwise-covering
+  // subset runs: each cipher/MAC pair, each KEX and each host key algorithm appear, varied against one another.
+  const macs = MACS.map((m) => m.name);
+  const cipherMac = CIPHERS.flatMap((c) => (c.aead ? [[c.name, macs[0]!] as const] : macs.map((m) => [c.name, m] as const)));
+  const kexes = [...DEFAULT_PROPOSAL.kexClient];
+  const hks: [HostKeyKind, string][] = [["ed25519", "ssh-ed25519"], ["ecdsa256", "ecdsa-sha2-nistp256"], ["ecdsa384", "ecdsa-sha2-nistp384"], ["ecdsa521", "ecdsa-sha2-nistp521"], ["rsa", "rsa-sha2-512"], ["rsa", "rsa-sha2-256"]];
+  const all = cipherMac.flatMap(([c, m]) => kexes.flatMap((k) => hks.map(([kind, alg]) => [c, m, k, kind, alg] as const)));
+  const rows = process.env.FULL_MATRIX === "1" ? all : cipherMac.map(([c, m], i) => [c, m, kexes[i % kexes.length]!, hks[i % hks.length]![0], hks[i % hks.length]![1]] as const);
+  test.each(rows)("%s + %s with %s and a %s host key (%s)", async (cipher, mac, kex, kind, alg) => {
+    const t = transportPair({ hostKeys: [kind], client: { ciphers: [cipher], macs: [mac], kex: [kex], hostKey: [alg] }, server: { kex: [kex] } });
+    await handshakeAndSend(t);
+    expect([t.client.negotiated?.cipherC2S, t.client.negotiated?.kex, t.client.negotiated?.hostKey]).toEqual([cipher, kex, alg]);
+    t.client.close();
+    await t.server.closed;
+    expect(t.pool.outstanding).toBe(0);
+  }, 60_000);
 });
 
 describe("failures", () => {
