@@ -935,7 +935,7 @@ interface FileFlags {
 function currentHost(ctx: ParseCtx): string {
   if (ctx.final) return (ctx.raw.__finalHost as string | undefined) ?? ctx.opts.host;
   const hn = ctx.raw.HostName as string | undefined;
-  if (hn !== undefined) return percentExpand(hn.replace(/%(?!h|%)/g, "%%"), { h: ctx.opts.host });
+  if (hn !== undefined) return percentExpand(hn, { h: ctx.opts.host }); // ssh.c: only %h (and %%); others are fatal
   return ctx.opts.host;
 }
 
@@ -962,10 +962,15 @@ function matchTokens(ctx: ParseCtx): Record<string, string> {
   });
 }
 
-function readFile(path: string, ctx: ParseCtx, flags: FileFlags, active: { value: boolean }, depth: number): boolean {
+function readFile(path: string, ctx: ParseCtx, flags: FileFlags, active: { value: boolean }, depth: number, checkPerm = false): boolean {
   if (depth > MAX_INCLUDE_DEPTH) ctx.diag.fatal(TOO_MANY_INCLUDES);
   const text = ctx.opts.fs.readFile(path);
   if (text === null) return false;
+  if (checkPerm) {
+    // readconf.c SSHCONF_CHECKPERM: owned by root or the user, not writable by group or others
+    const st = ctx.opts.fs.owner?.(path);
+    if (st && ((st.uid !== 0 && st.uid !== ctx.opts.local.uid) || (st.mode & 0o022) !== 0)) ctx.diag.fatal(`Bad owner or permissions on ${path}`);
+  }
   let bad = 0;
   for (const l of textLines(path, text, false)) if (!processLine(l.text, path, l.line, ctx, flags, active, false, depth)) bad++;
   if (bad > 0) ctx.diag.fatal(`${path}: terminating, ${bad} bad configuration options`);
@@ -1046,7 +1051,7 @@ function processLine(text: string, file: string, line: number, ctx: ParseCtx, fl
         const matches = globPaths(pattern, ctx.opts.fs);
         const outer = active.value;
         for (const f of matches) {
-          const ok = readFile(f, ctx, { userConfig: flags.userConfig, neverMatch: flags.neverMatch || !outer }, active, depth + 1);
+          const ok = readFile(f, ctx, { userConfig: flags.userConfig, neverMatch: flags.neverMatch || !outer }, active, depth + 1, true);
           active.value = outer;
           if (!ok) failed = true;
         }
@@ -1196,7 +1201,7 @@ function parseAll(opts: LoadSshOptions, raw: Raw, diag: Diagnostics, final: bool
     }
   } else {
     const [user, system] = defaultSshConfigFiles(opts.local.home, ctx.sshDir);
-    readFile(user!, ctx, { userConfig: true, neverMatch: false }, { value: true }, 0);
+    readFile(user!, ctx, { userConfig: true, neverMatch: false }, { value: true }, 0, true);
     readFile(system!, ctx, { userConfig: false, neverMatch: false }, { value: true }, 0);
   }
   return ctx;

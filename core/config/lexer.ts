@@ -17,6 +17,8 @@ export interface ConfigFs {
   readFile(path: string): string | null;
   /** Directory entries (names only), or null when it is not a readable directory. */
   readDir(path: string): string[] | null;
+  /** Owner and permission bits, for ssh's "Bad owner or permissions" check (skipped when absent). */
+  owner?(path: string): { uid: number; mode: number } | null;
 }
 
 /** The real file system. */
@@ -32,6 +34,14 @@ export const NODE_FS: ConfigFs = {
   readDir(path) {
     try {
       return readdirSync(path);
+    } catch {
+      return null;
+    }
+  },
+  owner(path) {
+    try {
+      const st = statSync(path);
+      return { uid: st.uid, mode: st.mode & 0o7777 };
     } catch {
       return null;
     }

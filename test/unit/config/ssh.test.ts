@@ -254,3 +254,17 @@ describe("quirks found by comparing with OpenSSH's ssh -G", () => {
     expect(load("h", "UpdateHostKeys ask\n").updateHostKeys).toBe("ask");
   });
 });
+
+describe("permissions of user config files", () => {
+  test("~/.ssh/config writable by others, or owned by someone else, is refused; -F files are not checked", () => {
+    const files = { "/home/alice/.ssh/config": "Port 1\n", "/cfg": "Port 2\n" };
+    const withOwner = (uid: number, mode: number) => ({ ...fakeFs(files), owner: () => ({ uid, mode }) });
+    expect(errorOf(() => loadSshConfig({ host: "h", local: LOCAL, fs: withOwner(1000, 0o664) }))).toBe("Bad owner or permissions on /home/alice/.ssh/config");
+    expect(errorOf(() => loadSshConfig({ host: "h", local: LOCAL, fs: withOwner(1001, 0o600) }))).toBe("Bad owner or permissions on /home/alice/.ssh/config");
+    expect(loadSshConfig({ host: "h", local: LOCAL, fs: withOwner(0, 0o644) }).port).toBe(1);
+    expect(loadSshConfig({ host: "h", local: LOCAL, fs: withOwner(1001, 0o666), configFile: "/cfg" }).port).toBe(2);
+  });
+  test("HostName tokens other than %h are fatal, as in ssh.c", () => {
+    expect(errorOf(() => load("h", "HostName %p.example\n"))).toBe("percent_expand: unknown key %p");
+  });
+});
