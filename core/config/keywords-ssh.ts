@@ -10,7 +10,7 @@ import {
 } from "./algorithms.ts";
 import { parseLogFacility, parseLogLevel, logLevelName, type LogFacility, type LogLevel } from "./keywords-sshd.ts";
 import {
-  a2port, atoiErr, convtime, Diagnostics, dollarExpand, globPaths, iptos2str, MAX_INCLUDE_DEPTH, parseIpqos,
+  a2port, atoiErr, convtime, Diagnostics, dollarExpand, expandTokens, globPaths, iptos2str, MAX_INCLUDE_DEPTH, parseIpqos,
   percentExpand, scanScaled, splitLine, textLines, tildeExpand, TOO_MANY_INCLUDES, type ConfigFs, type ConfigNotice,
 } from "./lexer.ts";
 import { addrMatchCidrList, assembleNames, matchHostname, matchPattern, matchPatternList } from "./match.ts";
@@ -1037,14 +1037,13 @@ function processLine(text: string, file: string, line: number, ctx: ParseCtx, fl
       for (let a = p.next(); a !== undefined; a = p.next()) {
         if (a === "") return p.bad(`keyword ${lower} empty argument`);
         let path: string;
-        try {
-          const expanded = dollarExpand(percentExpand(a, matchTokens(ctx)), ctx.opts.local.env ?? {});
-          if (expanded === null) throw new Error();
-          path = expanded;
-        } catch {
+        const expanded = expandTokens(a, matchTokens(ctx), ctx.opts.local.env ?? {}, "percent_dollar_expand");
+        if ("missing" in expanded) {
+          ctx.diag.error(`vdollar_percent_expand: env var \${${expanded.missing}} has no value`);
           ctx.diag.error(`${file} line ${line}: Unable to expand user config file '${a}'`);
           continue;
         }
+        path = expanded.value;
         if (path.startsWith("~") && !flags.userConfig) return p.bad(`bad include path ${path}.`);
         if (!path.startsWith("/") && !path.startsWith("~")) path = flags.userConfig ? `~/.ssh/${path}` : `${ctx.sshDir}/${path}`;
         const pattern = tildeExpand(path, ctx.opts.local.home) ?? path;
@@ -1160,12 +1159,7 @@ function matchLine(p: SshLineParser, ctx: ParseCtx, neverMatch: boolean): -1 | 0
         break;
       }
       case "exec": {
-        let cmd: string;
-        try {
-          cmd = percentExpand(arg, matchTokens(ctx));
-        } catch {
-          return p.fatal(`failed to expand match exec '${arg}'`);
-        }
+        const cmd = percentExpand(arg, matchTokens(ctx)); // percent_expand is fatal itself on a bad token
         if (result !== 1) continue; // a prior criterion failed: skip running it
         r = ctx.opts.exec?.(cmd) ?? false;
         break;
@@ -1396,10 +1390,14 @@ function finalize(raw: Raw, opts: LoadSshOptions, hostIn: string, diag: Diagnost
   };
 }
 
+/** ssh.c default_client_percent_dollar_expand: an unset variable is fatal after OpenSSH's error line. */
 function expandOrFail(v: string, tokens: Record<string, string>, env: Readonly<Record<string, string | undefined>>, diag: Diagnostics): string {
-  const d = dollarExpand(percentExpand(v, tokens), env);
-  if (d === null) return diag.fatal("invalid environment variable expansion");
-  return d;
+  const r = expandTokens(v, tokens, env, "percent_dollar_expand");
+  if ("missing" in r) {
+    diag.error(`vdollar_percent_expand: env var \${${r.missing}} has no value`);
+    return diag.fatal("invalid environment variable expansion");
+  }
+  return r.value;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

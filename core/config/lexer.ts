@@ -335,43 +335,63 @@ export function iptos2str(v: number): string {
 }
 
 /**
- * misc.c percent_expand: replaces `%x` for the keys given; `%%` is `%`. An unknown key or a trailing `%` is fatal
- * in OpenSSH ("percent_expand: unknown key %x", "percent_expand: invalid format").
+ * misc.c vdollar_percent_expand: `%x` from `keys` (`%%` is `%`) and, when `env` is given, `${NAME}` from it. Returns
+ * null when a variable is unset (OpenSSH logs "env var ${X} has no value"); a malformed string throws ConfigError with
+ * OpenSSH's two lines ("vdollar_percent_expand: unknown key %x", then "<caller>: failed").
  */
-export function percentExpand(template: string, keys: Readonly<Record<string, string>>): string {
+export function expandTokens(
+  template: string,
+  keys: Readonly<Record<string, string>>,
+  env: Readonly<Record<string, string | undefined>> | null,
+  caller = "percent_expand",
+): { value: string } | { missing: string } {
+  const fail = (why: string): never => {
+    throw new ConfigError(`vdollar_percent_expand: ${why}\n${caller}: failed`);
+  };
   let out = "";
+  let missing: string | null = null;
   for (let i = 0; i < template.length; i++) {
     const c = template[i]!;
+    if (env !== null && c === "$" && template[i + 1] === "{") {
+      const close = template.indexOf("}", i + 2);
+      if (close < 0) fail(`environment variable '${template.slice(i + 2)}' missing closing '}'`);
+      const name = template.slice(i + 2, close);
+      if (name === "") fail("zero-length environment variable");
+      const v = env[name];
+      if (v === undefined) missing ??= name;
+      else out += v;
+      i = close;
+      continue;
+    }
     if (c !== "%") { out += c; continue; }
     const k = template[i + 1];
-    if (k === undefined) throw new ConfigError("percent_expand: invalid format");
+    if (k === undefined) fail("invalid format");
     i++;
     if (k === "%") { out += "%"; continue; }
-    const v = keys[k];
-    if (v === undefined) throw new ConfigError(`percent_expand: unknown key %${k}`);
+    const v = keys[k!];
+    if (v === undefined) fail(`unknown key %${k}`);
     out += v;
   }
-  return out;
+  return missing === null ? { value: out } : { missing };
+}
+
+/** misc.c percent_expand: tokens only; errors as OpenSSH words them (see expandTokens). */
+export function percentExpand(template: string, keys: Readonly<Record<string, string>>): string {
+  const r = expandTokens(template, keys, null);
+  return "value" in r ? r.value : template;
 }
 
 /**
- * misc.c dollar_expand: `${NAME}` from `env`; an unset variable or a malformed reference is an error (null).
+ * misc.c dollar_expand: `${NAME}` from `env`; null for an unset variable or a malformed reference (OpenSSH reports
+ * those through its caller).
  */
 export function dollarExpand(s: string, env: Readonly<Record<string, string | undefined>>): string | null {
-  let out = "";
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === "$" && s[i + 1] === "{") {
-      const close = s.indexOf("}", i + 2);
-      if (close < 0) return null;
-      const name = s.slice(i + 2, close);
-      if (!/^[A-Za-z0-9_]+$/.test(name)) return null;
-      const v = env[name];
-      if (v === undefined) return null;
-      out += v;
-      i = close;
-    } else out += s[i];
+  try {
+    const r = expandTokens(s.replaceAll("%", "%%"), {}, env, "dollar_expand");
+    return "value" in r ? r.value : null;
+  } catch {
+    return null;
   }
-  return out;
 }
 
 /** misc.c tilde_expand_filename for the current user (`~/x`, `~`); `~user` forms are left to the caller's home map. */

@@ -86,8 +86,8 @@ describe("values", () => {
   });
   test("percent_expand: %% and known keys; unknown keys and a trailing % are errors with OpenSSH's text", () => {
     expect(percentExpand("/home/%u/%%/%h", { u: "fred", h: "/home/fred" })).toBe("/home/fred/%//home/fred");
-    expect(() => percentExpand("%x", {})).toThrow(new ConfigError("percent_expand: unknown key %x"));
-    expect(() => percentExpand("abc%", {})).toThrow(new ConfigError("percent_expand: invalid format"));
+    expect(() => percentExpand("%x", {})).toThrow(new ConfigError("vdollar_percent_expand: unknown key %x\npercent_expand: failed"));
+    expect(() => percentExpand("abc%", {})).toThrow(new ConfigError("vdollar_percent_expand: invalid format\npercent_expand: failed"));
   });
 });
 

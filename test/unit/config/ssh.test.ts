@@ -162,7 +162,7 @@ describe("tokens (regress/percent.sh)", () => {
   });
   test("a User from the configuration may use tokens but not %r", () => {
     expect(load("h", "User %u-x\n").user).toBe("alice-x");
-    expect(errorOf(() => load("h", "User %r\n"))).toBe("percent_expand: unknown key %r");
+    expect(errorOf(() => load("h", "User %r\n"))).toBe("vdollar_percent_expand: unknown key %r\npercent_dollar_expand: failed");
   });
 });
 
@@ -230,7 +230,7 @@ describe("per-keyword tokens (ssh_config(5) TOKENS)", () => {
     const v = sshTokensFor(c, LOCAL, { T: "tun0" });
     expect(expandSshTokens("IdentityFile", "~/.ssh/id_%r@%h", v, { tilde: LOCAL.home })).toBe("/home/alice/.ssh/id_remote@real.example.com");
     expect(expandSshTokens("ProxyCommand", "ssh -W %h:%p %r@gw # %n", v)).toBe("ssh -W real.example.com:2222 remote@gw # myhost");
-    expect(errorOf(() => expandSshTokens("ProxyCommand", "%u", v))).toBe("percent_expand: unknown key %u");
+    expect(errorOf(() => expandSshTokens("ProxyCommand", "%u", v))).toBe("vdollar_percent_expand: unknown key %u\npercent_expand: failed");
     expect(expandSshTokens("LocalCommand", "echo %T %%", v)).toBe("echo tun0 %");
   });
 });
@@ -265,6 +265,13 @@ describe("permissions of user config files", () => {
     expect(loadSshConfig({ host: "h", local: LOCAL, fs: withOwner(1001, 0o666), configFile: "/cfg" }).port).toBe(2);
   });
   test("HostName tokens other than %h are fatal, as in ssh.c", () => {
-    expect(errorOf(() => load("h", "HostName %p.example\n"))).toBe("percent_expand: unknown key %p");
+    expect(errorOf(() => load("h", "HostName %p.example\n"))).toBe("vdollar_percent_expand: unknown key %p\npercent_expand: failed");
+  });
+});
+
+describe("environment expansion", () => {
+  test("an unset variable in an expanded keyword is fatal with OpenSSH's two lines", () => {
+    expect(errorOf(() => load("h", "ControlPath /tmp/${NOPE}\n"))).toBe("vdollar_percent_expand: env var ${NOPE} has no value\ninvalid environment variable expansion");
+    expect(load("h", "ControlPath /tmp/${FOO}-%%\n").controlPath).toBe("/tmp/bar-%");
   });
 });

@@ -286,7 +286,7 @@ describe("tokens", () => {
     const v = { h: "/home/fred", u: "fred", U: "1000" };
     expect(expandSshdTokens("AuthorizedKeysFile", "/etc/ssh/keys/%u/authorized_keys", v)).toBe("/etc/ssh/keys/fred/authorized_keys");
     expect(expandSshdTokens("ChrootDirectory", "%h/../%U/%%", v)).toBe("/home/fred/../1000/%");
-    expect(errorOf(() => expandSshdTokens("ChrootDirectory", "/x/%k", v))).toBe("percent_expand: unknown key %k");
+    expect(errorOf(() => expandSshdTokens("ChrootDirectory", "/x/%k", v))).toBe("vdollar_percent_expand: unknown key %k\npercent_expand: failed");
   });
 });
 
