@@ -62,6 +62,29 @@ function passwdEntry(uid: number): [string, string] | null {
   return null;
 }
 
+/**
+ * The groups of `user` as sshd's Match Group sees them (getpwnam + getgrouplist over /etc/passwd and /etc/group);
+ * null when the user does not exist. Files are parameters so tests can pass their own.
+ */
+export function userGroups(user: string, files: { passwd?: string; group?: string } = {}): string[] | null {
+  const read = (p: string): string => {
+    try {
+      return readFileSync(p, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  const pw = (files.passwd ?? read("/etc/passwd")).split("\n").map((l) => l.split(":")).find((f) => f.length >= 4 && f[0] === user);
+  if (pw === undefined) return null;
+  const out: string[] = [];
+  for (const line of (files.group ?? read("/etc/group")).split("\n")) {
+    const f = line.split(":");
+    if (f.length < 4) continue;
+    if ((f[2] === pw[3] || f[3]!.split(",").includes(user)) && !out.includes(f[0]!)) out.push(f[0]!);
+  }
+  return out;
+}
+
 /** The local context of the running user, from the OS (the user name as getpwuid gives it, as ssh uses). */
 export function localContext(): SshLocalContext {
   const u = userInfo();

@@ -307,3 +307,14 @@ describe("exit statuses other than 255", () => {
     expect(status(() => load("Port 0\n"))).toBe(255);
   });
 });
+
+describe("userGroups (Match Group)", () => {
+  test("primary group from passwd, supplementary ones from group", async () => {
+    const { userGroups } = await import("../../../core/config/index.ts");
+    const files = { passwd: "root:x:0:0::/root:/bin/sh\nfred:x:1000:100::/home/fred:/bin/sh\n", group: "root:x:0:\nusers:x:100:\nsftp-only:x:200:fred,bob\nwheel:x:10:bob\n" };
+    expect(userGroups("fred", files)).toEqual(["users", "sftp-only"]);
+    expect(userGroups("nobody", files)).toBeNull();
+    const c = applyMatch(load("Match Group sftp-only\n  ForceCommand internal-sftp\n"), { user: "fred", groups: userGroups("fred", files) });
+    expect(c.forceCommand).toBe("internal-sftp");
+  });
+});
