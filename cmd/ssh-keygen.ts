@@ -24,7 +24,7 @@ import {
 } from "../core/keys/sshsig.ts";
 import {
   formatKrl, krlRevokeExplicit, krlRevokeHash, krlRevokeKey, krlRevokeKeyId, krlRevokes, krlRevokeSerialRange, newKrl, parseKrl,
-  type Krl,
+  revokedKeysFileRevokes, type Krl,
 } from "../core/keys/krl.ts";
 import { VERSION_LINE } from "../core/version.ts";
 
@@ -701,7 +701,7 @@ class Keygen {
     let kind: "ed25519" | "ecdsa" | "rsa";
     let bits = this.o.bits;
     if (t === "ed25519" || t === "ssh-ed25519") kind = "ed25519";
-    else if (t === "rsa" || t === "ssh-rsa") kind = "rsa";
+    else if (t === "rsa" || t === "ssh-rsa" || t === "rsa-sha2-256" || t === "rsa-sha2-512") kind = "rsa"; // sshkey_type_from_shortname knows the signature names
     else if (t === "ecdsa" || /^ecdsa-sha2-nistp(256|384|521)$/.test(t)) {
       kind = "ecdsa";
       if (bits === 0 && t !== "ecdsa") bits = Number(t.slice(-3));
@@ -1141,8 +1141,11 @@ class Keygen {
           signer = sig.publicKeyBlob;
           ok = true;
           if (verify && this.o.r !== undefined) {
-            this.error(`Key revocation lists are not implemented yet in ${VERSION_LINE.split(",")[0]}`);
-            ok = false;
+            try {
+              if (revokedKeysFileRevokes(readFileSync(this.o.r), sig.publicKeyBlob)) ok = false;
+            } catch {
+              ok = false; // unreadable or malformed revocation file: as sshkey_check_revoked's error
+            }
           }
           if (ok && verify) {
             const signers = this.readSigners(this.o.file!);

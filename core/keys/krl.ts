@@ -279,3 +279,29 @@ export function krlRevokes(krl: Krl, blob: Uint8Array): boolean {
   const info = describePublicKey(blob);
   return info.row.certificate && keyRevoked(krl, parseCertificate(blob).signatureKey);
 }
+
+/**
+ * authfile.c sshkey_check_revoked(): sshd's RevokedKeys and `ssh-keygen -Y verify -r`. `file` is a KRL, or else a text
+ * list of public keys (a key is revoked when listed; a certificate also when its CA key is). Throws KeyFormatError for a
+ * malformed KRL.
+ */
+export function revokedKeysFileRevokes(file: Uint8Array, blob: Uint8Array): boolean {
+  if (isKrl(file)) return krlRevokes(parseKrl(file), blob);
+  const plain = plainKeyBlob(blob);
+  const info = describePublicKey(blob);
+  const ca = info.row.certificate ? parseCertificate(blob).signatureKey : null;
+  for (const raw of Buffer.from(file).toString("utf8").split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const m = /^(\S+)\s+(\S+)/.exec(line);
+    if (m === null) continue;
+    let listed: Uint8Array;
+    try {
+      listed = plainKeyBlob(new Uint8Array(Buffer.from(m[2]!, "base64")));
+    } catch {
+      continue;
+    }
+    if (same(listed, plain) || (ca !== null && same(listed, ca))) return true;
+  }
+  return false;
+}
