@@ -14,7 +14,7 @@ export {
   DEFAULT_PK_ALGORITHMS,
 } from "./algorithms.ts";
 export type { ConnectionSpec, ListenAddress, LogFacility, LogLevel, PerSourcePenalties, SshdConfig, SshdEnv, SshdKeyword, SshdSettings, SshdTestFormat, Subsystem } from "./keywords-sshd.ts";
-export { expandSshdTokens, formatSshdTest, parseConnectionSpec, SSHD_KEYWORDS, SSHD_TOKENS, sshdKeyword } from "./keywords-sshd.ts";
+export { expandSshdTokens, formatSshdTest, parseConnectionSpec, SSHD_KEYWORDS, SSHD_TOKENS, sshdDefault, sshdKeyword } from "./keywords-sshd.ts";
 export type { Forward, LoadSshOptions, SshConfig, SshKeyword, SshLocalContext, SshSettings } from "./keywords-ssh.ts";
 export { defaultSshConfigFiles, expandSshTokens, formatSshG, parseForward, querySsh, SSH_KEYWORDS, SSH_TOKENS, sshKeyword, sshTokens, sshTokensFor } from "./keywords-ssh.ts";
 

@@ -251,8 +251,16 @@ export interface SshKeyword {
   readonly name: string;
   readonly aliases?: readonly string[];
   readonly status: "active" | "deprecated" | "ignored" | "unsupported";
+  /**
+   * How repeated lines combine: "first" (the first obtained value is used), "append" (IdentityFile, CertificateFile,
+   * LocalForward, RemoteForward, DynamicForward, SendEnv accumulate), "last" (StreamLocalBindMask, as readconf.c).
+   */
+  readonly multi: "first" | "append" | "last";
   readonly parse?: (p: SshLineParser, ctx: ParseCtx) => void;
 }
+
+const SSH_APPEND = new Set(["IdentityFile", "CertificateFile", "LocalForward", "RemoteForward", "DynamicForward", "SendEnv"]);
+const sshMulti = (name: string): SshKeyword["multi"] => (SSH_APPEND.has(name) ? "append" : name === "StreamLocalBindMask" ? "last" : "first");
 
 const FLAG = [["true", "true"], ["false", "false"], ["yes", "true"], ["no", "false"]] as const;
 const TABLES = {
@@ -514,8 +522,8 @@ function parseUserHostPort(s: string): { user: string | null; host: string; port
 }
 
 const row = (name: string, parse: SshKeyword["parse"], aliases?: readonly string[]): SshKeyword =>
-  aliases ? { name, parse, aliases, status: "active" } : { name, parse, status: "active" };
-const legacy = (name: string, status: "deprecated" | "ignored" | "unsupported"): SshKeyword => ({ name, status });
+  aliases ? { name, parse, aliases, status: "active", multi: sshMulti(name) } : { name, parse, status: "active", multi: sshMulti(name) };
+const legacy = (name: string, status: "deprecated" | "ignored" | "unsupported"): SshKeyword => ({ name, status, multi: "first" });
 
 /** Every ssh_config keyword OpenSSH 10.5 knows (readconf.c keywords[] order). */
 export const SSH_KEYWORDS: readonly SshKeyword[] = [

@@ -269,8 +269,18 @@ export interface SshdKeyword {
   readonly status: "active" | "deprecated" | "ignored" | "unsupported";
   /** copy_set_server_options: whether a value set inside a matching Match block replaces the global one. */
   readonly copy: "none" | "match" | "manual";
+  /**
+   * How repeated lines combine: "first" (first value wins), "append" (every active line adds: Port, ListenAddress,
+   * HostKey, HostCertificate, AcceptEnv, Allow/Deny Users/Groups, Subsystem with a new name), "last" (every active
+   * line replaces: StreamLocalBindMask, FingerprintHash, as servconf.c does).
+   */
+  readonly multi: "first" | "append" | "last";
   readonly parse?: (p: SshdLineParser) => void;
 }
+
+const APPEND = new Set(["Port", "ListenAddress", "HostKey", "HostCertificate", "AcceptEnv", "AllowUsers", "DenyUsers", "AllowGroups", "DenyGroups", "Subsystem"]);
+const LAST = new Set(["StreamLocalBindMask", "FingerprintHash"]);
+const multiOf = (name: string): SshdKeyword["multi"] => (APPEND.has(name) ? "append" : LAST.has(name) ? "last" : "first");
 
 const MULTI = {
   flag: [["yes", true], ["no", false]],
@@ -467,7 +477,7 @@ function ipqos(p: SshdLineParser, ctx: "sshd" | "ssh"): [number, number] {
 
 const ALL: "match" = "match";
 const row = (name: string, inMatch: boolean, copy: SshdKeyword["copy"], parse: (p: SshdLineParser) => void, aliases?: readonly string[]): SshdKeyword =>
-  aliases ? { name, inMatch, copy, parse, status: "active", aliases } : { name, inMatch, copy, parse, status: "active" };
+  aliases ? { name, inMatch, copy, parse, status: "active", multi: multiOf(name), aliases } : { name, inMatch, copy, parse, status: "active", multi: multiOf(name) };
 const G = false;
 const M = true;
 void ALL;
@@ -845,7 +855,7 @@ export const SSHD_KEYWORDS: readonly SshdKeyword[] = [
 ];
 
 function legacy(name: string, inMatch: boolean, status: "deprecated" | "ignored" | "unsupported"): SshdKeyword {
-  return { name, inMatch, status, copy: "none" };
+  return { name, inMatch, status, copy: "none", multi: "first" };
 }
 
 const BY_NAME: ReadonlyMap<string, SshdKeyword> = new Map(
@@ -1466,4 +1476,24 @@ export function expandSshdTokens(keyword: keyof typeof SSHD_TOKENS | string, tem
 /** True when `addr` is an address literal (for callers deciding between Address and Host criteria). */
 export function isAddressLiteral(addr: string): boolean {
   return parseAddress(addr) !== null;
+}
+
+let defaultsText: Map<string, string> | null = null;
+
+/**
+ * The default of a keyword as `sshd -T` prints it (null when -T prints nothing for it by default, undefined for an
+ * unknown keyword): the "default" column of the keyword table, computed from fill_default_server_options' values.
+ */
+export function sshdDefault(name: string): string | null | undefined {
+  const kw = sshdKeyword(name);
+  if (kw === undefined) return undefined;
+  if (defaultsText === null) {
+    defaultsText = new Map();
+    const text = formatSshdTest(finalize({}, { cwd: "/", home: "~", sshDir: "/etc/ssh" }, new Diagnostics()), { keywordCase: "mixed" });
+    for (const l of text.split("\n")) {
+      const sp = l.indexOf(" ");
+      if (sp > 0) defaultsText.set(l.slice(0, sp), [defaultsText.get(l.slice(0, sp)), l.slice(sp + 1)].filter((x) => x !== undefined).join("\n"));
+    }
+  }
+  return defaultsText.get(kw.name) ?? null;
 }

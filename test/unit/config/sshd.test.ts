@@ -318,3 +318,32 @@ describe("userGroups (Match Group)", () => {
     expect(c.forceCommand).toBe("internal-sftp");
   });
 });
+
+describe("the table's default and accumulation columns", () => {
+  test("defaults as sshd -T prints them", async () => {
+    const { sshdDefault } = await import("../../../core/config/index.ts");
+    expect(sshdDefault("PermitRootLogin")).toBe("prohibit-password");
+    expect(sshdDefault("maxstartups")).toBe("10:30:100");
+    expect(sshdDefault("AuthorizedKeysFile")).toBe(".ssh/authorized_keys .ssh/authorized_keys2");
+    expect(sshdDefault("Banner")).toBe("none");
+    expect(sshdDefault("AllowUsers")).toBeNull();
+    expect(sshdDefault("NoSuchThing")).toBeUndefined();
+  });
+  test("every 'append' row accumulates and every 'first' row keeps its first value", () => {
+    const samples: Record<string, [string, string]> = {
+      Port: ["1", "2"], HostKey: ["/a", "/b"], HostCertificate: ["/a", "/b"], AcceptEnv: ["A", "B"], AllowUsers: ["a", "b"], DenyUsers: ["a", "b"],
+      AllowGroups: ["a", "b"], DenyGroups: ["a", "b"], Subsystem: ["a /x", "b /y"], ListenAddress: ["1.1.1.1:1", "2.2.2.2:2"],
+    };
+    for (const k of SSHD_KEYWORDS.filter((r) => r.multi === "append")) {
+      const [a, b] = samples[k.name]!;
+      const t = formatSshdTest(load(`${k.name} ${a}\n${k.name} ${b}\n`), { keywordCase: "mixed" });
+      expect(t.split("\n").filter((l) => l.startsWith(`${k.name} `)).length).toBeGreaterThanOrEqual(2);
+    }
+    for (const [k, a, b] of [["LoginGraceTime", "10", "20"], ["Banner", "/a", "/b"], ["MaxSessions", "1", "2"], ["ChrootDirectory", "/a", "/b"]] as const) {
+      expect(sshdKeyword(k)?.multi).toBe("first");
+      const t = formatSshdTest(load(`${k} ${a}\n${k} ${b}\n`), { keywordCase: "mixed" });
+      expect(t).toContain(`\n${k} ${a}\n`);
+    }
+    expect(load("FingerprintHash md5\nFingerprintHash sha256\n").fingerprintHash).toBe("SHA256"); // "last"
+  });
+});
