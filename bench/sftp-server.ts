@@ -1,6 +1,7 @@
 // sftp-server throughput: OpenSSH's `sftp -D <server>` (9.2, over pipes, no ssh) against OpenSSH's sftp-server and
 // against ours, get and put of one file, runs alternating, medians; one JSON line per case. Baseline: OpenSSH's
-// /usr/lib/openssh/sftp-server. `ratio` = our throughput / OpenSSH's (target >= 1.0).
+// /usr/lib/openssh/sftp-server. `ratio` = our throughput / OpenSSH's (target >= 1.0); `cpuRatio` = OpenSSH's server
+// CPU time / ours.
 //   bun bench/sftp-server.ts [MiB=1024] [reps=5] [--threaded]   >> results.jsonl
 // --threaded adds a third server: ours in this process's Bun with dataIo "threaded" (READ/WRITE on libuv's pool).
 // `bun bench/sftp-server.ts --serve threaded|blocking` is that server itself (stdin/stdout).
@@ -62,16 +63,28 @@ const src = join(dir, "src");
 const sha = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
 const want = sha(src);
 
-async function transfer(server: string, op: "get" | "put"): Promise<number> {
+// The server runs under /usr/bin/time when present, so each case also reports the server's own CPU time (user+sys),
+// which shared machines disturb far less than wall-clock time.
+const TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : null;
+const cpuFile = join(dir, "cpu");
+async function transfer(server: string, op: "get" | "put"): Promise<{ ms: number; cpuMs: number }> {
   const dst = join(dir, `dst-${op}`);
   rmSync(dst, { force: true });
+  rmSync(cpuFile, { force: true });
   const cmd = op === "get" ? `get ${src} ${dst}\n` : `put ${src} ${dst}\n`;
+  const wrapped = TIME ? `${TIME} -f %U+%S -o ${cpuFile} ${server}` : server;
   const t0 = performance.now();
-  const p = Bun.spawn([OPENSSH_SFTP, "-q", "-b", "-", "-D", server], { stdin: new TextEncoder().encode(cmd), stdout: "ignore", stderr: "pipe" });
+  const p = Bun.spawn([OPENSSH_SFTP, "-q", "-b", "-", "-D", wrapped], { stdin: new TextEncoder().encode(cmd), stdout: "ignore", stderr: "pipe" });
   const code = await p.exited;
   const ms = performance.now() - t0;
   if (code !== 0) throw new Error(`${server} ${op}: exit ${code}: ${await p.stderr.text()}`);
-  return ms;
+  let cpuMs = NaN;
+  if (TIME) {
+    for (let i = 0; i < 50 && !existsSync(cpuFile); i++) await Bun.sleep(10); // time(1) writes after sftp returns
+    const [u, s] = readFileSync(cpuFile, "utf8").trim().split("+").map(Number);
+    cpuMs = ((u ?? NaN) + (s ?? NaN)) * 1000;
+  }
+  return { ms, cpuMs };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -83,13 +96,23 @@ for (const op of ["get", "put"] as const) {
     if (sha(join(dir, `dst-${op}`)) !== want) throw new Error(`${path} ${op}: file differs`);
   }
   const times = new Map<string, number[]>(servers.map(([n]) => [n, []]));
-  for (let r = 0; r < reps; r++) for (const [name, path] of servers) times.get(name)!.push(await transfer(path, op));
+  const cpuTimes = new Map<string, number[]>(servers.map(([n]) => [n, []]));
+  for (let r = 0; r < reps; r++) {
+    for (const [name, path] of servers) {
+      const t = await transfer(path, op);
+      times.get(name)!.push(t.ms);
+      cpuTimes.get(name)!.push(t.cpuMs);
+    }
+  }
   const base = median(times.get("openssh")!);
+  const baseCpu = median(cpuTimes.get("openssh")!);
   for (const [name] of servers) {
     const ms = median(times.get(name)!);
+    const cpuMs = median(cpuTimes.get(name)!);
     console.log(JSON.stringify({
       bench: "sftp-server", case: `${op} ${mib} MiB`, server: name, medianMs: Math.round(ms), mibPerS: Math.round((mib / ms) * 1000),
-      ratio: Number((base / ms).toFixed(2)), reps, client: "OpenSSH sftp -D", bun: Bun.version, cpu,
+      ratio: Number((base / ms).toFixed(2)), serverCpuMs: Math.round(cpuMs), cpuRatio: Number((baseCpu / cpuMs).toFixed(2)),
+      reps, client: "OpenSSH sftp -D", bun: Bun.version, cpu,
     }));
   }
 }

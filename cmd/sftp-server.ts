@@ -226,8 +226,8 @@ async function run(ctx: ProgramContext): Promise<number> {
 
 /**
  * stdin/stdout for the server. Blocking read(2)/write(2) on fds 0 and 1, as sftp-server.c does: fewer and larger
- * system calls than Bun's event-loop streams (bench/sftp-server.ts: get 1 GiB x.x -> y.y GB/s). A descriptor we
- * inherited non-blocking (EAGAIN) moves that direction to Bun's streams for good.
+ * system calls than Bun's event-loop streams (bench/sftp-server.ts, 1 GiB against OpenSSH's server: get 0.56x -> ~0.95x,
+ * put 0.57x -> ~0.97x). A descriptor we inherited non-blocking (EAGAIN) moves that direction to Bun's streams for good.
  */
 function stdio(): { input: AsyncIterable<Uint8Array>; output: SftpOutput; recycle: (chunk: Uint8Array) => void; close(): Promise<void> } {
   let sink: ReturnType<typeof Bun.stdout.writer> | null = null;

@@ -1,7 +1,7 @@
 // The SFTP server loop (sftp-server.c's main loop and process()), over any byte stream: frames packets, checks the
 // request lists, schedules requests (non-overlapping reads and writes may overlap in time, everything else runs alone,
 // draft-02 §6.1), and sends the replies in request order. Request bodies live in handlers.ts.
-import { LogLevel, escapeForLog, silentLogger, type Logger } from "../log.ts";
+import { escapeForLog, silentLogger, type Logger } from "../log.ts";
 import { defaultPool, type BufferPool, type Lease } from "../wire/index.ts";
 import { fileNameService, type NameService, type UserEntry } from "./attrs.ts";
 import { SftpFramer, decodeRequest, type Releasable, type SftpRequest } from "./codec.ts";
@@ -32,8 +32,12 @@ export interface SftpServerOptions {
   readonly umask?: number;
   /** Open handles at most (default: RLIMIT_NOFILE − 5, what limits@openssh.com advertises, as OpenSSH). */
   readonly maxHandles?: number;
-  /** Requests received but not yet answered at most; input is not read beyond that (bounds memory). Default 128. */
+  /**
+   * Requests received and not yet answered at most (default 64, what OpenSSH's sftp keeps outstanding), and reply
+   * bytes waiting for `output` at most (default 8 MiB): beyond either, input is not read, which bounds memory.
+   */
   readonly maxInFlight?: number;
+  readonly maxQueuedBytes?: number;
   /**
    * File data I/O: "blocking" (default) reads and writes synchronously, as sftp-server.c does, which is the fastest
    * here (bench/sftp-server.ts); "threaded" runs READ/WRITE on libuv's pool so non-overlapping ones proceed together
@@ -125,6 +129,9 @@ class SftpSession implements SessionContext {
   readonly threaded: boolean;
   private readonly framer: SftpFramer;
   private readonly maxInFlight: number;
+  private readonly maxQueuedBytes: number;
+  /** Bytes of finished replies not yet written. */
+  private queuedBytes = 0;
   private initDone = false;
   private readonly slots: Slot[] = [];
   private readonly waiting: Scheduled[] = [];
@@ -142,7 +149,8 @@ class SftpSession implements SessionContext {
     this.names = options.names ?? fileNameService();
     this.maxHandles = options.maxHandles ?? defaultMaxHandles();
     this.threaded = options.dataIo === "threaded";
-    this.maxInFlight = options.maxInFlight ?? 128;
+    this.maxInFlight = options.maxInFlight ?? 64;
+    this.maxQueuedBytes = options.maxQueuedBytes ?? 8 * 1024 * 1024;
     this.framer = new SftpFramer(this.pool, undefined, options.recycleInput);
     this.handles = { entries: [], free: [], count: 0 };
   }
@@ -188,7 +196,7 @@ class SftpSession implements SessionContext {
   /** Frames and schedules every whole packet buffered, pausing while too many requests are unanswered. */
   private async dispatchAll(): Promise<void> {
     for (;;) {
-      while (this.slots.length >= this.maxInFlight && !this.outputBroken) await new Promise<void>((r) => (this.wake = r));
+      while (this.full() && !this.outputBroken) await new Promise<void>((r) => (this.wake = r));
       if (this.outputBroken) return;
       const pkt = this.framer.next();
       if (pkt === null) return;
@@ -272,9 +280,16 @@ class SftpSession implements SessionContext {
       this.outputBroken = true;
       this.wake?.();
     }
-    if (s.slot) s.slot.reply = reply ?? { bytes: new Uint8Array(0), lease: null };
+    if (s.slot) {
+      s.slot.reply = reply ?? { bytes: new Uint8Array(0), lease: null };
+      this.queuedBytes += s.slot.reply.bytes.length;
+    }
     this.startReady();
     void this.pump();
+  }
+
+  private full(): boolean {
+    return this.slots.length >= this.maxInFlight || this.queuedBytes >= this.maxQueuedBytes;
   }
 
   /** Writes finished replies from the head of the queue, one at a time and in request order. */
@@ -284,7 +299,8 @@ class SftpSession implements SessionContext {
     try {
       while (this.slots.length > 0 && this.slots[0]!.reply !== null) {
         const { bytes, lease } = this.slots.shift()!.reply!;
-        if (this.slots.length < this.maxInFlight && this.wake) {
+        this.queuedBytes -= bytes.length;
+        if (!this.full() && this.wake) {
           const w = this.wake;
           this.wake = null;
           w();
@@ -361,4 +377,3 @@ export function requestNames(): string[] {
   return [...HANDLERS.map((h) => h.name), ...EXTENDED_HANDLERS.map((h) => h.name)];
 }
 
-export { LogLevel };

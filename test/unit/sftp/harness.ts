@@ -15,6 +15,10 @@ export class ChunkQueue implements AsyncIterable<Uint8Array> {
   private readonly items: Uint8Array[] = [];
   private closed = false;
   private waiter: (() => void) | null = null;
+  /** Chunks not yet taken by the server. */
+  get size(): number {
+    return this.items.length;
+  }
   push(b: Uint8Array): void {
     this.items.push(b);
     this.waiter?.();
@@ -59,6 +63,8 @@ export interface TestSession {
 export async function session(
   options: Partial<SftpServerOptions> = {},
   init = true,
+  /** Awaited after each reply is recorded (a slow reader). */
+  gate?: () => Promise<void>,
 ): Promise<TestSession> {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "sftp-unit-")));
   const pool = new BufferPool({ checked: true });
@@ -76,6 +82,7 @@ export async function session(
     const id = r.type === "version" ? -1 : r.id;
     byId.set(id, r);
     waiters.get(id)?.(r);
+    return gate?.();
   };
   const done = serveSftp(input, output, {
     user: { name: "tester", uid: 4242, home: dir },

@@ -415,6 +415,25 @@ describe.each(["blocking", "threaded"] as const)("pipelining (%s data I/O)", (da
   });
 });
 
+test("a slow reader stops the server reading input: queued reply bytes stay bounded", async () => {
+  let open_ = true;
+  let release: () => void = () => {};
+  const gate = () => (open_ ? Promise.resolve() : new Promise<void>((r) => (release = r)));
+  const s = await session({ maxQueuedBytes: 1 << 20 }, true, gate);
+  writeFileSync(join(s.dir, "f"), new Uint8Array(300000));
+  const h = await open(s, "f", 1);
+  open_ = false;
+  const ids = Array.from({ length: 40 }, () => s.nextId());
+  for (const id of ids) s.send(encodeRequest({ type: "read", id, handle: h, offset: 0n, length: 261120 }).toBytes());
+  await Bun.sleep(50);
+  expect(s.input.size).toBeGreaterThan(30); // at most 1 MiB of replies (4 or 5 reads) taken, the rest left unread
+  open_ = true;
+  release();
+  const got = await Promise.all(ids.map((id) => s.reply(id)));
+  expect(got.every((r) => r.type === "data" && r.data.length === 261120)).toBe(true);
+  await finish(s);
+});
+
 test("byte-at-a-time input works the same", async () => {
   const s = await session({}, false);
   const bytes = Buffer.concat([
