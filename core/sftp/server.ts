@@ -103,8 +103,11 @@ interface Scheduled {
   readonly req: SftpRequest;
   readonly lease: Releasable;
   readonly slot: Slot | null;
-  /** Data operations carry the file and byte range they touch; undefined = runs alone (a barrier). */
-  readonly range: { key: string; start: number; end: number; write: boolean } | undefined;
+  /**
+   * Data operations carry the file and byte range they touch; undefined = runs alone (a barrier). Worked out when
+   * the request reaches the head of the queue, after every earlier CLOSE/OPEN has run (handles may be reused).
+   */
+  range: { key: string; start: number; end: number; write: boolean } | undefined | null;
 }
 
 /**
@@ -222,7 +225,7 @@ class SftpSession implements SessionContext {
     }
     const slot: Slot = { reply: null };
     this.slots.push(slot);
-    this.waiting.push({ req, lease, slot, range: this.rangeOf(req) });
+    this.waiting.push({ req, lease, slot, range: null });
     this.startReady();
   }
 
@@ -238,12 +241,14 @@ class SftpSession implements SessionContext {
   }
 
   private canStart(s: Scheduled): boolean {
+    if (s.range === null) s.range = this.rangeOf(s.req);
     if (this.running.size === 0) return true;
-    if (s.range === undefined) return false;
+    const m = s.range;
+    if (m === undefined) return false;
     for (const r of this.running) {
       const o = r.range;
-      if (o === undefined) return false;
-      if (o.key === s.range.key && (o.write || s.range.write) && o.start < s.range.end && s.range.start < o.end) return false;
+      if (o === undefined || o === null) return false;
+      if (o.key === m.key && (o.write || m.write) && o.start < m.end && m.start < o.end) return false;
     }
     return true;
   }
