@@ -241,9 +241,8 @@ class SftpSession implements SessionContext {
   }
 
   private canStart(s: Scheduled): boolean {
-    if (s.range === null) s.range = this.rangeOf(s.req);
+    const m = s.range === null ? (s.range = this.rangeOf(s.req)) : s.range;
     if (this.running.size === 0) return true;
-    const m = s.range;
     if (m === undefined) return false;
     for (const r of this.running) {
       const o = r.range;
