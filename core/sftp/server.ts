@@ -99,6 +99,14 @@ interface Slot {
   reply: ReplyPacket | null;
 }
 
+/** The bytes of one file a READ or WRITE touches. */
+interface DataRange {
+  readonly key: string;
+  readonly start: number;
+  readonly end: number;
+  readonly write: boolean;
+}
+
 interface Scheduled {
   readonly req: SftpRequest;
   readonly lease: Releasable;
@@ -107,7 +115,7 @@ interface Scheduled {
    * Data operations carry the file and byte range they touch; undefined = runs alone (a barrier). Worked out when
    * the request reaches the head of the queue, after every earlier CLOSE/OPEN has run (handles may be reused).
    */
-  range: { key: string; start: number; end: number; write: boolean } | undefined | null;
+  range: DataRange | undefined | null;
 }
 
 /**
@@ -241,7 +249,8 @@ class SftpSession implements SessionContext {
   }
 
   private canStart(s: Scheduled): boolean {
-    const m = s.range === null ? (s.range = this.rangeOf(s.req)) : s.range;
+    if (s.range === null) s.range = this.rangeOf(s.req);
+    const m: DataRange | undefined = s.range;
     if (this.running.size === 0) return true;
     if (m === undefined) return false;
     for (const r of this.running) {
