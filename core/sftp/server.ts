@@ -249,8 +249,8 @@ class SftpSession implements SessionContext {
   }
 
   private canStart(s: Scheduled): boolean {
-    if (s.range === null) s.range = this.rangeOf(s.req);
-    const m: DataRange | undefined = s.range;
+    let m = s.range;
+    if (m === null) m = s.range = this.rangeOf(s.req);
     if (this.running.size === 0) return true;
     if (m === undefined) return false;
     for (const r of this.running) {
