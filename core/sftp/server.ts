@@ -250,7 +250,10 @@ class SftpSession implements SessionContext {
 
   private canStart(s: Scheduled): boolean {
     let m = s.range;
-    if (m === null) m = s.range = this.rangeOf(s.req);
+    if (m === null) {
+      m = this.rangeOf(s.req);
+      s.range = m;
+    }
     if (this.running.size === 0) return true;
     if (m === undefined) return false;
     for (const r of this.running) {
