@@ -248,12 +248,13 @@ class SftpSession implements SessionContext {
     return { key: h.key, start, end: start + req.data.length, write: true };
   }
 
+  private rangeFor(s: Scheduled): DataRange | undefined {
+    if (s.range === null) s.range = this.rangeOf(s.req);
+    return s.range ?? undefined;
+  }
+
   private canStart(s: Scheduled): boolean {
-    let m = s.range;
-    if (m === null) {
-      m = this.rangeOf(s.req);
-      s.range = m;
-    }
+    const m = this.rangeFor(s);
     if (this.running.size === 0) return true;
     if (m === undefined) return false;
     for (const r of this.running) {
