@@ -1,0 +1,279 @@
+// sshd's policies over sshd_config (after Match) and the user's files: who may log in (auth.c allowed_user: shells,
+// DenyUsers, AllowUsers, DenyGroups, AllowGroups; PermitRootLogin), which keys (auth2-pubkeyfile.c: AuthorizedKeysFile
+// with tokens, StrictModes, key options, RevokedKeys, PubkeyAcceptedAlgorithms), and how sessions run (session.c).
+import { readFileSync, statSync, existsSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
+import type { AuthUser, PublicKeyCheck, PublicKeyVerdict, ServerAuthPolicy, SignatureCheck, UserAuthSetup } from "../auth/index.ts";
+import { applyMatch, expandSshdTokens, matchPattern, matchPatternList, addrMatchList, type SshdConfig } from "../config/index.ts";
+import { describePublicKey, fingerprint, parseAuthorizedKeys, revokedKeysFileRevokes, type AuthorizedKeyRestrictions } from "../keys/index.ts";
+import { verifySignature } from "../crypto/registry.ts";
+import { escapeForLog, silentLogger, type Logger } from "../log.ts";
+import { getpwnam, groupsOf, type Passwd } from "./users.ts";
+import type { SessionPolicy, SubsystemTarget } from "./session.ts";
+
+/** Who is connecting, for Match and log lines. */
+export interface PeerInfo {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+}
+
+/** How the server runs: as root (any user) or as the invoking user only (unprivileged mode, sshd(8) "-h" recipe). */
+export interface ServerMode {
+  readonly privileged: boolean;
+  /** The account sshd runs as; in unprivileged mode only it can log in. */
+  readonly self: Passwd;
+}
+
+/** What a publickey success carries into the session (authorized_keys options). */
+export interface KeyGrant {
+  readonly restrictions: AuthorizedKeyRestrictions;
+  readonly file: string;
+  readonly line: number;
+}
+
+/** OpenSSH's key type names for log lines (sshkey_type()): ED25519, ECDSA, RSA, with -CERT for certificates. */
+function keyTypeLabel(blob: Uint8Array): string {
+  const t = describePublicKey(blob).type;
+  const base = t.startsWith("ssh-ed25519") ? "ED25519" : t.startsWith("ecdsa-") ? "ECDSA" : t.startsWith("ssh-rsa") ? "RSA" : t.toUpperCase();
+  return t.includes("-cert-") ? `${base}-CERT` : base;
+}
+
+/** `<TYPE> SHA256:…` as sshd logs a key. */
+export function keyDescription(blob: Uint8Array, hash: "SHA256" | "MD5" = "SHA256"): string {
+  return `${keyTypeLabel(blob)} ${fingerprint(blob, hash === "MD5" ? "md5" : "sha256")}`;
+}
+
+/** auth.c secure_filename / auth_secure_path: the file and each directory up to the home owned by the user or root, not group/world writable. */
+function strictModesProblem(path: string, pw: Passwd): string | null {
+  let p = path;
+  for (;;) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      return null; // missing: the open below reports it
+    }
+    if ((st.uid !== 0 && st.uid !== pw.uid) || (st.mode & 0o022) !== 0) {
+      return `bad ownership or modes for ${p === path ? "file" : "directory"} ${p}`;
+    }
+    if (p === pw.home || p === "/") return null;
+    const up = dirname(p);
+    if (up === p) return null;
+    p = up;
+  }
+}
+
+/** Builds the authentication policy for one connection. */
+export function serverAuthPolicy(base: SshdConfig, peer: PeerInfo, mode: ServerMode, log: Logger = silentLogger): ServerAuthPolicy & { configFor(user: string): SshdConfig | undefined } {
+  const perUser = new Map<string, { pw: Passwd | undefined; config: SshdConfig }>();
+  const setup = (user: string): { pw: Passwd | undefined; config: SshdConfig } => {
+    let s = perUser.get(user);
+    if (!s) {
+      const pw = getpwnam(user);
+      const config = applyMatch(base, {
+        user,
+        host: peer.remoteAddress,
+        addr: peer.remoteAddress,
+        laddr: peer.localAddress,
+        lport: peer.localPort,
+        groups: pw ? groupsOf(pw) : null,
+        invalidUser: pw === undefined,
+      });
+      s = { pw, config };
+      perUser.set(user, s);
+    }
+    return s;
+  };
+
+  /** auth.c allowed_user, in OpenSSH's order; logs why a user is refused. */
+  const allowed = (user: string, pw: Passwd | undefined, c: SshdConfig): boolean => {
+    if (!pw) return false;
+    if (!mode.privileged && pw.uid !== mode.self.uid) {
+      log.info(`User ${user} not allowed because sshd is not running as root and ${user} is not ${mode.self.name}`);
+      return false;
+    }
+    const from = ` from ${peer.remoteAddress}`;
+    const shell = pw.shell || "/bin/sh";
+    if (!existsSync(shell)) {
+      log.info(`User ${user}${from} not allowed because shell ${shell} does not exist`);
+      return false;
+    }
+    const userMatches = (pattern: string): boolean => {
+      const at = pattern.indexOf("@");
+      if (at < 0) return matchPattern(user, pattern);
+      return matchPattern(user, pattern.slice(0, at)) && addrMatchList(peer.remoteAddress, pattern.slice(at + 1)) === 1;
+    };
+    if (c.denyUsers.some(userMatches)) {
+      log.info(`User ${user}${from} not allowed because listed in DenyUsers`);
+      return false;
+    }
+    if (c.allowUsers.length > 0 && !c.allowUsers.some(userMatches)) {
+      log.info(`User ${user}${from} not allowed because not listed in AllowUsers`);
+      return false;
+    }
+    const groups = groupsOf(pw);
+    if (c.denyGroups.length > 0 && groups.some((g) => c.denyGroups.some((p) => matchPattern(g, p)))) {
+      log.info(`User ${user}${from} not allowed because a group is listed in DenyGroups`);
+      return false;
+    }
+    if (c.allowGroups.length > 0 && !groups.some((g) => c.allowGroups.some((p) => matchPattern(g, p)))) {
+      log.info(`User ${user}${from} not allowed because none of user's groups are listed in AllowGroups`);
+      return false;
+    }
+    return true;
+  };
+
+  const authorizedFiles = (pw: Passwd, c: SshdConfig): string[] =>
+    c.authorizedKeysFile.map((f) => {
+      const expanded = expandSshdTokens("AuthorizedKeysFile", f, { h: pw.home, u: pw.name, U: String(pw.uid) });
+      return isAbsolute(expanded) ? expanded : join(pw.home, expanded);
+    });
+
+  return {
+    configFor: (user) => perUser.get(user)?.config,
+
+    async startUser(user): Promise<UserAuthSetup> {
+      const { pw, config } = setup(user);
+      const valid = allowed(user, pw, config);
+      if (!pw) log.info(`Invalid user ${escapeForLog(user)} from ${peer.remoteAddress} port ${peer.remotePort}`);
+      const methods: string[] = [];
+      if (config.pubkeyAuthentication) methods.push("publickey");
+      let banner: string | undefined;
+      if (config.banner) {
+        try {
+          banner = readFileSync(config.banner, "utf8");
+        } catch {
+          // session.c: a missing banner file is silently ignored
+        }
+      }
+      return {
+        valid,
+        methods,
+        maxAuthTries: config.maxAuthTries,
+        ...(config.authenticationMethods.length > 0 ? { authenticationMethods: config.authenticationMethods } : {}),
+        ...(banner !== undefined ? { banner } : {}),
+      };
+    },
+
+    async checkPublicKey(check: PublicKeyCheck): Promise<PublicKeyVerdict> {
+      const { pw, config } = setup(check.user);
+      if (!pw || !check.valid) return { allowed: false };
+      let description: string;
+      try {
+        description = keyDescription(check.keyBlob, config.fingerprintHash);
+      } catch {
+        return { allowed: false };
+      }
+      if (!config.pubkeyAcceptedAlgorithms.includes(check.algorithm)) {
+        log.debug(`${check.algorithm} key type not in PubkeyAcceptedAlgorithms`);
+        return { allowed: false, description };
+      }
+      if (pw.uid === 0 && config.permitRootLogin === "no") {
+        log.info(`ROOT LOGIN REFUSED FROM ${peer.remoteAddress} port ${peer.remotePort}`);
+        return { allowed: false, description };
+      }
+      for (const revoked of config.revokedKeys) {
+        try {
+          if (revokedKeysFileRevokes(new Uint8Array(readFileSync(revoked)), check.keyBlob)) {
+            log.error(`Authentication key ${description} revoked by file ${revoked}`);
+            return { allowed: false, description };
+          }
+        } catch {
+          log.error(`Error checking authentication key ${description} in revoked keys file ${revoked}`);
+          return { allowed: false, description };
+        }
+      }
+      for (const file of authorizedFiles(pw, config)) {
+        if (config.strictModes) {
+          const problem = strictModesProblem(file, pw);
+          if (problem) {
+            log.info(`Authentication refused: ${problem}`);
+            continue;
+          }
+        }
+        let text: string;
+        try {
+          text = readFileSync(file, "utf8");
+        } catch {
+          log.debug(`Could not open user '${pw.name}' authorized keys '${file}': No such file or directory`);
+          continue;
+        }
+        const { keys } = parseAuthorizedKeys(text);
+        for (const k of keys) {
+          if (k.restrictions.certAuthority || !Buffer.from(k.blob).equals(Buffer.from(check.keyBlob))) continue;
+          const r = k.restrictions;
+          if (r.from !== undefined && addrMatchList(peer.remoteAddress, r.from) !== 1 && matchPatternList(peer.remoteAddress, r.from) !== 1) {
+            log.info(`Authentication tried for ${pw.name} with correct key but not from a permitted host (host=${peer.remoteAddress}, ip=${peer.remoteAddress}).`);
+            continue;
+          }
+          if (r.expiryTime !== undefined && expired(r.expiryTime)) {
+            log.info(`${file}:${k.line}: entry expired`);
+            continue;
+          }
+          log.debug(`${file}:${k.line}: matching key found: ${description}`);
+          const grant: KeyGrant = { restrictions: r, file, line: k.line };
+          return { allowed: true, description, attachment: grant };
+        }
+      }
+      return { allowed: false, description };
+    },
+
+    async verifySignature(check: SignatureCheck): Promise<boolean> {
+      return verifySignature(check.algorithm, check.keyBlob, check.data, check.signature);
+    },
+  } satisfies ServerAuthPolicy & { configFor(user: string): SshdConfig | undefined };
+}
+
+/** auth-options.c: expiry-time="YYYYMMDD[HHMM[SS]]" in local time. */
+function expired(spec: string): boolean {
+  const m = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?$/.exec(spec);
+  if (!m) return true;
+  const t = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
+  return t.getTime() < Date.now();
+}
+
+/** The session policy once a user is in (session.c do_setup_env, do_exec; authorized_keys options). */
+export function serverSessionPolicy(opts: {
+  readonly config: SshdConfig;
+  readonly pw: Passwd;
+  readonly peer: PeerInfo;
+  readonly grant: KeyGrant | undefined;
+  readonly internalSftp: (pw: Passwd, config: SshdConfig) => SubsystemTarget;
+  readonly log?: Logger;
+}): SessionPolicy {
+  const { config, pw, peer, grant } = opts;
+  const env: Record<string, string> = {
+    SSH_CLIENT: `${peer.remoteAddress} ${peer.remotePort} ${peer.localPort}`,
+    SSH_CONNECTION: `${peer.remoteAddress} ${peer.remotePort} ${peer.localAddress} ${peer.localPort}`,
+  };
+  for (const e of config.setEnv) {
+    const eq = e.indexOf("=");
+    if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
+  }
+  if (grant && config.permitUserEnvironment !== false) {
+    for (const e of grant.restrictions.environment) {
+      const eq = e.indexOf("=");
+      if (eq <= 0) continue;
+      const name = e.slice(0, eq);
+      if (typeof config.permitUserEnvironment === "string" && matchPatternList(name, config.permitUserEnvironment) !== 1) continue;
+      env[name] = e.slice(eq + 1);
+    }
+  }
+  const forced = config.forceCommand ?? grant?.restrictions.command;
+  return {
+    user: { name: pw.name, uid: pw.uid, gid: pw.gid, home: pw.home, shell: pw.shell || "/bin/sh" },
+    baseEnv: env,
+    acceptEnv: (name) => config.acceptEnv.some((p) => matchPattern(name, p)),
+    subsystem: (name) => {
+      const s = config.subsystem.find((x) => x.name === name);
+      if (!s) return undefined;
+      if (s.command === "internal-sftp") return opts.internalSftp(pw, config);
+      return { kind: "command", command: s.args || s.command };
+    },
+    ...(forced !== undefined && forced !== null ? { forceCommand: forced } : {}),
+    permitPty: config.permitTty && (grant?.restrictions.permitPty ?? true),
+    ...(opts.log ? { log: opts.log } : {}),
+  };
+}
