@@ -8,7 +8,7 @@ import {
 } from "node:fs";
 import { escapeForLog, LogLevel } from "../log.ts";
 import { longname, statToAttrs } from "./attrs.ts";
-import { beginPacket, endPacket, readAttrs, writeAttrs, SftpReader, type SftpAttrs, type SftpRequest } from "./codec.ts";
+import { attrsFlags, beginPacket, endPacket, readAttrs, writeAttrs, SftpReader, type SftpAttrs, type SftpRequest } from "./codec.ts";
 import { SftpProtocolError, SftpStatusError, statusOf } from "./errors.ts";
 import { displayPath, fsPath, pathFromBytes, sftpRealpath } from "./paths.ts";
 import {
@@ -112,11 +112,12 @@ export function statusReply(s: SessionContext, id: number, code: number, message
 }
 
 function handleReply(s: SessionContext, id: number, index: number): ReplyPacket {
-  s.log.debug(`request ${id}: sent handle ${index}`);
+  s.log.debug(`request ${id}: sent handle handle ${index}`); // OpenSSH 9.2's wording
   return packet(s, (w) => w.u8(SSH_FXP_HANDLE).u32(id).u32(4).u32(index));
 }
 
 function attrsReply(s: SessionContext, id: number, a: SftpAttrs): ReplyPacket {
+  if (s.log.level >= LogLevel.DEBUG1) s.log.debug(`request ${id}: sent attrib have 0x${attrsFlags(a).toString(16)}`);
   return packet(s, (w) => {
     w.u8(SSH_FXP_ATTRS).u32(id);
     writeAttrs(w, a);
@@ -285,6 +286,10 @@ export function handleRequest(s: SessionContext, req: SftpRequest): ReplyPacket 
   const row = HANDLERS.find((h) => h.type === req.type)!;
   if (!permitted(s, row.name, row.doesWrite)) return statusReply(s, req.id, SftpStatus.SSH_FX_PERMISSION_DENIED);
   const id = req.id;
+  if (s.log.level >= LogLevel.DEBUG3) {
+    const what = DEBUG3_WORDS[req.type];
+    if (what !== undefined) s.log.debug3(`request ${id}: ${what(req)}`);
+  }
   switch (req.type) {
     case "open": return open(s, id, pathFromBytes(req.path), req.pflags, req.attrs);
     case "close": return close(s, id, req.handle);
@@ -314,6 +319,14 @@ export function handleRequest(s: SessionContext, req: SftpRequest): ReplyPacket 
     }
   }
 }
+
+/** The debug3 line sftp-server.c's handlers start with. */
+const DEBUG3_WORDS: Partial<Record<SftpRequest["type"], (r: SftpRequest) => string>> = {
+  open: (r) => `open flags ${r.type === "open" ? r.pflags : 0}`,
+  close: (r) => `close handle ${r.type === "close" ? handleIndex(r.handle) >>> 0 : 0}`,
+  stat: () => "stat", lstat: () => "lstat", opendir: () => "opendir", remove: () => "remove", mkdir: () => "mkdir",
+  rmdir: () => "rmdir", realpath: () => "realpath", rename: () => "rename", readlink: () => "readlink", symlink: () => "symlink",
+};
 
 function init(s: SessionContext, version: number): ReplyPacket {
   s.log.verbose(`received client version ${version}`);
@@ -721,6 +734,7 @@ export const EXTENDED_HANDLERS: readonly ExtendedRow[] = [
     run: (s, id, r) => {
       const from = str(r);
       const to = str(r);
+      s.log.debug3(`request ${id}: posix-rename`);
       return simple(s, id, `posix-rename old "${show(from)}" new "${show(to)}"`, () => renameSync(fsPath(s.resolve(from)), fsPath(s.resolve(to))));
     },
   },
@@ -728,6 +742,7 @@ export const EXTENDED_HANDLERS: readonly ExtendedRow[] = [
     name: "statvfs", extName: "statvfs@openssh.com", doesWrite: false,
     run: (s, id, r) => {
       const p = str(r);
+      s.log.debug3(`request ${id}: statvfs`);
       s.log.info(`statvfs "${show(p)}"`);
       try {
         return statvfsReply(s, id, s.resolve(p));
@@ -755,13 +770,16 @@ export const EXTENDED_HANDLERS: readonly ExtendedRow[] = [
     run: (s, id, r) => {
       const from = str(r);
       const to = str(r);
+      s.log.debug3(`request ${id}: hardlink`);
       return simple(s, id, `hardlink old "${show(from)}" new "${show(to)}"`, () => linkSync(fsPath(s.resolve(from)), fsPath(s.resolve(to))));
     },
   },
   {
     name: "fsync", extName: "fsync@openssh.com", doesWrite: true,
     run: (s, id, r) => {
-      const f = fileOf(s, r.stringView());
+      const h = r.stringView();
+      const f = fileOf(s, h);
+      s.log.debug3(`request ${id}: fsync (handle ${handleIndex(h) >>> 0})`);
       s.log.verbose(`fsync "${f ? show(f.name) : "(null)"}"`);
       if (f === undefined) return statusReply(s, id, SftpStatus.SSH_FX_NO_SUCH_FILE);
       try {
@@ -840,8 +858,19 @@ export const EXTENDED_HANDLERS: readonly ExtendedRow[] = [
         const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
         return Array.from({ length: b.length / 4 }, (_, i) => v.getUint32(i * 4));
       };
-      const users = ids(uids).map((u) => s.names.userName(u) ?? "");
-      const groups = ids(gids).map((g) => s.names.groupName(g) ?? "");
+      s.log.debug(`process_extended_get_users_groups_by_id: uids len = ${uids.length}, gids len = ${gids.length}`);
+      const fn = "process_extended_get_users_groups_by_id";
+      const users = ids(uids).map((u) => {
+        const n = s.names.userName(u) ?? "";
+        s.log.debug3(`${fn}: uid ${u} => "${escapeForLog(n)}"`);
+        return n;
+      });
+      const groups = ids(gids).map((g) => {
+        const n = s.names.groupName(g) ?? "";
+        s.log.debug3(`${fn}: gid ${g} => "${escapeForLog(n)}"`);
+        return n;
+      });
+      // OpenSSH 9.2 counts the groups as users in this line; we count them right
       s.log.verbose(`users-groups-by-id: ${users.length} users, ${groups.length} groups`);
       return packet(s, (w) => {
         w.u8(SSH_FXP_EXTENDED_REPLY).u32(id);

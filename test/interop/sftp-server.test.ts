@@ -128,6 +128,20 @@ describe.skipIf(!haveOpenssh)("OpenSSH sftp -D against our sftp-server", () => {
     expect(lines).toContain("sent status No such file");
     expect(lines.some((l) => l.startsWith("session closed for local user"))).toBe(true);
   }, TIMEOUT);
+
+  test("-e -l DEBUG3: the same log as OpenSSH's server, line for line", async () => {
+    const a = workdir();
+    const b = workdir();
+    for (const d of [a, b]) writeFileSync(join(d, "src"), new Uint8Array(100000));
+    const script = "get src got\nls -l\nput src up\nrename up up2\nrm up2\nmkdir q\nrmdir q\nsymlink src l\n-get nope\nchmod 600 src\ndf\n";
+    const theirs = await sftp(OPENSSH.sftpServer, a, script, "-e -l DEBUG3");
+    const mine = await sftp(ours, b, script, "-e -l DEBUG3");
+    // left out: an allocation note of theirs, and their users-groups-by-id count (9.2 counts groups as users)
+    const norm = (s: string, d: string) =>
+      s.replaceAll(d, "<dir>").split(/\r?\n/).filter((l) => !/process_read: allocate|^users-groups-by-id: /.test(l))
+        .map((l) => l.replace(/modtime \S+/, "modtime <t>")).join("\n");
+    expect(norm(mine.stderr, b)).toBe(norm(theirs.stderr, a));
+  }, TIMEOUT);
 });
 
 describe.skipIf(!haveOpenssh)("sftp-server's command line matches OpenSSH's", () => {
