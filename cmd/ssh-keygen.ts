@@ -14,12 +14,12 @@ import {
   KeyFormatError, bubbleBabble, describePublicKey, fingerprint, fingerprintDigest, fingerprintHashName,
   formatCertValidity, formatPrivateKey, formatPublicKeyLine, formatRfc4716, generatePrivateKey, hashHostname, hostMatches,
   isRfc4716, KEY_FILE_CIPHERS, loadPrivateKey, optionString, parseCertificate, parseKnownHosts, parsePublicKeyLine,
-  parseRfc4716, plainKeyBlob, publicKeyFromPrivateFile, randomArt, signCertificate, withComment,
+  parseRfc4716, plainKeyBlob, publicKeyFromPrivateFile, randomArt, signCertificate, withComment, signWith,
   keyObjectFromBlob, blobFromKeyObject, SSH2_CERT_TYPE_HOST, SSH2_CERT_TYPE_USER, CERT_FOREVER,
   type FingerprintHash, type LoadedPrivateKey, type PrivateKey, type PrivateKeyFormat,
 } from "../core/keys/index.ts";
 import {
-  allowedSignerMatches, armorSshsig, dearmorSshsig, findSignerPrincipals, matchSignerPrincipals, parseAllowedSigners,
+  allowedSignerMatches, armorSshsig, assembleSshsig, sshsigToBeSigned, dearmorSshsig, findSignerPrincipals, matchSignerPrincipals, parseAllowedSigners,
   parseSshsig, signSshsig, verifySshsig, type AllowedSigner, type SshsigHash,
 } from "../core/keys/sshsig.ts";
 import {
@@ -1037,7 +1037,7 @@ class Keygen {
     }
   }
 
-  doSshsig(op: string): number {
+  async doSshsig(op: string): Promise<number> {
     const ns = this.o.n;
     const isOp = (name: string): boolean => op.startsWith(name); // strprefix(sign_op, name)
     if (isOp("find-principals")) {
@@ -1081,12 +1081,25 @@ class Keygen {
       if (this.operands.includes("-") && this.operands.length > 1) this.fatal("Cannot sign mix of paths and standard input");
       const opts = this.sigOpts({ hash: true });
       if (opts === null) return 255;
+      const hash = opts.hash ?? "sha512";
       const keyPath = this.o.file;
-      if (this.loadPublic(keyPath) === null) {
+      const pub = this.loadPublic(keyPath);
+      if (pub === null) {
         this.error(`Couldn't load public key ${keyPath}: No such file or directory`);
         return 255;
       }
-      const key = this.loadIdentity(keyPath);
+      const pubInfo = describePublicKey(pub.blob);
+      // The agent first (ssh_agent_has_key), as sig_sign; -U insists on it.
+      const agent = await agentFor(pub.blob, pubInfo.row.certificate ? plainKeyBlob(pub.blob) : pub.blob);
+      if (agent === null && this.o.U) this.fatal(process.env.SSH_AUTH_SOCK ? "Couldn't find key in agent" : "Couldn't get agent socket");
+      let sign: (tbs: Uint8Array) => Promise<Uint8Array>;
+      if (agent !== null) sign = agent;
+      else {
+        const key = this.loadSignKey(keyPath, pub.blob);
+        if (key === null) return 255;
+        const algorithm = key.type === "ssh-rsa" ? "rsa-sha2-512" : undefined;
+        sign = async (tbs) => signWith(key, tbs, algorithm);
+      }
       const targets = this.operands.length === 0 ? ["-"] : this.operands;
       for (const f of targets) {
         const stdin = f === "-";
@@ -1100,7 +1113,7 @@ class Keygen {
         if (!this.o.quiet) this.ctx.io.err(stdin ? "Signing data on standard input\n" : `Signing file ${f}\n`);
         let armored: string;
         try {
-          armored = armorSshsig(signSshsig(key, data, ns, opts.hash ?? "sha512"));
+          armored = armorSshsig(assembleSshsig(pub.blob, ns, hash, await sign(sshsigToBeSigned(data, ns, hash))));
         } catch (e) {
           this.error(`Couldn't sign message: ${e instanceof KeyFormatError ? e.message : (e as Error).message}`);
           return 255;
@@ -1167,6 +1180,34 @@ class Keygen {
     }
     this.error(`Unsupported operation for -Y: "${op}"`);
     return usageError("ssh-keygen", this.ctx);
+  }
+
+  /**
+   * load_sign_key(): a `.pub` or `-cert.pub` path names the private key beside it; the private key must match the public
+   * one (a certificate's key). Null after logging a mismatch.
+   */
+  loadSignKey(keyPath: string, pubBlob: Uint8Array): PrivateKey | null {
+    let privPath = keyPath;
+    let wasPub = false;
+    for (const suffix of ["-cert.pub", ".pub"]) {
+      if (privPath.length > suffix.length && privPath.endsWith(suffix)) {
+        privPath = privPath.slice(0, -suffix.length);
+        wasPub = true;
+      }
+    }
+    if (wasPub && !existsSync(privPath)) this.fatal(`No private key found for public key "${keyPath}"`);
+    let key: PrivateKey;
+    try {
+      key = this.loadPrivate(privPath, "");
+    } catch (e) {
+      if (!(e instanceof KeyFormatError && e.kind === "wrong-passphrase")) this.fatal(`No private key found for "${privPath}"`);
+      key = this.loadIdentity(privPath);
+    }
+    if (!Buffer.from(plainKeyBlob(pubBlob)).equals(Buffer.from(key.publicKeyBlob))) {
+      this.error(`Public key ${keyPath} doesn't match private ${privPath}`);
+      return null;
+    }
+    return key;
   }
 
   /** error() then exit(1), as the -Y argument checks do. */
@@ -1352,6 +1393,76 @@ function tryKey(s: string): { blob: Uint8Array; comment: string } | null {
   }
 }
 
+/** SSH agent protocol (draft-miller-ssh-agent §4, §5): one request and its reply over $SSH_AUTH_SOCK; null when unreachable. */
+async function agentRequest(message: Uint8Array): Promise<Uint8Array | null> {
+  const path = process.env.SSH_AUTH_SOCK;
+  if (path === undefined || path === "") return null;
+  const { createConnection } = await import("node:net");
+  return await new Promise<Uint8Array | null>((resolve) => {
+    const chunks: Buffer[] = [];
+    const sock = createConnection({ path });
+    const done = (v: Uint8Array | null): void => {
+      sock.destroy();
+      resolve(v);
+    };
+    sock.on("error", () => done(null));
+    sock.on("connect", () => {
+      const frame = Buffer.alloc(4 + message.length);
+      frame.writeUInt32BE(message.length, 0);
+      frame.set(message, 4);
+      sock.write(frame);
+    });
+    sock.on("data", (d: Buffer) => {
+      chunks.push(d);
+      const all = Buffer.concat(chunks);
+      if (all.length >= 4 && all.length >= 4 + all.readUInt32BE(0)) done(new Uint8Array(all.subarray(4, 4 + all.readUInt32BE(0))));
+    });
+    sock.on("end", () => done(null));
+  });
+}
+
+const SSH2_AGENTC_REQUEST_IDENTITIES = 11;
+const SSH2_AGENT_IDENTITIES_ANSWER = 12;
+const SSH2_AGENTC_SIGN_REQUEST = 13;
+const SSH2_AGENT_SIGN_RESPONSE = 14;
+const SSH_AGENT_RSA_SHA2_512 = 4;
+
+/** ssh_agent_has_key(): a signer through the agent when it holds `blob` (or its plain key `plain`), else null. */
+async function agentFor(blob: Uint8Array, plain: Uint8Array): Promise<((tbs: Uint8Array) => Promise<Uint8Array>) | null> {
+  const answer = await agentRequest(Uint8Array.of(SSH2_AGENTC_REQUEST_IDENTITIES));
+  if (answer === null || answer[0] !== SSH2_AGENT_IDENTITIES_ANSWER) return null;
+  const view = Buffer.from(answer);
+  let pos = 1;
+  const n = view.readUInt32BE(pos);
+  pos += 4;
+  let held: Uint8Array | null = null;
+  for (let i = 0; i < n && pos + 4 <= view.length; i++) {
+    const len = view.readUInt32BE(pos);
+    const k = view.subarray(pos + 4, pos + 4 + len);
+    pos += 4 + len;
+    pos += 4 + view.readUInt32BE(pos); // comment
+    if (k.equals(Buffer.from(blob)) || k.equals(Buffer.from(plain))) held = new Uint8Array(k.equals(Buffer.from(blob)) ? blob : plain);
+  }
+  if (held === null) return null;
+  const key = held;
+  const rsa = describePublicKey(plain).row.plain === "ssh-rsa";
+  return async (tbs) => {
+    const req = Buffer.alloc(1 + 4 + key.length + 4 + tbs.length + 4);
+    let o = req.writeUInt8(SSH2_AGENTC_SIGN_REQUEST, 0);
+    o = req.writeUInt32BE(key.length, o);
+    req.set(key, o);
+    o += key.length;
+    o = req.writeUInt32BE(tbs.length, o);
+    req.set(tbs, o);
+    o += tbs.length;
+    req.writeUInt32BE(rsa ? SSH_AGENT_RSA_SHA2_512 : 0, o);
+    const r = await agentRequest(req);
+    if (r === null || r[0] !== SSH2_AGENT_SIGN_RESPONSE || r.length < 5) throw new Error("agent refused operation");
+    const len = Buffer.from(r).readUInt32BE(1);
+    return r.slice(5, 5 + len);
+  };
+}
+
 function strerror(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
   const table: Record<string, string> = {
@@ -1500,7 +1611,7 @@ async function runKeygen(ctx: ProgramContext): Promise<number> {
   try {
     const o = readOptions(fatalOnly, parsed.options);
     const k = new Keygen(ctx, o, parsed.operands);
-    if (o.Y !== undefined) return k.doSshsig(o.Y);
+    if (o.Y !== undefined) return await k.doSshsig(o.Y);
     if (parsed.operands.length > 0 && o.s === undefined && !o.k && !o.Q) {
       k.error("Too many arguments.");
       return usageError("ssh-keygen", ctx);

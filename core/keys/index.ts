@@ -24,7 +24,7 @@ export {
   type Krl, type KrlCertSection,
 } from "./krl.ts";
 export {
-  signSshsig, verifySshsig, parseSshsig, armorSshsig, dearmorSshsig, parseAllowedSigners, allowedSignerMatches, findSignerPrincipals,
+  signSshsig, sshsigToBeSigned, assembleSshsig, verifySshsig, parseSshsig, armorSshsig, dearmorSshsig, parseAllowedSigners, allowedSignerMatches, findSignerPrincipals,
   matchSignerPrincipals, type Sshsig, type SshsigHash, type AllowedSigner,
 } from "./sshsig.ts";
 export {

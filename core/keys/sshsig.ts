@@ -41,13 +41,25 @@ export function dearmorSshsig(text: string): Uint8Array {
   return Uint8Array.from(Buffer.from(body, "base64"));
 }
 
-/** Signs `message` (sshsig_sign_message): returns the SSHSIG blob (fresh buffer); RSA keys sign with rsa-sha2-512. */
-export function signSshsig(key: PrivateKey, message: Uint8Array, namespace: string, hash: SshsigHash = "sha512"): Uint8Array {
+/** What a signer must sign for `message` (sshsig_wrap_sign's input): the "SSHSIG" structure over H(message). */
+export function sshsigToBeSigned(message: Uint8Array, namespace: string, hash: SshsigHash = "sha512"): Uint8Array {
   if (namespace === "") throw new KeyFormatError("invalid-format", "empty namespace");
-  const digest = new Uint8Array(createHash(hash).update(message).digest());
+  return signedData(namespace, hash, new Uint8Array(createHash(hash).update(message).digest()));
+}
+
+/** The SSHSIG blob (fresh buffer) around a signature made elsewhere (an agent, a token); `publicKeyBlob` may be a certificate. */
+export function assembleSshsig(publicKeyBlob: Uint8Array, namespace: string, hash: SshsigHash, signature: Uint8Array): Uint8Array {
+  return new Writer().raw(MAGIC).u32(VERSION).string(publicKeyBlob).string(namespace).string("").string(hash).string(signature).toBytes();
+}
+
+/**
+ * Signs `message` (sshsig_sign_message): returns the SSHSIG blob (fresh buffer); RSA keys sign with rsa-sha2-512.
+ * `certificate`, when given, is the certificate blob of `key` to put in the signature instead of the plain key.
+ */
+export function signSshsig(key: PrivateKey, message: Uint8Array, namespace: string, hash: SshsigHash = "sha512", certificate?: Uint8Array): Uint8Array {
   const algorithm = key.type === "ssh-rsa" ? "rsa-sha2-512" : undefined;
-  const signature = signWith(key, signedData(namespace, hash, digest), algorithm);
-  return new Writer().raw(MAGIC).u32(VERSION).string(key.publicKeyBlob).string(namespace).string("").string(hash).string(signature).toBytes();
+  const signature = signWith(key, sshsigToBeSigned(message, namespace, hash), algorithm);
+  return assembleSshsig(certificate ?? key.publicKeyBlob, namespace, hash, signature);
 }
 
 /** A parsed SSHSIG blob. */
@@ -194,8 +206,9 @@ const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Bu
 /** Whether `signer` covers `key` (the signing key or certificate) at `now` for `namespace`; the principal is checked by callers. */
 function signerCovers(signer: AllowedSigner, key: Uint8Array, namespace: string | undefined, now: bigint, principal: string | undefined): boolean {
   const info = describePublicKey(key);
-  if (info.row.certificate) {
-    if (!signer.certAuthority) return false;
+  if (!signer.certAuthority) {
+    if (!same(signer.blob, key)) return false; // sshkey_equal: a listed certificate matches only itself
+  } else if (info.row.certificate) {
     let cert: Certificate;
     try {
       cert = parseCertificate(key);
@@ -205,8 +218,8 @@ function signerCovers(signer: AllowedSigner, key: Uint8Array, namespace: string 
     if (!same(cert.signatureKey, signer.blob) || cert.certType !== SSH2_CERT_TYPE_USER) return false;
     if (now < cert.validAfter || now >= cert.validBefore) return false;
     if (principal !== undefined && cert.principals.length > 0 && !cert.principals.includes(principal)) return false;
-  } else if (signer.certAuthority || !same(signer.blob, key)) {
-    return false;
+  } else {
+    return false; // a cert-authority line never matches a plain key
   }
   if (namespace !== undefined && signer.namespaces !== undefined && matchPatternList(namespace, signer.namespaces) !== 1) return false;
   if (signer.validAfter !== undefined && now < signer.validAfter) return false;
@@ -221,7 +234,23 @@ export function allowedSignerMatches(signers: readonly AllowedSigner[], key: Uin
 
 /** sshsig_find_principals(): the principal fields of every line that allows `key` (no namespace check, as OpenSSH). */
 export function findSignerPrincipals(signers: readonly AllowedSigner[], key: Uint8Array, now: bigint): string[] {
-  return signers.filter((s) => signerCovers(s, key, undefined, now, undefined)).map((s) => s.principals);
+  const out: string[] = [];
+  for (const s of signers) {
+    if (!signerCovers(s, key, undefined, now, undefined)) continue;
+    if (!s.certAuthority) {
+      out.push(s.principals);
+      continue;
+    }
+    // cert_filter_principals(): the certificate's principals that the line's patterns match.
+    const cert = parseCertificate(key);
+    const found: string[] = [];
+    for (const pattern of s.principals.split(",")) {
+      if (pattern === "") break;
+      for (const p of cert.principals) if (matchPatternList(p, pattern) === 1) found.push(p);
+    }
+    if (found.length > 0) out.push(found.join(","));
+  }
+  return out;
 }
 
 /** sshsig_match_principals(): the principal patterns of lines matching `principal`. */
