@@ -5,6 +5,7 @@
 //   bun bench/sftp-server.ts [MiB=1024] [reps=5] [--threaded]   >> results.jsonl
 // --threaded adds a third server: ours in this process's Bun with dataIo "threaded" (READ/WRITE on libuv's pool).
 // `bun bench/sftp-server.ts --serve threaded|blocking` is that server itself (stdin/stdout).
+// `bun bench/sftp-server.ts --fs` compares the file I/O APIs for the data path (why handlers.ts reads synchronously).
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, symlinkSync, openSync, writeSync, closeSync, readFileSync } from "node:fs";
 import { cpus, tmpdir, userInfo } from "node:os";
@@ -28,6 +29,53 @@ if (process.argv[2] === "--serve") {
   );
   await sink.end();
   process.exit(end.exitStatus);
+}
+
+if (process.argv.includes("--fs")) {
+  // Which file I/O the server's data path should use: sync pread/pwrite vs fs/promises (alone and 8 at a time) vs
+  // Bun.file slices, for the request sizes OpenSSH's sftp sends (32 KiB default, 255 KiB after limits@openssh.com).
+  const { openSync: o, readSync, writeSync: w, closeSync: c } = await import("node:fs");
+  const { open } = await import("node:fs/promises");
+  const d = mkdtempSync(join(tmpdir(), "bench-sftp-fs-"));
+  const f = join(d, "f");
+  const total = 256 * 1024 * 1024;
+  await Bun.write(f, new Uint8Array(total).fill(1));
+  const line = (io: string, size: number, ms: number) =>
+    console.log(JSON.stringify({ bench: "sftp-server", case: `file ${io} ${size} B`, mibPerS: Math.round((total / 1048576 / ms) * 1000), bun: Bun.version, cpu: cpus()[0]?.model }));
+  for (const size of [32768, 261120]) {
+    const buf = new Uint8Array(size);
+    let t = performance.now();
+    let fd = o(f, "r");
+    for (let off = 0; off < total; off += size) readSync(fd, buf, 0, size, off);
+    c(fd);
+    line("read sync", size, performance.now() - t);
+    const fh = await open(f, "r");
+    t = performance.now();
+    for (let off = 0; off < total; off += size) await fh.read(buf, 0, size, off);
+    line("read fs/promises", size, performance.now() - t);
+    const bufs = Array.from({ length: 8 }, () => new Uint8Array(size));
+    let next = 0;
+    t = performance.now();
+    await Promise.all(bufs.map(async (b) => { while (next < total) { const off = next; next += size; await fh.read(b, 0, size, off); } }));
+    line("read fs/promises x8", size, performance.now() - t);
+    await fh.close();
+    const bf = Bun.file(f);
+    t = performance.now();
+    for (let off = 0; off < total; off += size) await bf.slice(off, off + size).bytes();
+    line("read Bun.file slice", size, performance.now() - t);
+    fd = o(join(d, "w"), "w");
+    t = performance.now();
+    for (let off = 0; off < total; off += size) w(fd, buf, 0, size, off);
+    c(fd);
+    line("write sync", size, performance.now() - t);
+    const wh = await open(join(d, "w2"), "w");
+    t = performance.now();
+    for (let off = 0; off < total; off += size) await wh.write(buf, 0, size, off);
+    await wh.close();
+    line("write fs/promises", size, performance.now() - t);
+  }
+  rmSync(d, { recursive: true, force: true });
+  process.exit(0);
 }
 
 const mib = Number(process.argv.find((a, i) => i >= 2 && /^\d+$/.test(a)) ?? 1024);
