@@ -65,12 +65,11 @@ test("random ssh_config text fails only with ConfigError", () => {
 
 // Lines that are valid on their own, so a random mix of them is a valid config. Left out because OpenSSH's own dump
 // does not re-parse to them (we print exactly what OpenSSH prints): SetEnv with several values (-T prints one
-// "setenv" line each and SetEnv is first-wins), MaxStartups with one number (printed as "N:-1:N"),
-// ObscureKeystrokeTiming interval:N (-G prints the bare number) and EscapeChar control characters (printed as \^X).
+// "setenv" line each and SetEnv is first-wins), ObscureKeystrokeTiming interval:N (-G prints the bare number) and EscapeChar control characters (printed as \^X).
 const SSHD_VALID = [
   "Port 2222", "Port 22", "ListenAddress 127.0.0.1", "ListenAddress [::1]:2200", "PermitRootLogin no", "PermitRootLogin forced-commands-only",
   "PasswordAuthentication no", "AuthorizedKeysFile /etc/ssh/keys/%u .ssh/ak", "Subsystem sftp internal-sftp -l INFO", "Subsystem x /bin/sh -c 'a b'",
-  "MaxStartups 5:30:90", "AcceptEnv LANG LC_*", "AllowUsers a b", "DenyGroups nogo", "ClientAliveInterval 1m", "LogLevel DEBUG3", "LogLevel debug",
+  "MaxStartups 5:30:90", "MaxStartups 7", "AcceptEnv LANG LC_*", "AllowUsers a b", "DenyGroups nogo", "ClientAliveInterval 1m", "LogLevel DEBUG3", "LogLevel debug",
   "X11Forwarding yes", "AllowTcpForwarding remote", "GatewayPorts clientspecified", "PermitTunnel ethernet", "PermitOpen 127.0.0.1:80 [::1]:22",
   "PermitListen 8080", "Banner /etc/issue", "AuthenticationMethods publickey,password", "StreamLocalBindMask 0117", "RekeyLimit 1G 1h",
   "PermitUserEnvironment LANG,TZ", "Compression no", "PubkeyAuthOptions verify-required", "VersionAddendum hi there", "SetEnv A=1",

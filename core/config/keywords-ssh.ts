@@ -81,7 +81,7 @@ export interface SshSettings {
   readonly enableSshKeysign: boolean;
   readonly clearAllForwardings: boolean;
   readonly exitOnForwardFailure: boolean;
-  readonly fingerprintHash: "SHA256" | "MD5";
+  readonly fingerprintHash: "SHA256" | "MD5" | "SHA1" | "SHA384" | "SHA512";
   readonly forwardX11: boolean;
   readonly forwardX11Trusted: boolean;
   readonly gatewayPorts: boolean;
@@ -824,7 +824,8 @@ export const SSH_KEYWORDS: readonly SshKeyword[] = [
   row("RevokedHostKeys", parseNoEmptyArray),
   row("FingerprintHash", (p) => {
     const a = p.need();
-    const v = a.toLowerCase() === "sha256" ? "SHA256" : a.toLowerCase() === "md5" ? "MD5" : null;
+    // digest.c ssh_digest_alg_by_name: any digest OpenSSH knows, printed by its upper-case name
+    const v = ["md5", "sha1", "sha256", "sha384", "sha512"].includes(a.toLowerCase()) ? a.toUpperCase() : null;
     if (v === null) return p.bad(`Invalid hash algorithm "${a}".`);
     p.first("FingerprintHash", v);
   }),
@@ -1310,7 +1311,7 @@ function finalize(raw: Raw, opts: LoadSshOptions, hostIn: string, diag: Diagnost
     enableSshKeysign: b("EnableSSHKeysign", false),
     clearAllForwardings: clearAll,
     exitOnForwardFailure: b("ExitOnForwardFailure", false),
-    fingerprintHash: (raw.FingerprintHash as "SHA256" | "MD5" | undefined) ?? "SHA256",
+    fingerprintHash: (raw.FingerprintHash as SshSettings["fingerprintHash"] | undefined) ?? "SHA256",
     forwardX11: b("ForwardX11", false),
     forwardX11Trusted: b("ForwardX11Trusted", false),
     gatewayPorts: b("GatewayPorts", false),

@@ -101,7 +101,7 @@ export interface SshdSettings {
   readonly disableForwarding: boolean;
   readonly allowStreamLocalForwarding: "yes" | "no" | "local" | "remote";
   readonly streamLocalBindUnlink: boolean;
-  readonly fingerprintHash: "SHA256" | "MD5";
+  readonly fingerprintHash: "SHA256" | "MD5" | "SHA1" | "SHA384" | "SHA512";
   readonly exposeAuthInfo: boolean;
   readonly refuseConnection: boolean;
   readonly pidFile: string | null;
@@ -801,7 +801,8 @@ export const SSHD_KEYWORDS: readonly SshdKeyword[] = [
   }),
   row("FingerprintHash", G, "none", (p) => {
     const a = p.need(`${p.keyword} missing argument.`);
-    const v = a.toLowerCase() === "sha256" ? "SHA256" : a.toLowerCase() === "md5" ? "MD5" : null;
+    // digest.c ssh_digest_alg_by_name: any digest OpenSSH knows, printed by its upper-case name
+    const v = ["md5", "sha1", "sha256", "sha384", "sha512"].includes(a.toLowerCase()) ? a.toUpperCase() : null;
     if (v === null) return p.fatal(`Invalid ${p.keyword} algorithm "${a}".`);
     if (p.active) p.raw.FingerprintHash = v;
   }),
@@ -948,9 +949,13 @@ function processLine(l: SshdLine, st: PassState, flags: FileFlags, raw: Raw, dia
     diag.error(`${l.file} line ${l.line}: invalid quotes`);
     return false;
   }
-  if (kw === undefined && !isMatch && !isInclude) return false;
   const active = cmdline || st.active;
-  const inMatch = isMatch || isInclude || kw!.inMatch;
+  const inMatch = isMatch || isInclude || (kw?.inMatch ?? false);
+  if (kw === undefined && !isMatch && !isInclude) {
+    // servconf.c: an unknown keyword has no SSHCFG_MATCH flag, so inside a Match block it is also "not allowed"
+    if (!active && conn === null) return diag.fatal(`${l.file} line ${l.line}: Directive '${s.keyword}' is not allowed within a Match block`, l.file, l.line);
+    return !active;
+  }
   if (!active && !inMatch) {
     if (conn === null) return diag.fatal(`${l.file} line ${l.line}: Directive '${s.keyword}' is not allowed within a Match block`, l.file, l.line);
     return true; // already processed in the first pass
@@ -1047,7 +1052,7 @@ function matchLine(args: readonly string[], line: number, conn: ConnectionSpec |
       case "localaddress": {
         const addr = attrib.toLowerCase() === "address" ? conn?.addr : conn?.laddr;
         if (addr === undefined) {
-          if (addrMatchList(null, arg) !== 0) return p.fatal(`Invalid Match ${attrib.toLowerCase() === "address" ? "address" : "localaddress"} argument '${arg}' at line ${line}`);
+          if (addrMatchList(null, arg) !== 0) return diag.fatal(`Invalid Match ${attrib.toLowerCase() === "address" ? "address" : "localaddress"} argument '${arg}' at line ${line}`, p.file, line);
           result = 0;
           break;
         }
@@ -1176,7 +1181,7 @@ function finalize(raw: Raw, env: SshdEnv, diag: Diagnostics): SshdSettings {
     disableForwarding: b("DisableForwarding", false),
     allowStreamLocalForwarding: (raw.AllowStreamLocalForwarding as SshdSettings["allowStreamLocalForwarding"] | undefined) ?? "yes",
     streamLocalBindUnlink: b("StreamLocalBindUnlink", false),
-    fingerprintHash: (raw.FingerprintHash as "SHA256" | "MD5" | undefined) ?? "SHA256",
+    fingerprintHash: (raw.FingerprintHash as SshdSettings["fingerprintHash"] | undefined) ?? "SHA256",
     exposeAuthInfo: b("ExposeAuthInfo", false),
     refuseConnection: b("RefuseConnection", false),
     pidFile: noneNull(str(raw, "PidFile") ?? DEFAULT_PATHS.pidFile),
@@ -1220,7 +1225,8 @@ function finalize(raw: Raw, env: SshdEnv, diag: Diagnostics): SshdSettings {
     logVerbose: (raw.LogVerbose as string[] | undefined) ?? [],
     channelTimeout: clearArray(raw.ChannelTimeout as string[] | undefined, "none"),
     subsystem: (raw.Subsystem as Subsystem[] | undefined) ?? [],
-    maxStartups: (raw.MaxStartups as SshdSettings["maxStartups"] | undefined) ?? { begin: 10, rate: 30, full: 100 },
+    // a single number leaves the rate unset, and fill_default_server_options gives it 30
+    maxStartups: ((m) => (m === undefined ? { begin: 10, rate: 30, full: 100 } : { ...m, rate: m.rate === -1 ? 30 : m.rate }))(raw.MaxStartups as SshdSettings["maxStartups"] | undefined),
     perSourceMaxStartups: raw.PerSourceMaxStartups === undefined ? null : (raw.PerSourceMaxStartups as number | null),
     perSourceNetBlockSize: (raw.PerSourceNetBlockSize as [number, number] | undefined) ?? [32, 128],
     permitTunnel: (raw.PermitTunnel as SshdSettings["permitTunnel"] | undefined) ?? "no",

@@ -265,12 +265,12 @@ export function a2port(s: string): number {
   return SERVICES[s] ?? -1;
 }
 
-/** misc.c strtonum-style integer check used by atoi_err: the error word or null. */
+/** misc.c atoi_err: strtonum(s, 0, INT_MAX); the error word ("missing", "invalid", "too small", "too large") or null. */
 export function atoiErr(s: string | undefined): { value: number; err: string | null } {
   if (s === undefined || s === "") return { value: 0, err: "missing" };
-  if (!/^[ \t]*[+-]?\d+$/.test(s)) return { value: 0, err: "invalid" };
+  if (!/^[ \t\n\v\f\r]*[+-]?\d+$/.test(s)) return { value: 0, err: "invalid" };
   const n = Number(s.trim());
-  if (n < -2147483648) return { value: 0, err: "too small" };
+  if (n < 0) return { value: 0, err: "too small" };
   if (n > 2147483647) return { value: 0, err: "too large" };
   return { value: n, err: null };
 }

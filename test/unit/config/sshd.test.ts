@@ -129,10 +129,11 @@ describe("errors, worded as servconf.c", () => {
     ['Banner "x', "/etc/ssh/sshd_config line 1: invalid quotes\n/etc/ssh/sshd_config: terminating, 1 bad configuration options"],
     ["PermitRootLogin no extra", "/etc/ssh/sshd_config line 1: keyword PermitRootLogin extra arguments at end of line\n/etc/ssh/sshd_config: terminating, 1 bad configuration options"],
     ["Match User x\nPort 22", "/etc/ssh/sshd_config line 2: Directive 'Port' is not allowed within a Match block"],
+    ["Match User x\n Foo bar", "/etc/ssh/sshd_config: line 2: Bad configuration option: Foo\n/etc/ssh/sshd_config line 2: Directive 'Foo' is not allowed within a Match block"],
     ["Match Foo x", "Unsupported Match attribute Foo\n/etc/ssh/sshd_config line 1: Bad Match condition"],
     ["Match all User x", "'all' cannot be combined with other Match attributes\n/etc/ssh/sshd_config line 1: Bad Match condition"],
     ["Match User", "Missing Match criteria for User\n/etc/ssh/sshd_config line 1: Bad Match condition"],
-    ["Match Address 10.0.0.0/8,", "/etc/ssh/sshd_config line 1: Invalid Match address argument '10.0.0.0/8,' at line 1"],
+    ["Match Address 10.0.0.0/8,", "Invalid Match address argument '10.0.0.0/8,' at line 1"],
   ])("%j", (text, msg) => {
     expect(errorOf(() => load(`${text}\n`))).toBe(msg);
   });
