@@ -2,6 +2,7 @@
 // of READDIR entries (sftp-common.c ls_file with remote=0, strmode(3)), and the passwd/group lookups behind them.
 import { readFileSync, type Stats } from "node:fs";
 import type { SftpAttrs } from "./codec.ts";
+import { latin1FromText } from "./paths.ts";
 
 /** stat_to_attrib(): size, uid/gid, full st_mode, atime/mtime in whole seconds. */
 export function statToAttrs(st: Stats): SftpAttrs {
@@ -37,11 +38,11 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 /**
  * ls_file(name, st, remote=0, si_units=0): `drwxr-xr-x    5 markus   markus       1024 Jan 13 18:39 .ssh`, with
  * owner and group names when known; the time is "%b %e %H:%M" within the last six months, else "%b %e  %Y".
- * `name` is raw bytes (latin1 string) and is copied through unchanged.
+ * `name` and the result are raw bytes (latin1 strings); owner and group names are text.
  */
 export function longname(name: string, st: Stats, names: NameService, nowMs: number = Date.now()): string {
-  const user = names.userName(st.uid) ?? String(st.uid);
-  const group = names.groupName(st.gid) ?? String(st.gid);
+  const user = latin1FromText(names.userName(st.uid) ?? String(st.uid));
+  const group = latin1FromText(names.groupName(st.gid) ?? String(st.gid));
   const t = new Date(st.mtimeMs);
   const day = String(t.getDate()).padStart(2, " ");
   const recent = nowMs - (365 * 24 * 60 * 60 * 1000) / 2 < st.mtimeMs && nowMs >= st.mtimeMs;
@@ -59,7 +60,7 @@ export interface UserEntry {
   readonly home: string;
 }
 
-/** getpwuid/getpwnam/getgrgid for longnames, `~user`, home-directory and users-groups-by-id. */
+/** getpwuid/getpwnam/getgrgid for longnames, `~user`, home-directory and users-groups-by-id (names and homes are text). */
 export interface NameService {
   userName(uid: number): string | undefined;
   groupName(gid: number): string | undefined;
@@ -76,7 +77,7 @@ export function fileNameService(passwd = "/etc/passwd", group = "/etc/group"): N
   let groups: Map<number, string> | undefined;
   const lines = (path: string): string[][] => {
     try {
-      return readFileSync(path, "latin1").split("\n").filter((l) => l !== "" && !l.startsWith("#")).map((l) => l.split(":"));
+      return readFileSync(path, "utf8").split("\n").filter((l) => l !== "" && !l.startsWith("#")).map((l) => l.split(":"));
     } catch {
       return [];
     }

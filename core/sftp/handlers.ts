@@ -14,7 +14,7 @@ import { escapeForLog, LogLevel } from "../log.ts";
 import { longname, statToAttrs } from "./attrs.ts";
 import { attrsFlags, beginPacket, endPacket, readAttrs, writeAttrs, SftpReader, type SftpAttrs, type SftpRequest } from "./codec.ts";
 import { SftpProtocolError, SftpStatusError, statusOf } from "./errors.ts";
-import { displayPath, fsPath, pathFromBytes, sftpRealpath } from "./paths.ts";
+import { displayPath, fsPath, latin1FromText, pathFromBytes, sftpRealpath } from "./paths.ts";
 import {
   SFTP_EXTENSIONS, SFTP_MAX_MSG_LENGTH, SFTP_MAX_READ_LENGTH, SSH_FILEXFER_VERSION, SSH_FXE_STATVFS_ST_RDONLY,
   SSH_FXF_APPEND, SSH_FXF_CREAT, SSH_FXF_EXCL, SSH_FXF_READ, SSH_FXF_TRUNC, SSH_FXF_WRITE, SSH_FXP_ATTRS,
@@ -827,7 +827,7 @@ export const EXTENDED_HANDLERS: readonly ExtendedRow[] = [
           const slash = p.indexOf("/");
           const user = s.names.user(slash < 0 ? p.slice(1) : p.slice(1, slash));
           if (user === undefined) return statusReply(s, id, SftpStatus.SSH_FX_NO_SUCH_FILE, "no such user");
-          const home = Buffer.from(user.home, "latin1").toString("latin1");
+          const home = latin1FromText(user.home);
           p = slash < 0 ? home : `${home.replace(/\/$/, "")}/${p.slice(slash + 1)}`;
         }
       } else if (!p.startsWith("/")) p = `${cwd}/${p}`;
@@ -845,8 +845,9 @@ export const EXTENDED_HANDLERS: readonly ExtendedRow[] = [
     run: (s, id, r) => {
       const name = r.string();
       s.log.debug3(`request ${id}: home-directory "${escapeForLog(name)}"`);
-      const home = name === "" ? s.options.user.home : s.names.user(Buffer.from(name, "utf8").toString("latin1"))?.home;
-      if (home === undefined) return statusReply(s, id, SftpStatus.SSH_FX_FAILURE);
+      const text = name === "" ? s.options.user.home : s.names.user(name)?.home;
+      if (text === undefined) return statusReply(s, id, SftpStatus.SSH_FX_FAILURE);
+      const home = latin1FromText(text);
       s.log.verbose(`home-directory "${show(home)}"`);
       return oneName(s, id, home);
     },
@@ -880,7 +881,7 @@ export const EXTENDED_HANDLERS: readonly ExtendedRow[] = [
         w.u8(SSH_FXP_EXTENDED_REPLY).u32(id);
         for (const list of [users, groups]) {
           const inner = beginPacket(null);
-          for (const n of list) inner.string(fsPath(n));
+          for (const n of list) inner.string(n); // text, UTF-8 on the wire
           w.string(inner.bytes.subarray(4, inner.pos));
         }
       });

@@ -12,6 +12,11 @@ export function fsPath(p: string): Buffer {
   return Buffer.from(p, "latin1");
 }
 
+/** Ordinary text (a home directory, a cwd given as an option) as a latin1 path string of its UTF-8 bytes. */
+export function latin1FromText(s: string): string {
+  return Buffer.from(s, "utf8").toString("latin1");
+}
+
 /** A latin1 path decoded as UTF-8 for a log line or a message (the caller escapes it). */
 export function displayPath(p: string): string {
   return Buffer.from(p, "latin1").toString("utf8");

@@ -8,6 +8,7 @@ import { SftpFramer, decodeRequest, type Releasable, type SftpRequest } from "./
 import { SftpProtocolError } from "./errors.ts";
 import { HANDLERS, EXTENDED_HANDLERS, handleRequest, closeAllHandles, type HandleTable } from "./handlers.ts";
 import { readFileSync } from "node:fs";
+import { latin1FromText } from "./paths.ts";
 
 /** How a session is run. Everything but `user` has OpenSSH's default. */
 export interface SftpServerOptions {
@@ -19,7 +20,8 @@ export interface SftpServerOptions {
   readonly logger?: Logger;
   /**
    * The session's working directory: relative paths are resolved against it (internal-sftp in a shared process).
-   * Undefined: the process's own cwd, as sftp-server after chdir(-d).
+   * Undefined: the process's own cwd, as sftp-server after chdir(-d). Text, like every string option here (the
+   * server turns it into bytes as UTF-8).
    */
   readonly cwd?: string;
   /** -R: refuse every request that changes the file system. */
@@ -164,14 +166,18 @@ class SftpSession implements SessionContext {
     this.maxQueuedBytes = options.maxQueuedBytes ?? 8 * 1024 * 1024;
     this.framer = new SftpFramer(this.pool, undefined, options.recycleInput);
     this.handles = { entries: [], free: [], count: 0 };
+    this.cwdPath = options.cwd === undefined ? undefined : latin1FromText(options.cwd);
   }
 
+  /** options.cwd as a latin1 path string. */
+  private readonly cwdPath: string | undefined;
+
   cwd(): string {
-    return this.options.cwd ?? Buffer.from(process.cwd(), "utf8").toString("latin1");
+    return this.cwdPath ?? latin1FromText(process.cwd());
   }
 
   resolve(p: string): string {
-    const base = this.options.cwd;
+    const base = this.cwdPath;
     if (base === undefined || p === "" || p.startsWith("/")) return p;
     return base.endsWith("/") ? base + p : `${base}/${p}`;
   }

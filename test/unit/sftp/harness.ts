@@ -66,7 +66,7 @@ export async function session(
   /** Awaited after each reply is recorded (a slow reader). */
   gate?: () => Promise<void>,
 ): Promise<TestSession> {
-  const dir = realpathSync(mkdtempSync(join(tmpdir(), "sftp-unit-")));
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "sftp-unit-ü-"))); // a non-ASCII cwd: options are text, paths bytes
   const pool = new BufferPool({ checked: true });
   const log: string[] = [];
   const input = new ChunkQueue();
@@ -87,7 +87,7 @@ export async function session(
   const done = serveSftp(input, output, {
     user: { name: "tester", uid: 4242, home: dir },
     logger: makeLogger(LogLevel.DEBUG3, (l) => log.push(l)),
-    cwd: Buffer.from(dir).toString("latin1"),
+    cwd: dir,
     pool,
     ...options,
   });
