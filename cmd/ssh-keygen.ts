@@ -26,6 +26,7 @@ import {
   formatKrl, krlRevokeExplicit, krlRevokeHash, krlRevokeKey, krlRevokeKeyId, krlRevokes, krlRevokeSerialRange, newKrl, parseKrl,
   revokedKeysFileRevokes, type Krl,
 } from "../core/keys/krl.ts";
+import { isSshComPrivateKey, parseSshComPrivateKey } from "../core/keys/ssh-com.ts";
 import { VERSION_LINE } from "../core/version.ts";
 
 /** Ends the program with a status (fatal() is 255). */
@@ -528,6 +529,11 @@ class Keygen {
     let blob: Uint8Array | null = null;
     try {
       if (format === "RFC4716") {
+        if (isSshComPrivateKey(text)) {
+          // do_convert_from: a private ssh.com key comes out as PEM (PEM_write_RSAPrivateKey).
+          this.out(formatPrivateKey(parseSshComPrivateKey(text), { format: "pem" }));
+          throw new Exit(0);
+        }
         if (!isRfc4716(text)) this.fatal(`${path}: not a RFC4716 key file`);
         blob = parseRfc4716(text).blob;
       } else if (/-----BEGIN (RSA )?PUBLIC KEY-----/.test(text)) {

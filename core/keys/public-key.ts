@@ -222,7 +222,7 @@ export function formatRfc4716(blob: Uint8Array, comment: string): string {
  * removed) is returned; the body is base64. Throws KeyFormatError.
  */
 export function parseRfc4716(text: string): { blob: Uint8Array; comment: string } {
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(/\r\n|\r|\n/); // CR-only files too (OpenSSH regress t1)
   let i = lines.findIndex((l) => l.trim() === RFC4716_BEGIN);
   if (i < 0) throw new KeyFormatError("invalid-format", "no RFC 4716 begin line");
   i++;
