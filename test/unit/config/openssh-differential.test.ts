@@ -2,8 +2,8 @@
 // lines; our sshd -T / ssh -G and OpenSSH's must agree on success or failure, on the exact error lines, and on the
 // value of every keyword both print (apart from SKIP: registry algorithm lists and documented 9.2 vs 10.5 changes).
 // Pool lines whose handling changed between 9.2 and 10.5 are left out (see openssh-compare.test.ts for the list).
-// FUZZ_RUNS sets the number of configs (default 60 each).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// FUZZ_RUNS sets the number of configs (default 60 each, at most 2000), FUZZ_SEED the seed.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "bun:test";
@@ -17,6 +17,9 @@ const dir = mkdtempSync(join(tmpdir(), "sshbox-config-diff-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const SSHD_POOL = [
+  "Match Group root", "Match User root", "Match Address 192.168.0.0/16,!192.168.30.0/24", "Match LocalAddress ::1", "Match LocalPort 2222",
+  "Match Host x", "Match User bob,!root Group *", "Match User=bob", "Match all # c", "Include @DIR@/inc/*.conf", "Include @DIR@/none/*",
+  "  Include @DIR@/inc/*.conf",
   "Port 2222", "Port 22", "Port 0", "Port x", "Port 70000", "ListenAddress 127.0.0.1", "ListenAddress 127.0.0.1:2200", "ListenAddress [::1]:2200", "ListenAddress ::1", "ListenAddress 1.2.3.4:x",
   "PermitRootLogin no", "PermitRootLogin maybe", "permitrootlogin=yes", "PasswordAuthentication no", "PasswordAuthentication", "PasswordAuthentication yes no",
   "AuthorizedKeysFile /etc/ssh/keys/%u .ssh/ak", "AuthorizedKeysFile none", "Subsystem sftp internal-sftp -l INFO",   "MaxStartups 5:30:90", "MaxStartups 10", "MaxStartups 10:200:5", "MaxStartups x", "AcceptEnv LANG LC_*", "AcceptEnv A=B", "AllowUsers a b", "AllowUsers a@10.0.0.0/8", "AllowUsers a@10.0.0.1/8",
@@ -38,13 +41,13 @@ const SSHD_POOL = [
   "Banner \"/a b\"", "AcceptEnv 'A B'", "DenyUsers \"\"", "PermitEmptyPasswords yes # c", "TCPKeepAlive=no", "StrictModes = no", "KeepAlive no", "DisableForwarding yes", "ExposeAuthInfo yes",
 ];
 const SSH_POOL = [
+  "Include @DIR@/inc/*.ssh", "  Include @DIR@/inc/*.ssh", "Match user root host a", "Match localuser nobody", "Host !a *",
   "Host a", "Host *.example.org !b.example.org", "Host *", "Host x y z", "Match host a", "Match originalhost a", "Match user fred", "Match localuser root", "Match all", "Match !host a", "Match exec true", "Match exec false", "Match canonical",
   "  Port 2022", "  Port x", "  User fred", "  HostName real.example.com", "  HostName %h.example.com", "  IdentityFile ~/.ssh/a", "  IdentityFile ~/.ssh/b", "  CertificateFile ~/.ssh/c",
   "  LocalForward 5901 localhost:5901", "  LocalForward 5901", "  LocalForward 1.2.3.4:80 h:80", "  RemoteForward 2222 [::1]:22", "  RemoteForward 8080", "  DynamicForward 1080", "  DynamicForward localhost:1080",
   "  SendEnv LANG LC_*", "  SendEnv -LANG", "  SendEnv A=B", "  SetEnv TERM=xterm", "  SetEnv X", "  ServerAliveInterval 15", "  ServerAliveInterval x", "  ServerAliveCountMax 4",
   "  StrictHostKeyChecking accept-new", "  StrictHostKeyChecking off", "  StrictHostKeyChecking maybe", "  ControlMaster auto", "  ControlMaster autoask", "  ControlPath ~/.ssh/cm-%r@%h:%p", "  ControlPersist 10m", "  ControlPersist yes", "  ControlPersist x",
-  "  ProxyJump j1,fred@j2:2222", "  ProxyJump none", "  ProxyCommand nc %h %p", "  ProxyCommand none", "  Compression yes", "  ForwardAgent yes", "  ForwardAgent $SSH_AUTH_SOCK",
-  "  AddKeysToAgent confirm 5m", "  AddKeysToAgent 1h", "  AddKeysToAgent ask", "  AddKeysToAgent x y", "  ConnectTimeout 10", "  ConnectTimeout none", "  RequestTTY force", "  RequestTTY auto", "  LogLevel DEBUG2", "  LogLevel debug1", "  LogLevel x",
+  "  ProxyJump j1,fred@j2:2222", "  ProxyJump none", "  ProxyCommand nc %h %p", "  ProxyCommand none", "  Compression yes", "  ForwardAgent yes",   "  AddKeysToAgent confirm 5m", "  AddKeysToAgent 1h", "  AddKeysToAgent ask", "  AddKeysToAgent x y", "  ConnectTimeout 10", "  ConnectTimeout none", "  RequestTTY force", "  RequestTTY auto", "  LogLevel DEBUG2", "  LogLevel debug1", "  LogLevel x",
   "  TunnelDevice 3:any", "  TunnelDevice any", "  Tunnel point-to-point", "  Tunnel yes", "  RekeyLimit 512M 30m", "  RekeyLimit default none", "  CanonicalDomains example.org", "  CanonicalDomains .bad",
   "  VisualHostKey yes", "  PermitRemoteOpen localhost:80", "  PermitRemoteOpen any", "  Ciphers -chacha*", "  Ciphers bogus", "  MACs hmac-sha2-256", "  KexAlgorithms +curve25519-sha256",
   "  UserKnownHostsFile ~/.ssh/kh", "  UserKnownHostsFile none", "  GlobalKnownHostsFile /etc/k1 /etc/k2", "  IdentityAgent none", "  IdentityAgent ~/agent.sock", "  ExitOnForwardFailure yes",
@@ -69,7 +72,7 @@ function rng(seed: number): (n: number) => number {
   };
 }
 const stderrLines = (b: Uint8Array): string =>
-  new TextDecoder().decode(b).replaceAll("\r", "").trim().split("\n").filter((l) => !/Deprecated|Unsupported|Ignored|Pseudo-terminal/.test(l)).join("\n");
+  new TextDecoder().decode(b).replaceAll("\r", "").trim().split("\n").filter((l) => !/line \d+: (Deprecated|Unsupported) option|Ignored unknown option|^Pseudo-terminal/.test(l)).join("\n");
 function byKeyword(text: string): Map<string, string[]> {
   const m = new Map<string, string[]>();
   for (const l of text.split("\n")) {
@@ -100,10 +103,13 @@ describe.skipIf(!HAVE)("differential: random configs agree with OpenSSH", () => 
   test("sshd -T -C", async () => {
     const hostKey = join(dir, "hk");
     Bun.spawnSync([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
-    const next = rng(20260101);
+    mkdirSync(join(dir, "inc"), { recursive: true });
+    writeFileSync(join(dir, "inc", "a.conf"), "PermitTTY no\nMatch User root\n  MaxSessions 4\n");
+    writeFileSync(join(dir, "inc", "b.conf"), "X11DisplayOffset 12\n");
+    const next = rng(Number(process.env.FUZZ_SEED ?? 20260101));
     const specs = ["user=bob,host=a.example.org,addr=10.1.2.3,laddr=1.1.1.1,lport=22", "user=root,host=x,addr=192.168.30.4,laddr=::1,lport=2222"];
     for (let i = 0; i < RUNS; i++) {
-      const lines = Array.from({ length: 1 + next(8) }, () => SSHD_POOL[next(SSHD_POOL.length)]!);
+      const lines = Array.from({ length: 1 + next(8) }, () => SSHD_POOL[next(SSHD_POOL.length)]!.replace("@DIR@", dir));
       const path = join(dir, `sshd_${i}`);
       writeFileSync(path, `HostKey ${hostKey}\n${lines.join("\n")}\n`);
       const spec = specs[next(specs.length)]!;
@@ -113,9 +119,12 @@ describe.skipIf(!HAVE)("differential: random configs agree with OpenSSH", () => 
     }
   }, 120_000);
   test("ssh -G", () => {
-    const next = rng(20260202);
+    mkdirSync(join(dir, "inc"), { recursive: true });
+    writeFileSync(join(dir, "inc", "a.ssh"), "Port 2345\nMatch host a\n  User incuser\n");
+    writeFileSync(join(dir, "inc", "b.ssh"), "Host x\n  Compression yes\n");
+    const next = rng(Number(process.env.FUZZ_SEED ?? 20260202) + 1);
     for (let i = 0; i < RUNS; i++) {
-      const lines = Array.from({ length: 1 + next(10) }, () => SSH_POOL[next(SSH_POOL.length)]!);
+      const lines = Array.from({ length: 1 + next(10) }, () => SSH_POOL[next(SSH_POOL.length)]!.replace("@DIR@", dir));
       const path = join(dir, `ssh_${i}`);
       writeFileSync(path, `${lines.join("\n")}\n`);
       const host = ["a", "b.example.org", "c.example.org", "x"][next(4)]!;
