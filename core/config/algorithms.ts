@@ -57,10 +57,13 @@ export const DEFAULT_PK_ALGORITHMS: readonly string[] = [
 /** SSH_ALLOWED_CA_SIGALGS restricted to what we have. */
 export const DEFAULT_CA_SIGNATURE_ALGORITHMS: readonly string[] = DEFAULT_PROPOSAL.hostKey;
 
-/** Defaults per side. */
+/** Default ciphers, both sides (KEX_SERVER_ENCRYPT = KEX_CLIENT_ENCRYPT). */
 export const DEFAULT_CIPHERS: readonly string[] = DEFAULT_PROPOSAL.ciphers;
+/** Default MACs, both sides. */
 export const DEFAULT_MACS: readonly string[] = DEFAULT_PROPOSAL.macs;
+/** sshd's default KexAlgorithms (KEX_SERVER_KEX: no finite-field groups). */
 export const DEFAULT_KEX_SERVER: readonly string[] = DEFAULT_PROPOSAL.kexServer;
+/** ssh's default KexAlgorithms (KEX_CLIENT_KEX; group exchange is left to the registry's proposal). */
 export const DEFAULT_KEX_CLIENT: readonly string[] = DEFAULT_PROPOSAL.kexClient;
 
 /** cipher.c ciphers_valid / mac.c mac_valid / kex_names_valid: every comma entry is a known name (no wildcards). */

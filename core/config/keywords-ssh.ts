@@ -1570,8 +1570,8 @@ export function querySsh(what: string): string[] | null {
   return null;
 }
 
-/** ssh_config(5) TOKENS: which %-tokens each keyword accepts (beyond %%). */
 const COMMON_TOKENS = ["C", "d", "h", "i", "j", "k", "L", "l", "n", "p", "r", "u"];
+/** ssh_config(5) TOKENS: which %-tokens each keyword accepts (beyond %%). */
 export const SSH_TOKENS: Readonly<Record<string, readonly string[]>> = {
   CertificateFile: COMMON_TOKENS, ControlPath: COMMON_TOKENS, IdentityAgent: COMMON_TOKENS, IdentityFile: COMMON_TOKENS,
   LocalForward: COMMON_TOKENS, RemoteForward: COMMON_TOKENS, RemoteCommand: COMMON_TOKENS, RevokedHostKeys: COMMON_TOKENS,

@@ -14,9 +14,11 @@ import { addrMatchList, assembleNames, matchHostname, matchPatternList, matchUse
 
 /** Log levels (log.c), in order. */
 export const LOG_LEVELS = ["QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG1", "DEBUG2", "DEBUG3"] as const;
+/** A log level (DEBUG is DEBUG1). */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 /** Syslog facilities (log.c). */
 export const LOG_FACILITIES = ["DAEMON", "USER", "AUTH", "AUTHPRIV", "LOCAL0", "LOCAL1", "LOCAL2", "LOCAL3", "LOCAL4", "LOCAL5", "LOCAL6", "LOCAL7"] as const;
+/** A syslog facility. */
 export type LogFacility = (typeof LOG_FACILITIES)[number];
 
 /** log.c log_level_number: case-insensitive, DEBUG = DEBUG1; null when unknown. */
