@@ -308,45 +308,66 @@ class SftpSession implements SessionContext {
       this.queuedBytes += s.slot.reply.bytes.length;
     }
     this.startReady();
-    void this.pump();
+    this.pump();
   }
 
   private full(): boolean {
     return this.slots.length >= this.maxInFlight || this.queuedBytes >= this.maxQueuedBytes;
   }
 
-  /** Writes finished replies from the head of the queue, one at a time and in request order. */
-  private async pump(): Promise<void> {
+  /**
+   * Writes finished replies from the head of the queue, one at a time and in request order. Synchronous while
+   * `output` is (the sftp-server program's blocking stdout: no promise per reply); it resumes itself when `output`
+   * returns a promise.
+   */
+  private pump(): void {
     if (this.writing) return;
-    this.writing = true;
-    try {
-      while (this.slots.length > 0 && this.slots[0]!.reply !== null) {
-        const { bytes, lease } = this.slots.shift()!.reply!;
-        this.queuedBytes -= bytes.length;
-        if (!this.full() && this.wake) {
-          const w = this.wake;
-          this.wake = null;
-          w();
-        }
-        if (bytes.length === 0 || this.outputBroken) {
-          lease?.release();
-          continue;
-        }
-        try {
-          const p = this.output(bytes);
-          if (p !== undefined) await p;
-        } catch (e) {
-          this.log.debug(`write eof: ${e instanceof Error ? e.message : String(e)}`);
-          this.outputBroken = true;
-          this.wake?.();
-        } finally {
-          lease?.release();
-        }
+    while (this.slots.length > 0 && this.slots[0]!.reply !== null) {
+      const { bytes, lease } = this.slots.shift()!.reply!;
+      this.queuedBytes -= bytes.length;
+      if (!this.full() && this.wake) {
+        const w = this.wake;
+        this.wake = null;
+        w();
       }
-    } finally {
-      this.writing = false;
-      if (this.idle && this.slots.length === 0 && this.running.size === 0) this.idle();
+      if (bytes.length === 0 || this.outputBroken) {
+        lease?.release();
+        continue;
+      }
+      let p: Promise<void> | void;
+      try {
+        p = this.output(bytes);
+      } catch (e) {
+        this.outputFailed(e);
+        lease?.release();
+        continue;
+      }
+      if (p !== undefined) {
+        this.writing = true;
+        p.then(
+          () => this.written(lease),
+          (e) => {
+            this.outputFailed(e);
+            this.written(lease);
+          },
+        );
+        return;
+      }
+      lease?.release();
     }
+    if (this.idle && this.slots.length === 0 && this.running.size === 0) this.idle();
+  }
+
+  private written(lease: Lease | null): void {
+    lease?.release();
+    this.writing = false;
+    this.pump();
+  }
+
+  private outputFailed(e: unknown): void {
+    this.log.debug(`write eof: ${e instanceof Error ? e.message : String(e)}`);
+    this.outputBroken = true;
+    this.wake?.();
   }
 
   private idle: (() => void) | null = null;
@@ -356,7 +377,7 @@ class SftpSession implements SessionContext {
     while (this.slots.length > 0 || this.running.size > 0 || this.writing) {
       await new Promise<void>((r) => {
         this.idle = r;
-        void this.pump();
+        this.pump();
       });
       this.idle = null;
     }
