@@ -35,13 +35,31 @@ export interface SshdLoadOptions {
 
 /** Reads sshd_config (with Includes), applies -o first; Match blocks are checked, not applied (see applyMatch). */
 export function loadSshdConfig(path: string = SSHD_CONFIG_PATH, opts: SshdLoadOptions = {}): SshdConfig {
-  const env: SshdEnv = { cwd: opts.env?.cwd ?? process.cwd(), home: opts.env?.home ?? homedir(), sshDir: opts.env?.sshDir ?? "/etc/ssh" };
+  const fs = opts.fs ?? NODE_FS;
+  const env: SshdEnv = {
+    cwd: opts.env?.cwd ?? process.cwd(), home: opts.env?.home ?? homedir(), sshDir: opts.env?.sshDir ?? "/etc/ssh",
+    resolve: opts.env?.resolve ?? ((name) => hostsFileLookup(name, fs.readFile("/etc/hosts") ?? "")),
+  };
   return loadSshdConfigWith(path, {
-    fs: opts.fs ?? NODE_FS, env,
+    fs, env,
     ...(opts.overrides ? { overrides: opts.overrides } : {}),
     ...(opts.ports ? { ports: opts.ports } : {}),
     ...(opts.text !== undefined ? { text: opts.text } : {}),
   });
+}
+
+/**
+ * A name's addresses from an /etc/hosts text, in file order (what getaddrinfo gives for names listed there); null when
+ * the name is not listed. sshd needs no DNS for ListenAddress in the common cases (localhost, the host's own names).
+ */
+export function hostsFileLookup(name: string, hostsText: string): string[] | null {
+  const out: string[] = [];
+  const want = name.toLowerCase();
+  for (const raw of hostsText.split("\n")) {
+    const f = raw.replace(/#.*/, "").trim().split(/[ \t]+/);
+    if (f.length >= 2 && f.slice(1).some((n) => n.toLowerCase() === want) && !out.includes(f[0]!)) out.push(f[0]!);
+  }
+  return out.length === 0 ? null : out;
 }
 
 /** The configuration for one connection: the Match blocks that fit `conn` applied on top of the global section. */

@@ -199,6 +199,12 @@ export interface SshdEnv {
   readonly cwd: string;
   readonly home: string;
   readonly sshDir: string;
+  /**
+   * getaddrinfo for ListenAddress names (numeric addresses never reach it): the addresses in resolver order, or null
+   * when the name does not resolve (sshd then dies with "bad addr or host: <name> (Name or service not known)").
+   * Without it, names are kept as written.
+   */
+  readonly resolve?: (name: string) => readonly string[] | null;
 }
 
 /** A loaded sshd_config. */
@@ -1131,8 +1137,17 @@ function finalize(raw: Raw, env: SshdEnv, diag: Diagnostics): SshdSettings {
   const family = (raw.AddressFamily as SshdSettings["addressFamily"] | undefined) ?? "any";
   const queued = (raw.ListenAddress as { host: string; port: number; rdomain: string | null }[] | undefined) ?? [];
   const listen: ListenAddress[] = [];
+  const fits = (a: string): boolean => family === "any" || (family === "inet") === !a.includes(":");
   const add = (host: string | null, port: number, rdomain: string | null): void => {
-    const hosts = host !== null ? [host] : family === "inet" ? ["0.0.0.0"] : family === "inet6" ? ["::"] : ["::", "0.0.0.0"];
+    let hosts: readonly string[];
+    if (host === null) hosts = family === "inet" ? ["0.0.0.0"] : family === "inet6" ? ["::"] : ["::", "0.0.0.0"];
+    else if (parseAddress(host) !== null || env.resolve === undefined) hosts = [host];
+    else {
+      // servconf.c add_one_listen_addr: every address getaddrinfo gives; dump_config prints a name's list reversed
+      const got = env.resolve(host)?.filter(fits) ?? [];
+      if (got.length === 0) return diag.fatal(`bad addr or host: ${host} (Name or service not known)`);
+      hosts = [...got].reverse();
+    }
     for (const h of hosts) listen.push({ host: h, port, rdomain });
   };
   if (queued.length === 0) for (const port of ports) add(null, port, null);

@@ -348,3 +348,17 @@ describe("the table's default and accumulation columns", () => {
     expect(load("FingerprintHash md5\nFingerprintHash sha256\n").fingerprintHash).toBe("SHA256"); // "last"
   });
 });
+
+describe("ListenAddress names", () => {
+  test("resolved through /etc/hosts by default, each port, the address family respected", async () => {
+    const { hostsFileLookup } = await import("../../../core/config/index.ts");
+    const hosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n10.0.0.5 box box.example.org # me\n";
+    expect(hostsFileLookup("LOCALHOST", hosts)).toEqual(["127.0.0.1", "::1"]);
+    expect(hostsFileLookup("nope", hosts)).toBeNull();
+    const fs = fakeFs({ "/c": "Port 22\nPort 23\nListenAddress box\nListenAddress 127.0.0.1:2222\n", "/etc/hosts": hosts });
+    expect(loadSshdConfig("/c", { fs, env: ENV }).listenAddress.map((l) => `${l.host}:${l.port}`)).toEqual(["10.0.0.5:22", "10.0.0.5:23", "127.0.0.1:2222"]);
+    const fs2 = fakeFs({ "/c": "AddressFamily inet\nListenAddress localhost\n", "/etc/hosts": hosts });
+    expect(loadSshdConfig("/c", { fs: fs2, env: ENV }).listenAddress.map((l) => l.host)).toEqual(["127.0.0.1"]);
+    expect(errorOf(() => loadSshdConfig("/c", { fs: fakeFs({ "/c": "ListenAddress nowhere.invalid\n", "/etc/hosts": hosts }), env: ENV }))).toBe("bad addr or host: nowhere.invalid (Name or service not known)");
+  });
+});
