@@ -62,6 +62,12 @@ export interface LoadSshOptions {
   readonly exec?: (command: string) => boolean;
   /** `Match localnetwork`: whether a local interface address is inside the CIDR list. */
   readonly localNetwork?: (cidrList: string) => boolean;
+  /**
+   * CanonicalizeHostname (ssh.c resolve_canonicalize, which needs DNS): given the host and the Canonical* settings,
+   * the canonical name, or null to keep the name. Called only when CanonicalizeHostname is on (and, unless "always",
+   * no ProxyCommand/ProxyJump is set). Without it the name is kept; the final pass still runs.
+   */
+  readonly canonicalize?: (host: string, settings: { readonly domains: readonly string[]; readonly maxDots: number; readonly fallbackLocal: boolean; readonly permittedCnames: readonly { readonly source: string; readonly target: string }[] }) => string | null;
 }
 
 /** The effective client settings (fill_default_options), typed. */
@@ -1225,6 +1231,16 @@ export function loadSshConfig(opts: LoadSshOptions): SshConfig {
   const isAddr = /^[0-9.]+$/.test(host) || host.includes(":");
   if (!isAddr) host = host.toLowerCase();
   const canon = (raw.CanonicalizeHostname as string | undefined) ?? "false";
+  const proxied = noneOrUnset(raw.ProxyCommand) === false || (raw.ProxyJump !== undefined && raw.ProxyJump !== "none");
+  if (canon !== "false" && opts.canonicalize !== undefined && (canon === "always" || !proxied)) {
+    const got = opts.canonicalize(host, {
+      domains: (raw.CanonicalDomains as string[] | undefined) ?? [],
+      maxDots: (raw.CanonicalizeMaxDots as number | undefined) ?? 1,
+      fallbackLocal: (raw.CanonicalizeFallbackLocal as boolean | undefined) ?? true,
+      permittedCnames: (raw.CanonicalizePermittedCNAMEs as { source: string; target: string }[] | undefined) ?? [],
+    });
+    if (got !== null) host = got;
+  }
   const wantFinal = first.wantFinal || canon !== "false";
   if (wantFinal) {
     raw.__finalHost = host;
@@ -1233,6 +1249,11 @@ export function loadSshConfig(opts: LoadSshOptions): SshConfig {
   }
   const settings = finalize(raw, opts, host, diag);
   return { ...settings, notices: diag.notices, finalPass: wantFinal };
+}
+
+/** option_clear_or_none for a raw value: true when unset or "none". */
+function noneOrUnset(v: unknown): boolean {
+  return v === undefined || (typeof v === "string" && v.toLowerCase() === "none");
 }
 
 function finalize(raw: Raw, opts: LoadSshOptions, hostIn: string, diag: Diagnostics): SshSettings {

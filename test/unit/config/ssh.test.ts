@@ -275,3 +275,15 @@ describe("environment expansion", () => {
     expect(load("h", "ControlPath /tmp/${FOO}-%%\n").controlPath).toBe("/tmp/bar-%");
   });
 });
+
+describe("CanonicalizeHostname", () => {
+  test("the caller's resolver gives the canonical name; the final pass matches Host blocks against it", () => {
+    const text = "CanonicalizeHostname yes\nCanonicalDomains example.org example.net\nHost web.example.org\n  User canon\nMatch canonical host *.example.org\n  Port 2200\n";
+    const seen: unknown[] = [];
+    const c = load("web", text, { canonicalize: (h, s) => (seen.push([h, s.domains, s.maxDots]), `${h}.example.org`) });
+    expect([c.hostname, c.user, c.port, c.finalPass]).toEqual(["web.example.org", "canon", 2200, true]);
+    expect(seen).toEqual([["web", ["example.org", "example.net"], 1]]);
+    expect(load("web", "CanonicalizeHostname yes\nProxyJump j\n", { canonicalize: () => "x" }).hostname).toBe("web");
+    expect(load("web", "CanonicalizeHostname always\nProxyJump j\n", { canonicalize: () => "x" }).hostname).toBe("x");
+  });
+});
