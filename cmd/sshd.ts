@@ -182,6 +182,7 @@ async function serveOne(link: Link, peer: PeerInfo, config: SshdConfig, signers:
     hostKeys: signers,
     verifySignature,
     serverExtensions: serverExtensions(config),
+    moduliFile: config.moduliFile,
     authPolicy: auth,
     remoteAddress: peer.remoteAddress,
     remotePort: peer.remotePort,

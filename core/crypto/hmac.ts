@@ -3,9 +3,9 @@
 import type { PacketMac } from "./types.ts";
 
 /** The hashes behind the SSH HMACs, by their Bun.CryptoHasher names. */
-export type HmacHash = "sha1" | "sha256" | "sha512";
+export type HmacHash = "md5" | "sha1" | "sha256" | "sha512";
 
-const DIGEST_BYTES: Readonly<Record<HmacHash, number>> = { sha1: 20, sha256: 32, sha512: 64 };
+const DIGEST_BYTES: Readonly<Record<HmacHash, number>> = { md5: 16, sha1: 20, sha256: 32, sha512: 64 };
 
 /**
  * An HMAC for one direction. The keyed Bun.CryptoHasher is built once (key ⊕ ipad / opad absorbed) and copied per packet;
@@ -19,7 +19,7 @@ export class Hmac implements PacketMac {
   readonly #digest = new Uint8Array(64);
   readonly #seq = new Uint8Array(4);
 
-  /** `key` is not retained. `tagBytes` defaults to the digest size (no SSH MAC here truncates). */
+  /** `key` is not retained. `tagBytes` defaults to the digest size; the legacy `-96` MACs keep the first 12 bytes (RFC 4253 §6.4). */
   constructor(hash: HmacHash, key: Uint8Array, tagBytes: number = DIGEST_BYTES[hash]) {
     if (tagBytes < 1 || tagBytes > DIGEST_BYTES[hash]) throw new RangeError(`HMAC tag must be 1..${DIGEST_BYTES[hash]} bytes`);
     this.tagBytes = tagBytes;

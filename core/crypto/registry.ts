@@ -2,10 +2,18 @@
 // `ssh -Q` and `sshd -T` read these tables; an algorithm name appears in the code once, as its row's `name`.
 import { createChaChaPolyOpenSsh } from "./chachapoly-openssh.ts";
 import { CIPHER_SPECS_AES, MAC_SPECS } from "./specs-aes-mac.ts";
-import { KEX_SPECS as KEX_SPECS_BASE } from "./specs-kex.ts";
+import { KEX_SPECS as KEX_SPECS_BASE, LEGACY_SHA1_KEX_SPECS } from "./specs-kex.ts";
 import { SNTRUP761_X25519_SPECS } from "./sntrup761x25519.ts";
 import { SIGNATURE_SPECS, signatureSpec } from "./signatures.ts";
-import type { CipherSpec, KexAgreementSpec, MacSpec } from "./types.ts";
+import { KexError, type CipherSpec, type KexAgreementSpec, type KexHash, type MacSpec } from "./types.ts";
+
+/** A group-exchange row (RFC 4419 / RFC 8268): the transport runs it; the agreement hooks refuse direct use. */
+function groupExchangeRow(name: string, hash: KexHash, legacy: boolean): KexAgreementSpec {
+  const refuse = (): never => {
+    throw new KexError(`${name} needs the group exchange messages`);
+  };
+  return { name, hash, legacy, groupExchange: true, clientInit: async () => refuse(), serverRespond: async () => refuse() };
+}
 
 /** Every cipher, OpenSSH's default order first (myproposal.h, anchors §1.1). */
 export const CIPHERS: readonly CipherSpec[] = [
@@ -16,12 +24,14 @@ export const CIPHERS: readonly CipherSpec[] = [
 /** Every MAC, OpenSSH's default order. */
 export const MACS: readonly MacSpec[] = MAC_SPECS;
 
-/** Every fixed key agreement, OpenSSH 10.5's client order (the server drops the finite-field ones by default). */
-export const KEX_METHODS: readonly KexAgreementSpec[] = [
-  KEX_SPECS_BASE[0]!, // mlkem768x25519-sha256
-  ...SNTRUP761_X25519_SPECS,
-  ...KEX_SPECS_BASE.slice(1),
-];
+/** Every key agreement, OpenSSH 10.5's client order (the server drops the finite-field ones by default); legacy last. */
+export const KEX_METHODS: readonly KexAgreementSpec[] = (() => {
+  const rows = [KEX_SPECS_BASE[0]!, ...SNTRUP761_X25519_SPECS, ...KEX_SPECS_BASE.slice(1)];
+  const at = rows.findIndex((r) => r.name === "ecdh-sha2-nistp521");
+  rows.splice(at + 1, 0, groupExchangeRow("diffie-hellman-group-exchange-sha256", "sha256", false));
+  rows.push(...(LEGACY_SHA1_KEX_SPECS as readonly KexAgreementSpec[]), groupExchangeRow("diffie-hellman-group-exchange-sha1", "sha1", true));
+  return rows;
+})();
 
 export { SIGNATURE_SPECS, signatureSpec };
 

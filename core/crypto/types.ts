@@ -88,7 +88,8 @@ export interface MacSpec {
 }
 
 /** Hash used by a key exchange for H and key derivation (RFC 4253 §7.2). */
-export type KexHash = "sha256" | "sha384" | "sha512";
+/** "sha1" only for the legacy exchanges (diffie-hellman-group1/14-sha1, group-exchange-sha1), never proposed by default. */
+export type KexHash = "sha1" | "sha256" | "sha384" | "sha512";
 
 /**
  * One run of an ephemeral key agreement: ECDH/X25519, a hybrid KEM, or finite-field DH. The client sends
@@ -100,6 +101,11 @@ export interface KexAgreementSpec {
   readonly name: string;
   readonly hash: KexHash;
   readonly legacy: boolean;
+  /**
+   * Diffie-Hellman group exchange (RFC 4419): the group is agreed at run time (GEX_REQUEST / GEX_GROUP), so the
+   * transport drives the exchange with dh.ts and this row's clientInit/serverRespond are not used.
+   */
+  readonly groupExchange?: boolean;
   clientInit(): Promise<KexClientState>;
   /** Throws KexError for a malformed or low-order peer value. */
   serverRespond(clientMessage: Uint8Array): Promise<{ message: Uint8Array; sharedSecret: Uint8Array }>;

@@ -28,6 +28,7 @@ export interface ServerConnectionOptions {
   readonly loginGraceMs?: number;
   readonly rekeyBytes?: number;
   readonly rekeySeconds?: number;
+  readonly moduliFile?: string;
   readonly log?: Logger;
 }
 
@@ -52,6 +53,7 @@ export async function serveConnection(opts: ServerConnectionOptions): Promise<Se
     serverExtensions: opts.serverExtensions,
     rekeyBytes: opts.rekeyBytes,
     rekeySeconds: opts.rekeySeconds,
+    ...(opts.moduliFile !== undefined ? { moduliFile: opts.moduliFile } : {}),
     log,
   });
   let grace: ReturnType<typeof setTimeout> | undefined;

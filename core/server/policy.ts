@@ -41,7 +41,7 @@ function keyTypeLabel(blob: Uint8Array): string {
 }
 
 /** `<TYPE> SHA256:…` as sshd logs a key. */
-export function keyDescription(blob: Uint8Array, hash: "SHA256" | "MD5" = "SHA256"): string {
+export function keyDescription(blob: Uint8Array, hash: string = "SHA256"): string {
   return `${keyTypeLabel(blob)} ${fingerprint(blob, hash === "MD5" ? "md5" : "sha256")}`;
 }
 

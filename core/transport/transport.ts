@@ -8,10 +8,14 @@ import { escapeForLog, silentLogger, type Logger } from "../log.ts";
 import type { CipherSpec, KexAgreementSpec, KexClientState, MacSpec, PacketCipher } from "../crypto/types.ts";
 import { KexError } from "../crypto/types.ts";
 import { composePacketCipher } from "../crypto/packet-cipher.ts";
+import { dhAgreement, dhFallbackGroup, dhGroupFromWire, gexClientRequest, gexServerRange, type DhGroup } from "../crypto/dh.ts";
+import { chooseModulus, parseModuli } from "../crypto/moduli.ts";
+import { readFileSync } from "node:fs";
 import {
   BufferPool, defaultPool, Reader, Writer, type Lease,
   SSH_MSG_DISCONNECT, SSH_MSG_IGNORE, SSH_MSG_UNIMPLEMENTED, SSH_MSG_DEBUG, SSH_MSG_EXT_INFO, SSH_MSG_KEXINIT,
   SSH_MSG_NEWKEYS, SSH_MSG_KEX_ECDH_INIT, SSH_MSG_KEX_ECDH_REPLY, SSH2_MSG_PING, SSH2_MSG_PONG, messageName,
+  SSH_MSG_KEX_DH_GEX_REQUEST, SSH_MSG_KEX_DH_GEX_GROUP, SSH_MSG_KEX_DH_GEX_INIT, SSH_MSG_KEX_DH_GEX_REPLY,
 } from "../wire/index.ts";
 import type { Link } from "./link.ts";
 import { decodeKexInit, encodeKexInit, negotiate, EXT_INFO_C, EXT_INFO_S, KEX_STRICT_C, KEX_STRICT_S, type KexInitLists, type Negotiated } from "./negotiate.ts";
@@ -70,6 +74,8 @@ export interface TransportOptions {
   readonly checkHostKey?: (publicKeyBlob: Uint8Array, algorithm: string) => Promise<boolean> | boolean;
   /** Server: the EXT_INFO extensions to announce after the first NEWKEYS (server-sig-algs, …). */
   readonly serverExtensions?: ReadonlyMap<string, Uint8Array>;
+  /** Server: the moduli file for diffie-hellman-group-exchange (ModuliFile); missing or empty: OpenSSH's fallback groups. */
+  readonly moduliFile?: string;
   /** Rekey after this many bytes in either direction (RekeyLimit); default per cipher as OpenSSH. */
   readonly rekeyBytes?: number;
   /** Rekey after this many seconds (RekeyLimit's second field); 0 or undefined: never by time. */
@@ -171,6 +177,8 @@ export class Transport implements PacketConn {
   private ourKexInit: Uint8Array | null = null;
   private peerKexInit: Uint8Array | null = null;
   private clientKexState: KexClientState | null = null;
+  /** Group exchange (RFC 4419) in progress: the request as sent/received and the group agreed. */
+  private gex: { min: number; n: number; max: number; group: DhGroup | null; p: Uint8Array; g: Uint8Array } | null = null;
   private pendingKeys: PendingKeys | null = null;
   private ignoreNextKexPacket = false;
   private rekeyTimer: ReturnType<typeof setTimeout> | undefined;
@@ -503,6 +511,19 @@ export class Transport implements PacketConn {
 
   private clientStartKex(n: Negotiated): void {
     const spec = this.kexSpec(n);
+    if (spec.groupExchange) {
+      // RFC 4419 §3 / kexgexc.c: ask for a group sized for the keys we need.
+      const cipher = this.opts.tables.ciphers.find((c) => c.name === n.cipherC2S);
+      const mac = this.opts.tables.macs.find((m) => m.name === n.macC2S);
+      const need = Math.max(cipher?.keyBytes ?? 16, cipher?.blockBytes ?? 16, cipher?.ivBytes ?? 0, mac?.keyBytes ?? 0);
+      const req = gexClientRequest(need);
+      this.gex = { ...req, group: null, p: new Uint8Array(0), g: new Uint8Array(0) };
+      const w = this.begin(SSH_MSG_KEX_DH_GEX_REQUEST, 16);
+      w.u32(req.min).u32(req.n).u32(req.max);
+      this.seal(w);
+      this.log.debug(`SSH2_MSG_KEX_DH_GEX_REQUEST(${req.min}<${req.n}<${req.max}) sent`);
+      return;
+    }
     this.pause();
     spec
       .clientInit()
@@ -524,6 +545,10 @@ export class Transport implements PacketConn {
     const msg = payload[0]!;
     const n = this.negotiated;
     if (!n || !this.kexInActive) throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, `protocol error: unexpected ${messageName(msg)}`);
+    if (this.kexSpec(n).groupExchange) {
+      this.handleGexMessage(n, payload);
+      return;
+    }
     if (this.role === "server" && msg === SSH_MSG_KEX_ECDH_INIT) {
       const r = new Reader(payload, 1);
       const clientValue = r.stringBytes();
@@ -553,25 +578,99 @@ export class Transport implements PacketConn {
     throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, `protocol error: unexpected ${messageName(msg)} during ${n.kex}`);
   }
 
-  private async serverKex(n: Negotiated, clientValue: Uint8Array): Promise<void> {
+  /** RFC 4419 group exchange: REQUEST → GROUP → INIT → REPLY, with min, n, max, p and g in the exchange hash. */
+  private handleGexMessage(n: Negotiated, payload: Uint8Array): void {
+    const msg = payload[0]!;
+    const spec = this.kexSpec(n);
+    const r = new Reader(payload, 1);
+    if (this.role === "server" && msg === SSH_MSG_KEX_DH_GEX_REQUEST && this.gex === null) {
+      const req = { min: r.u32(), n: r.u32(), max: r.u32() };
+      r.expectEnd("KEX_DH_GEX_REQUEST");
+      const range = gexServerRange(req);
+      let group: DhGroup = dhFallbackGroup(range.max);
+      try {
+        const { entries } = parseModuli(readFileSync(this.opts.moduliFile ?? "/etc/ssh/moduli", "latin1"));
+        const chosen = chooseModulus(entries, range.min, range.n, range.max);
+        if (chosen) group = chosen.group;
+      } catch {
+        this.log.info("WARNING: could not open moduli file; using fixed groups"); // dh.c: "WARNING: could not open %s"
+      }
+      const p = bigBytes(group.p);
+      const g = bigBytes(group.g);
+      this.gex = { ...req, group, p, g };
+      const w = this.begin(SSH_MSG_KEX_DH_GEX_GROUP, p.length + g.length + 16);
+      w.mpintUnsigned(p).mpintUnsigned(g);
+      this.seal(w);
+      return;
+    }
+    if (this.role === "client" && msg === SSH_MSG_KEX_DH_GEX_GROUP && this.gex !== null && this.gex.group === null) {
+      const p = r.mpintView().slice();
+      const g = r.mpintView().slice();
+      r.expectEnd("KEX_DH_GEX_GROUP");
+      const group = dhGroupFromWire(p, g, this.gex.min, this.gex.max);
+      this.gex = { ...this.gex, group, p, g };
+      const agreement = dhAgreement(spec.name, spec.hash, group, spec.legacy);
+      this.pause();
+      agreement.clientInit().then((state) => {
+        if (this.state === "closed") return;
+        const value = mpintBody(state.message);
+        this.clientKexState = { message: value, finish: (m) => state.finish(m) };
+        const w = this.begin(SSH_MSG_KEX_DH_GEX_INIT, value.length + 8);
+        w.string(value);
+        this.seal(w);
+        this.resume();
+      }, (e) => this.fail(e));
+      return;
+    }
+    if (this.role === "server" && msg === SSH_MSG_KEX_DH_GEX_INIT && this.gex?.group) {
+      const e = r.mpintView().slice();
+      r.expectEnd("KEX_DH_GEX_INIT");
+      this.pause();
+      this.serverKex(n, e, SSH_MSG_KEX_DH_GEX_REPLY).then(() => this.resume(), (err) => this.fail(err));
+      return;
+    }
+    if (this.role === "client" && msg === SSH_MSG_KEX_DH_GEX_REPLY && this.clientKexState) {
+      const hostKey = r.stringBytes();
+      const f = r.mpintView().slice();
+      const signature = r.stringBytes();
+      r.expectEnd("KEX_DH_GEX_REPLY");
+      const state = this.clientKexState;
+      this.clientKexState = null;
+      this.pause();
+      this.clientFinishKex(n, state, hostKey, f, signature).then(() => this.resume(), (err) => this.fail(err));
+      return;
+    }
+    throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, `protocol error: unexpected ${messageName(msg)} during ${n.kex}`);
+  }
+
+  /** The group-exchange fields of H, when this exchange is one. */
+  private gexHashFields(): { min: number; n: number; max: number; p: Uint8Array; g: Uint8Array } | undefined {
+    const x = this.gex;
+    return x && x.group ? { min: x.min, n: x.n, max: x.max, p: x.p, g: x.g } : undefined;
+  }
+
+  private async serverKex(n: Negotiated, clientValue: Uint8Array, replyMsg: number = SSH_MSG_KEX_ECDH_REPLY): Promise<void> {
     const spec = this.kexSpec(n);
     const signer = (this.opts.hostKeys ?? []).find((k) => k.algorithms.includes(n.hostKey));
     if (!signer) throw new ProtocolError(DisconnectReason.KEY_EXCHANGE_FAILED, `no host key for ${n.hostKey}`);
-    const { message: raw, sharedSecret } = await spec.serverRespond(clientValue);
-    const message = valueBody(spec, raw);
+    const agreement = spec.groupExchange ? dhAgreement(spec.name, spec.hash, this.gex!.group!, spec.legacy) : spec;
+    const { message: raw, sharedSecret } = await agreement.serverRespond(clientValue);
+    const message = valueBody(agreement, raw);
+    const gexFields = this.gexHashFields();
     const h = exchangeHash(spec.hash, {
       clientVersion: this.peerVersion,
       serverVersion: this.ourVersion,
       clientKexInit: this.peerKexInit!,
       serverKexInit: this.ourKexInit!,
       serverHostKey: signer.publicKeyBlob,
+      ...(gexFields ? { gex: gexFields } : {}),
       clientValue,
       serverValue: message,
       sharedSecret,
     });
     const signature = await signer.sign(n.hostKey, h);
     if (this.state === "closed") return;
-    const w = this.begin(SSH_MSG_KEX_ECDH_REPLY, signer.publicKeyBlob.length + message.length + signature.length + 16);
+    const w = this.begin(replyMsg, signer.publicKeyBlob.length + message.length + signature.length + 16);
     w.string(signer.publicKeyBlob).string(message).string(signature);
     this.seal(w);
     this.installKeys(n, spec, sharedSecret, h, signer.publicKeyBlob);
@@ -580,12 +679,14 @@ export class Transport implements PacketConn {
   private async clientFinishKex(n: Negotiated, state: KexClientState, hostKey: Uint8Array, serverValue: Uint8Array, signature: Uint8Array): Promise<void> {
     const spec = this.kexSpec(n);
     const sharedSecret = await state.finish(serverValue);
+    const gexFields = this.gexHashFields();
     const h = exchangeHash(spec.hash, {
       clientVersion: this.ourVersion,
       serverVersion: this.peerVersion,
       clientKexInit: this.ourKexInit!,
       serverKexInit: this.peerKexInit!,
       serverHostKey: hostKey,
+      ...(gexFields ? { gex: gexFields } : {}),
       clientValue: state.message,
       serverValue,
       sharedSecret,
@@ -665,6 +766,7 @@ export class Transport implements PacketConn {
 
   private kexDone(): void {
     this.keyExchanges++;
+    this.gex = null;
     this.pendingKeys = null;
     this.peerKexInit = null;
     this.ourKexInit = null;
@@ -896,9 +998,15 @@ export class Transport implements PacketConn {
   }
 }
 
-/** The field body for a key-exchange value: FFDH magnitudes become mpint bodies (RFC 4251 §5), the rest pass as they are. */
-function valueBody(spec: KexAgreementSpec, value: Uint8Array): Uint8Array {
-  if (!spec.name.startsWith("diffie-hellman-")) return value;
+/** Unsigned big-endian bytes of a bigint. */
+function bigBytes(v: bigint): Uint8Array {
+  let hex = v.toString(16);
+  if (hex.length % 2) hex = "0" + hex;
+  return Uint8Array.from(Buffer.from(hex, "hex"));
+}
+
+/** An unsigned magnitude as an mpint body (leading zeros dropped, 0x00 added when the top bit is set). */
+function mpintBody(value: Uint8Array): Uint8Array {
   let i = 0;
   while (i < value.length && value[i] === 0) i++;
   const m = value.subarray(i);
@@ -908,6 +1016,11 @@ function valueBody(spec: KexAgreementSpec, value: Uint8Array): Uint8Array {
     return out;
   }
   return m.slice();
+}
+
+/** The field body for a key-exchange value: FFDH magnitudes become mpint bodies (RFC 4251 §5), the rest pass as they are. */
+function valueBody(spec: KexAgreementSpec, value: Uint8Array): Uint8Array {
+  return spec.name.startsWith("diffie-hellman-") ? mpintBody(value) : value;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

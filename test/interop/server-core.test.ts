@@ -72,13 +72,13 @@ describe.skipIf(!enabled)("OpenSSH ssh → our server core (ProxyCommand)", () =
   }, 60_000);
   test.each(CIPHERS.map((c) => c.name))("cipher %s", async (cipher) => {
     expect(theirs.cipher).toContain(cipher);
-    const r = await ssh({ command: "echo ok", sshOpts: ["-c", cipher, "-v"] });
+    const r = await ssh({ command: "echo ok", sshOpts: ["-c", cipher, "-v"], serverOpts: [`Ciphers=${cipher}`] });
     expect(r.stdout).toBe("ok\n");
     expect(r.stderr).toContain(`cipher: ${cipher}`);
   });
   test.each(MACS.map((m) => m.name))("MAC %s", async (mac) => {
     expect(theirs.mac).toContain(mac);
-    const r = await ssh({ command: "echo ok", sshOpts: ["-c", "aes128-ctr", "-m", mac, "-v"] });
+    const r = await ssh({ command: "echo ok", sshOpts: ["-c", "aes128-ctr", "-m", mac, "-v"], serverOpts: [`MACs=${mac}`] });
     expect(r.stdout).toBe("ok\n");
     expect(r.stderr).toContain(`MAC: ${mac}`);
   });
@@ -87,7 +87,7 @@ describe.skipIf(!enabled)("OpenSSH ssh → our server core (ProxyCommand)", () =
       expect(["mlkem768x25519-sha256", "sntrup761x25519-sha512"]).toContain(kex); // newer than Debian 12's OpenSSH 9.2
       return;
     }
-    const r = await ssh({ command: "echo ok", sshOpts: ["-o", `KexAlgorithms=${kex}`, "-v"] });
+    const r = await ssh({ command: "echo ok", sshOpts: ["-o", `KexAlgorithms=${kex}`, "-v"], serverOpts: [`KexAlgorithms=${kex}`] });
     expect(r.stdout).toBe("ok\n");
     expect(r.stderr).toContain(`kex: algorithm: ${kex}`);
   }, 60_000);
