@@ -7,8 +7,11 @@ import {
   createPrivateKey,
   generateKeyPairSync,
   randomBytes,
+  timingSafeEqual,
   type KeyObject,
 } from "node:crypto";
+import { ChaCha20 } from "../crypto/chacha20.ts";
+import { poly1305 } from "../crypto/poly1305.ts";
 import { readFileSync } from "node:fs";
 import { bytesFromBigint, bigintFromBytes } from "../crypto/ssh-encoding.ts";
 import { signatureSpec } from "../crypto/signatures.ts";
@@ -64,6 +67,7 @@ export const KEY_FILE_CIPHERS: readonly KeyCipher[] = [
   { name: "aes256-cbc", keyBytes: 32, ivBytes: 16, blockBytes: 16, tagBytes: 0, node: "aes-256-cbc" },
   { name: "aes128-gcm@openssh.com", keyBytes: 16, ivBytes: 12, blockBytes: 16, tagBytes: 16, node: "aes-128-gcm" },
   { name: "aes256-gcm@openssh.com", keyBytes: 32, ivBytes: 12, blockBytes: 16, tagBytes: 16, node: "aes-256-gcm" },
+  { name: "chacha20-poly1305@openssh.com", keyBytes: 64, ivBytes: 0, blockBytes: 8, tagBytes: 16, node: "" },
 ];
 
 /** sshkey.c DEFAULT_CIPHERNAME and DEFAULT_ROUNDS (OpenSSH 10.5), SALT_LEN. */
@@ -331,7 +335,29 @@ export function publicKeyFromPrivateFile(bytes: Uint8Array | string): Uint8Array
   }
 }
 
+/**
+ * chacha20-poly1305@openssh.com over a whole private section (PROTOCOL.chacha20poly1305, cipher-chachapoly.c with
+ * sequence number 0 and no length field): the Poly1305 key is block 0 of ChaCha20 under the first 32 key bytes, the
+ * data is XORed from block 1, the tag covers the ciphertext.
+ */
+function chachaPoly(key: Uint8Array, data: Uint8Array, decrypt: boolean, tag?: Uint8Array): { out: Uint8Array; tag: Uint8Array } {
+  const main = new ChaCha20(key.subarray(0, 32));
+  try {
+    const polyKey = main.block(new Uint8Array(16)).subarray(0, 32);
+    if (decrypt) {
+      const want = poly1305(polyKey, data);
+      if (tag === undefined || tag.length !== 16 || !timingSafeEqual(want, tag)) throw new KeyFormatError("wrong-passphrase");
+    }
+    const out = data.slice();
+    main.xor(1, 0, 0, 0, out, 0, out.length);
+    return { out, tag: decrypt ? new Uint8Array(0) : poly1305(polyKey, out) };
+  } finally {
+    main.dispose();
+  }
+}
+
 function runCipher(c: KeyCipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array, decrypt: boolean, tag?: Uint8Array): { out: Uint8Array; tag: Uint8Array } {
+  if (c.name === "chacha20-poly1305@openssh.com") return chachaPoly(key, data, decrypt, tag);
   if (decrypt) {
     const d = createDecipheriv(c.node, key, iv);
     if (c.tagBytes > 0) (d as unknown as { setAuthTag(t: Uint8Array): void }).setAuthTag(tag!);

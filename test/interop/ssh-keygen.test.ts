@@ -92,7 +92,7 @@ describe.skipIf(!peers)("we read keys OpenSSH writes", () => {
     expect(y.exitCode).toBe(255);
     expect(y.stderr).toBe(`Load key "${f}": incorrect passphrase supplied to decrypt private key\r\n`);
   });
-  test.each(["aes128-ctr", "aes256-cbc", "aes256-gcm@openssh.com"])("openssh-key-v1 encrypted with %s", async (cipher) => {
+  test.each(["aes128-ctr", "aes256-cbc", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com"])("openssh-key-v1 encrypted with %s", async (cipher) => {
     const f = join(dir, `theirs_cipher_${cipher}`);
     expect((await theirs(["-t", "ed25519", "-q", "-N", "pw", "-Z", cipher, "-a", "16", "-f", f])).exitCode).toBe(0);
     expect((await ours(["-y", "-P", "pw", "-f", f])).stdout.split(" ").slice(0, 2).join(" ")).toBe(pubOf(`${f}.pub`));
