@@ -404,16 +404,22 @@ function close(s: SessionContext, id: number, handle: Uint8Array): ReplyPacket {
 
 /** The DATA header: uint32 length, byte type, uint32 id, uint32 data length. */
 const DATA_HEADER = 13;
+/**
+ * Where file data goes in the reply buffer: 16, not 13, so read(2) copies to an aligned address and the header sits
+ * just before it (bench/sftp-server.ts get: the kernel's copy to a 13-byte offset cost ~35% more).
+ */
+const DATA_AT = 16;
 
 function dataPacket(s: SessionContext, id: number, lease: ReturnType<SessionContext["pool"]["take"]>, n: number): ReplyPacket {
   const b = lease.bytes;
-  const v = new DataView(b.buffer, b.byteOffset, DATA_HEADER);
+  const at = DATA_AT - DATA_HEADER;
+  const v = new DataView(b.buffer, b.byteOffset + at, DATA_HEADER);
   v.setUint32(0, 9 + n);
-  b[4] = SSH_FXP_DATA;
+  b[at + 4] = SSH_FXP_DATA;
   v.setUint32(5, id);
   v.setUint32(9, n);
   if (s.log.level >= LogLevel.DEBUG1) s.log.debug(`request ${id}: sent data len ${n}`);
-  return { bytes: b.subarray(0, DATA_HEADER + n), lease };
+  return { bytes: b.subarray(at, DATA_AT + n), lease };
 }
 
 function read(s: SessionContext, id: number, handle: Uint8Array, offset: bigint, length: number): ReplyPacket | Promise<ReplyPacket> {
@@ -431,7 +437,7 @@ function read(s: SessionContext, id: number, handle: Uint8Array, offset: bigint,
   } catch (e) {
     return fail(s, id, e);
   }
-  const lease = s.pool.take(DATA_HEADER + len);
+  const lease = s.pool.take(DATA_AT + len);
   const done = (n: number): ReplyPacket => {
     if (n === 0 && len > 0) {
       lease.release();
@@ -448,11 +454,11 @@ function read(s: SessionContext, id: number, handle: Uint8Array, offset: bigint,
   if (len === 0) return done(0);
   if (s.threaded) {
     return new Promise((resolve) =>
-      readCb(f.fd, lease.bytes, DATA_HEADER, len, pos, (err, n) => resolve(err ? failed(err) : done(n))),
+      readCb(f.fd, lease.bytes, DATA_AT, len, pos, (err, n) => resolve(err ? failed(err) : done(n))),
     );
   }
   try {
-    return done(readSync(f.fd, lease.bytes, DATA_HEADER, len, pos));
+    return done(readSync(f.fd, lease.bytes, DATA_AT, len, pos));
   } catch (e) {
     return failed(e);
   }
