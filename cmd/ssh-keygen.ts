@@ -14,7 +14,7 @@ import {
   KeyFormatError, bubbleBabble, describePublicKey, fingerprint, fingerprintDigest, fingerprintHashName,
   formatCertValidity, formatPrivateKey, formatPublicKeyLine, formatRfc4716, generatePrivateKey, hashHostname, hostMatches,
   isRfc4716, KEY_FILE_CIPHERS, loadPrivateKey, optionString, parseCertificate, parseKnownHosts, parsePublicKeyLine,
-  parseRfc4716, plainKeyBlob, publicKeyFromPrivateFile, randomArt, signCertificate, withComment, signWith,
+  parseRfc4716, plainKeyBlob, publicKeyFromPrivateFile, randomArt, certificateToBeSigned, finishCertificate, withComment, signWith,
   keyObjectFromBlob, blobFromKeyObject, SSH2_CERT_TYPE_HOST, SSH2_CERT_TYPE_USER, CERT_FOREVER,
   type FingerprintHash, type LoadedPrivateKey, type PrivateKey, type PrivateKeyFormat,
 } from "../core/keys/index.ts";
@@ -845,7 +845,7 @@ class Keygen {
     }
   }
 
-  doCaSign(): void {
+  async doCaSign(): Promise<void> {
     const caPath = this.o.s!;
     if (this.o.I === undefined) this.fatal("Must specify key id (-I) when certifying");
     if (this.o.n === undefined) this.error("Warning: certificate will contain no principals (-n)");
@@ -906,12 +906,31 @@ class Keygen {
       serial = BigInt(z);
     }
     this.mustExist(caPath);
-    const ca = this.loadIdentity(caPath);
+    // -U: the CA key is in ssh-agent and caPath names its public half (do_ca_sign with prefer_agent).
+    let caBlob: Uint8Array;
+    let caAlgorithms: readonly string[];
+    let sign: (tbs: Uint8Array, algorithm: string | undefined) => Promise<Uint8Array>;
+    if (this.o.U) {
+      const caPub = this.loadPublic(caPath);
+      if (caPub === null) this.fatal(`Cannot load CA public key ${caPath}: invalid format`);
+      caBlob = caPub.blob;
+      const agentSign = await agentFor(caBlob, caBlob);
+      if (agentSign === null) this.fatal(`CA key ${caPath} not found in agent`);
+      const plainType = describePublicKey(caBlob).row.plain;
+      caAlgorithms = plainType === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [plainType];
+      sign = (tbs, algorithm) => agentSign(tbs, algorithm);
+    } else {
+      const ca = this.loadIdentity(caPath);
+      caBlob = ca.publicKeyBlob;
+      caAlgorithms = ca.signatureAlgorithms;
+      sign = async (tbs, algorithm) => signWith(ca, tbs, algorithm);
+    }
+    const caType = describePublicKey(caBlob).row.plain;
     let algorithm: string | undefined;
     if (this.o.type !== undefined) {
-      if (!ca.signatureAlgorithms.includes(this.o.type)) this.fatal(`CA key type ${ca.type} doesn't match specified ${this.o.type}`);
+      if (!caAlgorithms.includes(this.o.type)) this.fatal(`CA key type ${caType} doesn't match specified ${this.o.type}`);
       algorithm = this.o.type;
-    } else if (ca.type === "ssh-rsa") algorithm = "rsa-sha2-512";
+    } else if (caType === "ssh-rsa") algorithm = "rsa-sha2-512";
     const principals = this.o.n === undefined ? [] : this.o.n.split(",");
     if (principals.some((p) => p === "")) this.fatal("Empty principal name");
     for (const file of this.operands) {
@@ -919,10 +938,11 @@ class Keygen {
       if (pub === null) this.fatal(`load pubkey "${file}": invalid format`);
       let cert: Uint8Array;
       try {
-        cert = signCertificate(
-          { publicKeyBlob: plainKeyBlob(pub.blob), certType: host ? SSH2_CERT_TYPE_HOST : SSH2_CERT_TYPE_USER, keyId: this.o.I!, principals, serial, validAfter, validBefore, criticalOptions: critical, extensions, algorithm },
-          ca,
+        const tbs = certificateToBeSigned(
+          { publicKeyBlob: plainKeyBlob(pub.blob), certType: host ? SSH2_CERT_TYPE_HOST : SSH2_CERT_TYPE_USER, keyId: this.o.I!, principals, serial, validAfter, validBefore, criticalOptions: critical, extensions },
+          caBlob,
         );
+        cert = finishCertificate(tbs, await sign(tbs, algorithm));
       } catch (e) {
         this.fatalKey(`Couldn't certify key ${file}`, e);
       }
@@ -1431,10 +1451,11 @@ const SSH2_AGENTC_REQUEST_IDENTITIES = 11;
 const SSH2_AGENT_IDENTITIES_ANSWER = 12;
 const SSH2_AGENTC_SIGN_REQUEST = 13;
 const SSH2_AGENT_SIGN_RESPONSE = 14;
+const SSH_AGENT_RSA_SHA2_256 = 2;
 const SSH_AGENT_RSA_SHA2_512 = 4;
 
 /** ssh_agent_has_key(): a signer through the agent when it holds `blob` (or its plain key `plain`), else null. */
-async function agentFor(blob: Uint8Array, plain: Uint8Array): Promise<((tbs: Uint8Array) => Promise<Uint8Array>) | null> {
+async function agentFor(blob: Uint8Array, plain: Uint8Array): Promise<((tbs: Uint8Array, algorithm?: string) => Promise<Uint8Array>) | null> {
   const answer = await agentRequest(Uint8Array.of(SSH2_AGENTC_REQUEST_IDENTITIES));
   if (answer === null || answer[0] !== SSH2_AGENT_IDENTITIES_ANSWER) return null;
   const view = Buffer.from(answer);
@@ -1452,7 +1473,7 @@ async function agentFor(blob: Uint8Array, plain: Uint8Array): Promise<((tbs: Uin
   if (held === null) return null;
   const key = held;
   const rsa = describePublicKey(plain).row.plain === "ssh-rsa";
-  return async (tbs) => {
+  return async (tbs, algorithm) => {
     const req = Buffer.alloc(1 + 4 + key.length + 4 + tbs.length + 4);
     let o = req.writeUInt8(SSH2_AGENTC_SIGN_REQUEST, 0);
     o = req.writeUInt32BE(key.length, o);
@@ -1461,7 +1482,8 @@ async function agentFor(blob: Uint8Array, plain: Uint8Array): Promise<((tbs: Uin
     o = req.writeUInt32BE(tbs.length, o);
     req.set(tbs, o);
     o += tbs.length;
-    req.writeUInt32BE(rsa ? SSH_AGENT_RSA_SHA2_512 : 0, o);
+    // draft-miller-ssh-agent §5.3: flags pick the RSA hash (ssh-rsa: none).
+    req.writeUInt32BE(!rsa || algorithm === "ssh-rsa" ? 0 : algorithm === "rsa-sha2-256" ? SSH_AGENT_RSA_SHA2_256 : SSH_AGENT_RSA_SHA2_512, o);
     const r = await agentRequest(req);
     if (r === null || r[0] !== SSH2_AGENT_SIGN_RESPONSE || r.length < 5) throw new Error("agent refused operation");
     const len = Buffer.from(r).readUInt32BE(1);
@@ -1636,7 +1658,7 @@ async function runKeygen(ctx: ProgramContext): Promise<number> {
     }
     if (o.Q) k.doCheckKrl();
     if (o.s !== undefined) {
-      k.doCaSign();
+      await k.doCaSign();
       return 0;
     }
     if (o.L) k.doShowCert();

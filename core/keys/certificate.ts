@@ -164,11 +164,14 @@ function encodeOptions(opts: readonly { name: string; value?: string }[]): Uint8
   return w.toBytes();
 }
 
-/** Signs a certificate with `ca` (sshkey_certify) and returns its blob (fresh buffer). Throws KeyFormatError. */
-export function signCertificate(req: CertificateRequest, ca: PrivateKey): Uint8Array {
+/**
+ * The bytes a CA signs for `req` (every certificate field up to and including the CA key `caPublicKeyBlob`); fresh
+ * buffer. With `finishCertificate` this lets the signature come from elsewhere (ssh-agent, `ssh-keygen -U`).
+ */
+export function certificateToBeSigned(req: CertificateRequest, caPublicKeyBlob: Uint8Array): Uint8Array {
   const info = describePublicKey(req.publicKeyBlob);
   if (info.row.certificate) throw new KeyFormatError("invalid-certificate", "cannot certify a certificate");
-  const caInfo = describePublicKey(ca.publicKeyBlob);
+  const caInfo = describePublicKey(caPublicKeyBlob);
   if (caInfo.row.certificate) throw new KeyFormatError("invalid-certificate", "CA key is a certificate");
   const r = new KeyReader(req.publicKeyBlob);
   r.string();
@@ -180,10 +183,19 @@ export function signCertificate(req: CertificateRequest, ca: PrivateKey): Uint8A
   for (const p of req.principals) pw.string(p);
   w.string(pw.toBytes()).u64(req.validAfter ?? 0n).u64(req.validBefore ?? CERT_FOREVER);
   w.string(encodeOptions(req.criticalOptions ?? [])).string(encodeOptions(req.extensions ?? []));
-  w.string(new Uint8Array(0)).string(ca.publicKeyBlob);
-  const tbs = w.toBytes();
-  const signature = signWith(ca, tbs, req.algorithm);
-  return concat(tbs, new Writer().string(signature).toBytes());
+  w.string(new Uint8Array(0)).string(caPublicKeyBlob);
+  return w.toBytes();
+}
+
+/** The certificate blob (fresh buffer): the signed bytes followed by the CA's signature blob. */
+export function finishCertificate(toBeSigned: Uint8Array, signature: Uint8Array): Uint8Array {
+  return concat(toBeSigned, new Writer().string(signature).toBytes());
+}
+
+/** Signs a certificate with `ca` (sshkey_certify) and returns its blob (fresh buffer). Throws KeyFormatError. */
+export function signCertificate(req: CertificateRequest, ca: PrivateKey): Uint8Array {
+  const tbs = certificateToBeSigned(req, ca.publicKeyBlob);
+  return finishCertificate(tbs, signWith(ca, tbs, req.algorithm));
 }
 
 /** Why a certificate is not acceptable right now for a name (sshkey_cert_check_authority wording), or null when it is. */

@@ -14,7 +14,8 @@ export {
   type PrivateKey, type LoadedPrivateKey, type PrivateKeyFormat, type PrivateKeyWriteOptions, type GeneratableKeyType,
 } from "./private-key.ts";
 export {
-  parseCertificate, plainKeyBlob, verifyCertificateSignature, signCertificate, checkCertificate, optionString,
+  parseCertificate, plainKeyBlob, verifyCertificateSignature, signCertificate, certificateToBeSigned, finishCertificate,
+  checkCertificate, optionString,
   formatCertValidity, formatAbsoluteTime, SSH2_CERT_TYPE_USER, SSH2_CERT_TYPE_HOST, CERT_FOREVER, DEFAULT_USER_EXTENSIONS,
   type Certificate, type CertOption, type CertificateRequest,
 } from "./certificate.ts";

@@ -372,3 +372,34 @@ describe.skipIf(!peers || !existsSync(OPENSSH.sshd) || !existsSync(OPENSSH.ssh))
     expect((await login(k, base)).exitCode).toBe(255);
   });
 });
+
+describe.skipIf(!peers || !existsSync("/usr/bin/ssh-agent"))("keys held by OpenSSH's ssh-agent", () => {
+  test("-U -s signs a certificate with a CA key in the agent; -Y sign uses the agent when it holds the key", async () => {
+    const sock = join(dir, "agent.sock");
+    const agent = Bun.spawn(["/usr/bin/ssh-agent", "-D", "-a", sock], { stdout: "ignore", stderr: "ignore" });
+    try {
+      for (let i = 0; i < 100 && !existsSync(sock); i++) await Bun.sleep(20);
+      const ca = join(dir, "agent_ca");
+      const user = join(dir, "agent_user");
+      await theirs(["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", ca]);
+      await theirs(["-q", "-t", "ed25519", "-N", "", "-f", user]);
+      const agentEnv = { ...env(), SSH_AUTH_SOCK: sock };
+      expect((await exec(["/usr/bin/ssh-add", "-q", ca, user], { env: agentEnv })).exitCode).toBe(0);
+      rmSync(ca);
+      rmSync(user);
+      const s = await run([bin, "ssh-keygen", "-U", "-s", `${ca}.pub`, "-I", "via-agent", "-n", "bob", `${user}.pub`], { env: agentEnv });
+      expect(s.exitCode).toBe(0);
+      const shown = await theirs(["-L", "-f", `${user}-cert.pub`]);
+      expect(shown.stdout).toContain("(using rsa-sha2-512)");
+      expect(shown.stdout).toContain('Key ID: "via-agent"');
+      const msg = join(dir, "agent_msg");
+      writeFileSync(msg, "signed through the agent\n");
+      expect((await run([bin, "ssh-keygen", "-Y", "sign", "-f", `${user}.pub`, "-n", "file", msg], { env: agentEnv })).exitCode).toBe(0);
+      writeFileSync(`${msg}.allowed`, `bob ${readFileSync(`${user}.pub`, "utf8")}`);
+      const v = await exec([OPENSSH.sshKeygen, "-Y", "verify", "-f", `${msg}.allowed`, "-I", "bob", "-n", "file", "-s", `${msg}.sig`], { env: env(), stdin: readFileSync(msg) });
+      expect(v.exitCode).toBe(0);
+    } finally {
+      agent.kill();
+    }
+  });
+});
