@@ -432,7 +432,7 @@ class Keygen {
       }
     }
     // sshkey_load_private gives PEM keys no comment; OpenSSH prints what it has.
-    this.out(`Key has comment '${key.comment}'\n`);
+    if (key.format === "openssh") this.out(`Key has comment '${key.comment}'\n`); // PEM keys carry none (comment NULL)
     if (this.o.opts.length > 0 && !key.type.startsWith("sk-")) this.fatal(`FIDO-specific option requested for non-FIDO key ${path}`);
     let pass: string;
     if (this.o.newPassphrase !== undefined) pass = this.o.newPassphrase;
@@ -534,7 +534,7 @@ class Keygen {
           this.out(formatPrivateKey(parseSshComPrivateKey(text), { format: "pem" }));
           throw new Exit(0);
         }
-        if (!isRfc4716(text)) this.fatal(`${path}: not a RFC4716 key file`);
+        if (!isRfc4716(text)) this.fatal("do_convert_from_ssh2: base64 decode: invalid format");
         blob = parseRfc4716(text).blob;
       } else if (/-----BEGIN (RSA )?PUBLIC KEY-----/.test(text)) {
         const ko = createPublicKey({ key: text, format: "pem", type: /BEGIN RSA PUBLIC/.test(text) ? "pkcs1" : "spki" });
@@ -1568,8 +1568,8 @@ function readOptions(k: { fatal(s: string): never }, parsed: { flag: string; val
         break;
       }
       case "E":
-        if (v.toLowerCase() === "sha256") o.hash = "sha256";
-        else if (v.toLowerCase() === "md5") o.hash = "md5";
+        // ssh_digest_alg_by_name(): MD5, SHA1, SHA256, SHA384, SHA512, any case.
+        if (["md5", "sha1", "sha256", "sha384", "sha512"].includes(v.toLowerCase())) o.hash = v.toLowerCase() as FingerprintHash;
         else k.fatal(`Invalid hash algorithm "${v}"`);
         break;
       case "m":
@@ -1640,6 +1640,10 @@ async function runKeygen(ctx: ProgramContext): Promise<number> {
     const o = readOptions(fatalOnly, parsed.options);
     const k = new Keygen(ctx, o, parsed.operands);
     if (o.Y !== undefined) return await k.doSshsig(o.Y);
+    if (o.s !== undefined && parsed.operands.length < 1 && !o.k) {
+      k.error("Too few arguments.");
+      return usageError("ssh-keygen", ctx);
+    }
     if (parsed.operands.length > 0 && o.s === undefined && !o.k && !o.Q) {
       k.error("Too many arguments.");
       return usageError("ssh-keygen", ctx);

@@ -3,14 +3,14 @@
 import { createHash } from "node:crypto";
 
 /** Digest used for a fingerprint (`-E`). */
-export type FingerprintHash = "sha256" | "md5" | "sha1" | "sha512";
+export type FingerprintHash = "sha256" | "md5" | "sha1" | "sha384" | "sha512";
 
 /** The raw digest of a key blob (fresh buffer). */
 export function fingerprintDigest(blob: Uint8Array, hash: FingerprintHash): Uint8Array {
   return new Uint8Array(createHash(hash).update(blob).digest());
 }
 
-const HASH_NAME: Readonly<Record<FingerprintHash, string>> = { sha256: "SHA256", md5: "MD5", sha1: "SHA1", sha512: "SHA512" };
+const HASH_NAME: Readonly<Record<FingerprintHash, string>> = { sha256: "SHA256", md5: "MD5", sha1: "SHA1", sha384: "SHA384", sha512: "SHA512" };
 
 /** ssh_digest_alg_name(): the prefix of a fingerprint and the randomart footer. */
 export function fingerprintHashName(hash: FingerprintHash): string {
