@@ -226,8 +226,9 @@ async function run(ctx: ProgramContext): Promise<number> {
 
 /**
  * stdin/stdout for the server. Blocking read(2)/write(2) on fds 0 and 1, as sftp-server.c does: fewer and larger
- * system calls than Bun's event-loop streams (bench/sftp-server.ts, 1 GiB against OpenSSH's server: get 0.56x -> ~0.95x,
- * put 0.57x -> ~0.97x). A descriptor we inherited non-blocking (EAGAIN) moves that direction to Bun's streams for good.
+ * system calls than Bun's event-loop streams (bench/sftp-server.ts, 1 GiB against OpenSSH's server on a loaded 2-core
+ * box: get 0.56x -> 0.8-1.1x wall, 1.0x server CPU; put 0.57x -> 1.0-1.3x wall, 0.96x CPU). A descriptor we inherited
+ * non-blocking (EAGAIN) moves that direction to Bun's streams for good.
  */
 function stdio(): { input: AsyncIterable<Uint8Array>; output: SftpOutput; recycle: (chunk: Uint8Array) => void; close(): Promise<void> } {
   let sink: ReturnType<typeof Bun.stdout.writer> | null = null;
