@@ -6,7 +6,9 @@ import { GetoptError, type ParsedOption } from "./getopt.ts";
 import { parseCommandLine } from "./command-line.ts";
 import { usageError, type ProgramContext, type ProgramModule } from "./pending.ts";
 import { LogLevel, makeLogger, type Logger } from "../core/log.ts";
-import { fileNameService, requestNames, serveSftp, type SftpOutput, type UserEntry } from "../core/sftp/index.ts";
+import {
+  fileNameService, requestNames, serveSftp, type SftpOutput, type SftpServerOptions, type UserEntry,
+} from "../core/sftp/index.ts";
 
 /** log.c log_level_number(). */
 const LOG_LEVELS: Record<string, LogLevel> = {
@@ -126,6 +128,42 @@ function cutAtShellFlag(args: readonly string[]): readonly string[] {
     }
   }
   return args;
+}
+
+/**
+ * For sshd's `Subsystem sftp internal-sftp <args>` (and ForceCommand internal-sftp): the same flags as the program,
+ * turned into serveSftp options for one session. `-d` (tokens expanded, relative to the home, as OpenSSH's chdir from
+ * there) becomes `cwd`, `-u` the session's `umask`, `-l` the level for the session's logger; `-e`/`-f` mean nothing
+ * inside sshd. A bad command line gives the status and text OpenSSH's would (getopt errors: status 1, empty text).
+ */
+export function internalSftpOptions(
+  args: readonly string[],
+  user: UserEntry,
+): { ok: true; logLevel: LogLevel; options: Omit<SftpServerOptions, "user"> } | { ok: false; status: number; message: string } {
+  let flags: SftpServerFlags;
+  try {
+    const parsed = parseCommandLine("sftp-server", cutAtShellFlag(args));
+    if (parsed.options.some((o) => o.flag === "h" || o.flag === "Q")) return { ok: false, status: 1, message: "" };
+    flags = parseFlags(parsed.options, () => {});
+  } catch (e) {
+    if (e instanceof GetoptError) return { ok: false, status: 1, message: "" };
+    if (e instanceof Fatal) return { ok: false, status: e.status, message: e.message };
+    throw e;
+  }
+  let cwd = user.home;
+  if (flags.startDir !== undefined) {
+    try {
+      const dir = expandStartDir(flags.startDir, user);
+      cwd = dir.startsWith("/") ? dir : `${user.home.replace(/\/$/, "")}/${dir}`;
+    } catch (e) {
+      return { ok: false, status: 255, message: (e as Error).message };
+    }
+  }
+  return {
+    ok: true,
+    logLevel: flags.logLevel,
+    options: { cwd, readOnly: flags.readOnly, allowedRequests: flags.allowed, deniedRequests: flags.denied, umask: flags.umask },
+  };
 }
 
 async function run(ctx: ProgramContext): Promise<number> {

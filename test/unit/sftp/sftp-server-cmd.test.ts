@@ -1,7 +1,8 @@
 // cmd/sftp-server.ts: OpenSSH's flags, messages and exit statuses (sftp-server.c main), without a subprocess.
 import { expect, test } from "bun:test";
 import { recordingIo } from "../../../cmd/io.ts";
-import { expandStartDir, sftpServer } from "../../../cmd/sftp-server.ts";
+import { expandStartDir, internalSftpOptions, sftpServer } from "../../../cmd/sftp-server.ts";
+import { LogLevel } from "../../../core/log.ts";
 import { usageText } from "../../../cmd/usage.ts";
 import { requestNames } from "../../../core/sftp/index.ts";
 
@@ -47,4 +48,16 @@ test("-d tokens: %d home, %u user, %U uid, %%, ~", () => {
   expect(expandStartDir("~/x", u)).toBe("/home/fred/x");
   expect(expandStartDir("~", u)).toBe("/home/fred");
   expect(expandStartDir("~root/y", u)).toBe("/root/y");
+});
+
+test("internal-sftp arguments become session options", () => {
+  const u = { name: "fred", uid: 1001, home: "/home/fred" };
+  expect(internalSftpOptions(["-d", "/srv/%u", "-u", "0002", "-l", "INFO", "-R", "-P", "remove"], u)).toEqual({
+    ok: true, logLevel: LogLevel.INFO,
+    options: { cwd: "/srv/fred", readOnly: true, allowedRequests: undefined, deniedRequests: "remove", umask: 0o002 },
+  });
+  expect(internalSftpOptions(["-d", "site1"], u)).toMatchObject({ ok: true, options: { cwd: "/home/fred/site1" } });
+  expect(internalSftpOptions([], u)).toMatchObject({ ok: true, logLevel: LogLevel.ERROR, options: { cwd: "/home/fred" } });
+  expect(internalSftpOptions(["-%"], u)).toEqual({ ok: false, status: 1, message: "" });
+  expect(internalSftpOptions(["-u", "8"], u)).toEqual({ ok: false, status: 255, message: 'Invalid umask "8"' });
 });
