@@ -831,7 +831,7 @@ export const EXTENDED_HANDLERS: readonly ExtendedRow[] = [
         else if (p.startsWith("~/")) p = `${cwd}/${p.slice(2)}`;
         else {
           const slash = p.indexOf("/");
-          const user = s.names.user(slash < 0 ? p.slice(1) : p.slice(1, slash));
+          const user = s.names.user(displayPath(slash < 0 ? p.slice(1) : p.slice(1, slash)));
           if (user === undefined) return statusReply(s, id, SftpStatus.SSH_FX_NO_SUCH_FILE, "no such user");
           const home = latin1FromText(user.home);
           p = slash < 0 ? home : `${home.replace(/\/$/, "")}/${p.slice(slash + 1)}`;
