@@ -24,7 +24,7 @@ import {
 } from "../core/keys/sshsig.ts";
 import {
   formatKrl, krlRevokeExplicit, krlRevokeHash, krlRevokeKey, krlRevokeKeyId, krlRevokes, krlRevokeSerialRange, newKrl, parseKrl,
-  revokedKeysFileRevokes, type Krl,
+  revokedKeysFileRevokes, formatKrlDump, type Krl,
 } from "../core/keys/krl.ts";
 import { isSshComPrivateKey, parseSshComPrivateKey } from "../core/keys/ssh-com.ts";
 import { VERSION_LINE } from "../core/version.ts";
@@ -1357,7 +1357,7 @@ class Keygen {
     const path = this.o.file;
     if (path === undefined || path === "") this.fatal("KRL checking requires an input file");
     const krl = this.loadKrl(path);
-    if (this.o.l) this.fatal(`Printing KRLs (-Q -l) is not implemented yet in ${VERSION_LINE.split(",")[0]}`);
+    if (this.o.l) this.out(formatKrlDump(krl));
     let ret = 0;
     for (const f of this.operands) {
       const pub = this.loadPublic(f);

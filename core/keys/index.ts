@@ -21,7 +21,7 @@ export {
 } from "./certificate.ts";
 export { matchPattern, matchPatternList, matchHostname } from "./patterns.ts";
 export {
-  newKrl, parseKrl, formatKrl, isKrl, krlRevokes, revokedKeysFileRevokes, krlRevokeKey, krlRevokeExplicit, krlRevokeHash, krlRevokeKeyId, krlRevokeSerialRange,
+  newKrl, parseKrl, formatKrl, formatKrlDump, isKrl, krlRevokes, revokedKeysFileRevokes, krlRevokeKey, krlRevokeExplicit, krlRevokeHash, krlRevokeKeyId, krlRevokeSerialRange,
   type Krl, type KrlCertSection,
 } from "./krl.ts";
 export {

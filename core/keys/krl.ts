@@ -305,3 +305,29 @@ export function revokedKeysFileRevokes(file: Uint8Array, blob: Uint8Array): bool
   }
   return false;
 }
+
+/**
+ * krl_dump(): the KRL as `ssh-keygen -Q -l` prints it, in KRL-spec syntax where one exists (explicit keys become
+ * `hash:` lines with their SHA256 fingerprint, SHA-1 hashes are comments). Times in local time.
+ */
+export function formatKrlDump(krl: Krl): string {
+  const p = (n: number, w = 2): string => String(n).padStart(w, "0");
+  const d = new Date(Number(krl.generatedDate > 253402300799n ? 253402300799n : krl.generatedDate) * 1000);
+  const ts = `${p(d.getFullYear(), 4)}${p(d.getMonth() + 1)}${p(d.getDate())}T${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+  const b64fp = (b: Uint8Array): string => `SHA256:${createHash("sha256").update(b).digest("base64").replace(/=+$/, "")}`;
+  const vis = (s: string): string => s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, "0")}`);
+  let out = `# KRL version ${krl.version}\n# Generated at ${ts}\n`;
+  if (krl.comment !== "") out += `# Comment: ${vis(krl.comment)}\n`;
+  out += "\n";
+  for (const b of sortBlobs(krl.explicitKeys)) out += `hash: ${b64fp(b)} # ${describePublicKey(b).type}\n`;
+  for (const b of sortBlobs(krl.sha256)) out += `hash: SHA256:${hex(b)}\n`;
+  for (const b of sortBlobs(krl.sha1)) out += `# hash SHA1:${hex(b)}\n`;
+  for (const c of krl.certs) {
+    out += "\n";
+    out += c.caKey === null ? "# Wildcard CA\n" : `# CA key ${describePublicKey(c.caKey).type} ${b64fp(c.caKey)}\n`;
+    for (const [lo, hi] of c.serials) out += lo === hi ? `serial: ${lo}\n` : `serial: ${lo}-${hi}\n`;
+    for (const id of [...c.keyIds].sort()) out += `id: ${vis(id)}\n`;
+  }
+  return out;
+}

@@ -329,6 +329,11 @@ describe.skipIf(!peers)("KRL (-k, -u, -Q)", () => {
       const got = await who(["-Q", "-f", d(krl), ...keys]);
       expect({ stdout: got.stdout, exitCode: got.exitCode }).toEqual({ stdout: want.stdout, exitCode: 1 });
     }
+    // -Q -l prints the KRL as OpenSSH does, whoever wrote it.
+    const dumpTheirs = (await theirs(["-Q", "-l", "-f", d("theirs")])).stdout;
+    expect((await ours(["-Q", "-l", "-f", d("theirs")])).stdout).toBe(dumpTheirs);
+    const noDate = (s: string): string => s.replace(/^# Generated at .*$/m, "");
+    expect(noDate((await theirs(["-Q", "-l", "-f", d("ours")])).stdout)).toBe(noDate(dumpTheirs));
   });
 });
 
