@@ -72,7 +72,7 @@ function rng(seed: number): (n: number) => number {
   };
 }
 const stderrLines = (b: Uint8Array): string =>
-  new TextDecoder().decode(b).replaceAll("\r", "").trim().split("\n").filter((l) => !/line \d+: (Deprecated|Unsupported) option|Ignored unknown option|^Pseudo-terminal/.test(l)).join("\n");
+  new TextDecoder().decode(b).replaceAll("\r", "").trim().split("\n").filter((l) => !/line \d+: (Deprecated|Unsupported) option|Ignored unknown option|^Pseudo-terminal|^debug\d: /.test(l)).join("\n");
 function byKeyword(text: string): Map<string, string[]> {
   const m = new Map<string, string[]>();
   for (const l of text.split("\n")) {
@@ -113,9 +113,11 @@ describe.skipIf(!HAVE)("differential: random configs agree with OpenSSH", () => 
       const path = join(dir, `sshd_${i}`);
       writeFileSync(path, `HostKey ${hostKey}\n${lines.join("\n")}\n`);
       const spec = specs[next(specs.length)]!;
-      const r = Bun.spawnSync([OPENSSH.sshd, "-T", "-f", path, "-C", spec]);
+      // now and then a -o line from the pool (global keywords only make sense there)
+      const o = next(3) === 0 ? [SSHD_POOL[next(SSHD_POOL.length)]!.trim()].filter((l) => l !== "" && !/^(Match|Include|#)/.test(l)) : [];
+      const r = Bun.spawnSync([OPENSSH.sshd, "-T", "-f", path, "-C", spec, ...o.flatMap((x) => ["-o", x])]);
       const conn = { ...parseConnectionSpec(spec), groups: spec.includes("user=root") ? ["root"] : ["bob"] };
-      agree({ ok: r.exitCode === 0, out: r.stdout.toString(), err: stderrLines(r.stderr) }, ours(() => formatSshdTest(applyMatch(loadSshdConfig(path, { env: { cwd: dir } }), conn))), SKIP_SSHD, `${lines.join(" | ")} (${spec})`);
+      agree({ ok: r.exitCode === 0, out: r.stdout.toString(), err: stderrLines(r.stderr) }, ours(() => formatSshdTest(applyMatch(loadSshdConfig(path, { env: { cwd: dir }, overrides: o }), conn))), SKIP_SSHD, `${lines.join(" | ")} (${spec}) -o ${o.join(" -o ")}`);
     }
   }, 120_000);
   test("ssh -G", () => {
@@ -128,9 +130,10 @@ describe.skipIf(!HAVE)("differential: random configs agree with OpenSSH", () => 
       const path = join(dir, `ssh_${i}`);
       writeFileSync(path, `${lines.join("\n")}\n`);
       const host = ["a", "b.example.org", "c.example.org", "x"][next(4)]!;
-      const r = Bun.spawnSync([OPENSSH.ssh, "-G", "-F", path, host], { env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" } });
+      const o = next(3) === 0 ? [SSH_POOL[next(SSH_POOL.length)]!.trim()].filter((l) => l !== "" && !/^(Match|Include|Host|#)/.test(l)) : [];
+      const r = Bun.spawnSync([OPENSSH.ssh, "-G", "-F", path, ...o.flatMap((x) => ["-o", x]), host], { env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" } });
       const exec = (cmd: string): boolean => Bun.spawnSync(["/bin/sh", "-c", cmd]).exitCode === 0;
-      agree({ ok: r.exitCode === 0, out: r.stdout.toString(), err: stderrLines(r.stderr) }, ours(() => formatSshG(loadSshConfig({ host, configFile: path, exec }))), SKIP_SSH, `${lines.join(" | ")} (${host})`);
+      agree({ ok: r.exitCode === 0, out: r.stdout.toString(), err: stderrLines(r.stderr) }, ours(() => formatSshG(loadSshConfig({ host, configFile: path, exec, overrides: o }))), SKIP_SSH, `${lines.join(" | ")} (${host}) -o ${o.join(" -o ")}`);
     }
   }, 120_000);
 });
