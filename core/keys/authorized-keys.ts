@@ -175,3 +175,14 @@ export function parseAuthorizedKeys(text: string): { keys: AuthorizedKey[]; skip
   });
   return { keys, skipped };
 }
+
+/**
+ * The authorized_keys line that lets `blob` in, as auth2-pubkeyfile.c check_authkey_line decides: a plain key must be
+ * listed on a line without cert-authority; a certificate needs a cert-authority line holding its CA key (`caKeyBlob`;
+ * the certificate's own checks, and the line's principals= option, are the caller's job). Undefined when none does.
+ */
+export function findAuthorizedKey(keys: readonly AuthorizedKey[], blob: Uint8Array, caKeyBlob?: Uint8Array): AuthorizedKey | undefined {
+  const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
+  if (caKeyBlob !== undefined) return keys.find((k) => k.restrictions.certAuthority && same(k.blob, caKeyBlob));
+  return keys.find((k) => !k.restrictions.certAuthority && same(k.blob, blob));
+}

@@ -29,10 +29,10 @@ export {
   matchSignerPrincipals, type Sshsig, type SshsigHash, type AllowedSigner,
 } from "./sshsig.ts";
 export {
-  parseKnownHosts, hostMatches, hashHostname, hashedHostMatches, hostPortName,
+  parseKnownHosts, hostMatches, checkHostKey, hashHostname, hashedHostMatches, hostPortName, type HostKeyStatus, type HostKeyCheck,
   type KnownHosts, type KnownHostsEntry, type KnownHostsMarker, type KnownHostsSkipped,
 } from "./known-hosts.ts";
 export {
-  parseAuthorizedKeys, parseAuthorizedKeyLine, parseAuthorizedKeyOptions, restrictionsOf,
+  parseAuthorizedKeys, parseAuthorizedKeyLine, parseAuthorizedKeyOptions, restrictionsOf, findAuthorizedKey,
   type AuthorizedKey, type AuthorizedKeyOption, type AuthorizedKeyRestrictions, type AuthorizedKeySkipped,
 } from "./authorized-keys.ts";

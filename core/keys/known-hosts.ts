@@ -3,7 +3,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { KeyFormatError } from "./errors.ts";
 import { matchHostname } from "./patterns.ts";
-import { parsePublicKeyLine } from "./public-key.ts";
+import { blobType, parsePublicKeyLine } from "./public-key.ts";
 
 /** hostfile.h HKF_MARKER_*. */
 export type KnownHostsMarker = "none" | "cert-authority" | "revoked";
@@ -102,4 +102,40 @@ export function hostMatches(entry: Pick<KnownHostsEntry, "hosts" | "hashed">, ho
   const name = hostPortName(host.toLowerCase(), port);
   if (entry.hashed) return hashedHostMatches(entry.hosts, name);
   return matchHostname(name, entry.hosts) === 1;
+}
+
+/** hostfile.h HOST_OK / HOST_CHANGED / HOST_REVOKED / HOST_NEW, as check_key_in_hostkeys decides them. */
+export type HostKeyStatus = "ok" | "changed" | "revoked" | "not-found";
+
+/** The verdict on a host key, with the line that decided it (the first matching one of the key's type for "changed"). */
+export interface HostKeyCheck {
+  readonly status: HostKeyStatus;
+  readonly entry: KnownHostsEntry | undefined;
+}
+
+const sameBlob = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
+
+/**
+ * Checks `hostKeyBlob` for `host`:`port` against parsed known_hosts (hostfile.c check_key_in_hostkeys plus the
+ * revocation check sshconnect.c makes first). A plain key is "ok" when a matching line holds it, "changed" when matching
+ * lines hold only other keys of its type, "revoked" when an @revoked line (any host) lists it. For a certificate
+ * (`caKeyBlob` = its signing CA), an @cert-authority line for the host holding that CA makes it "ok"; checking the
+ * certificate itself (type host, principals, validity, signature) is the caller's job.
+ */
+export function checkHostKey(kh: KnownHosts, host: string, port: number, hostKeyBlob: Uint8Array, caKeyBlob?: Uint8Array): HostKeyCheck {
+  for (const e of kh.entries) {
+    if (e.marker !== "revoked") continue;
+    if (sameBlob(e.blob, hostKeyBlob) || (caKeyBlob !== undefined && sameBlob(e.blob, caKeyBlob))) return { status: "revoked", entry: e };
+  }
+  const matching = kh.entries.filter((e) => e.marker !== "revoked" && hostMatches(e, host, port));
+  if (caKeyBlob !== undefined) {
+    const ca = matching.find((e) => e.marker === "cert-authority" && sameBlob(e.blob, caKeyBlob));
+    return ca !== undefined ? { status: "ok", entry: ca } : { status: "not-found", entry: undefined };
+  }
+  const plain = matching.filter((e) => e.marker === "none");
+  const exact = plain.find((e) => sameBlob(e.blob, hostKeyBlob));
+  if (exact !== undefined) return { status: "ok", entry: exact };
+  const type = blobType(hostKeyBlob);
+  const other = plain.find((e) => e.keyType === type);
+  return other !== undefined ? { status: "changed", entry: other } : { status: "not-found", entry: undefined };
 }

@@ -49,7 +49,7 @@ export interface LoadedPrivateKey extends PrivateKey {
 }
 
 /** One openssh-key-v1 cipher (cipher.c rows that key files use). */
-interface KeyCipher {
+export interface KeyCipher {
   readonly name: string;
   readonly keyBytes: number;
   readonly ivBytes: number;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import {
   KeyFormatError, fingerprintDigest, formatPublicKeyLine, formatRfc4716, hashHostname, hashedHostMatches, hostMatches,
   matchHostname, matchPattern, matchPatternList, parseAuthorizedKeyLine, parseAuthorizedKeys, parseKnownHosts,
-  parsePublicKeyLine, parseRfc4716, randomArt, describePublicKey,
+  parsePublicKeyLine, parseRfc4716, randomArt, describePublicKey, checkHostKey, findAuthorizedKey,
 } from "../../../core/keys/index.ts";
 import { VECTORS_DIR } from "../../helpers/vectors.ts";
 
@@ -181,5 +181,32 @@ describe("authorized_keys", () => {
   });
   test("option names are case-insensitive", () => {
     expect(parseAuthorizedKeyLine(`NO-PTY,Command="x" ${key}`).restrictions).toMatchObject({ permitPty: false, command: "x" });
+  });
+});
+
+describe("host key and authorized key decisions", () => {
+  const ed1 = parsePublicKeyLine(line("ed25519_1.pub")).blob;
+  const ed2 = parsePublicKeyLine(line("ed25519_2.pub")).blob;
+  const rsa = parsePublicKeyLine(RSA).blob;
+  const ca = parsePublicKeyLine(line("ecdsa_1.pub")).blob;
+  const kh = parseKnownHosts([`h1 ${keyPart(line("ed25519_1.pub"))}`, `@cert-authority *.ex ${keyPart(line("ecdsa_1.pub"))}`, `@revoked * ${keyPart(line("ed25519_2.pub"))}`, `[h2]:2022 ${keyPart(RSA)}`].join("\n"));
+  test("ok, changed, revoked, not found, and CA-vouched certificates", () => {
+    expect(checkHostKey(kh, "h1", 22, ed1).status).toBe("ok");
+    expect(checkHostKey(kh, "h1", 2222, ed1).status).toBe("not-found");
+    expect(checkHostKey(kh, "h2", 2022, rsa).status).toBe("ok");
+    expect(checkHostKey(kh, "h1", 22, ed2).status).toBe("revoked");
+    const other = parsePublicKeyLine(line("mldsa44_ed25519_1.pub")).blob;
+    expect(checkHostKey(kh, "h1", 22, other).status).toBe("not-found");
+    const kh2 = parseKnownHosts(`h1 ${keyPart(line("ed25519_1.pub"))}`);
+    expect(checkHostKey(kh2, "h1", 22, ed2)).toMatchObject({ status: "changed", entry: { line: 1 } });
+    expect(checkHostKey(kh, "www.ex", 22, ed1, ca).status).toBe("ok");
+    expect(checkHostKey(kh, "www.other", 22, ed1, ca).status).toBe("not-found");
+  });
+  test("authorized_keys: plain keys on plain lines, certificates through cert-authority lines", () => {
+    const { keys } = parseAuthorizedKeys([`${keyPart(line("ed25519_1.pub"))}`, `cert-authority ${keyPart(line("ecdsa_1.pub"))}`].join("\n"));
+    expect(findAuthorizedKey(keys, ed1)?.line).toBe(1);
+    expect(findAuthorizedKey(keys, ca)).toBeUndefined(); // a CA line does not admit the CA key itself
+    expect(findAuthorizedKey(keys, ed2, ca)?.line).toBe(2);
+    expect(findAuthorizedKey(keys, ed2)).toBeUndefined();
   });
 });
