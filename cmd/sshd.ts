@@ -143,10 +143,13 @@ function hostKeySigners(keys: { key: PrivateKey }[], allowed: readonly string[])
   }));
 }
 
-/** kex.c kex_compose_ext_info_server: server-sig-algs, publickey-hostbound@openssh.com, ping@openssh.com. */
-function serverExtensions(config: SshdConfig): Map<string, Uint8Array> {
+/**
+ * kex.c kex_compose_ext_info_server: server-sig-algs (every signature algorithm we can verify, sshkey_alg_list(0, 1, 1):
+ * not filtered by PubkeyAcceptedAlgorithms, and never certificate names), publickey-hostbound@openssh.com, ping@openssh.com.
+ */
+function serverExtensions(_config: SshdConfig): Map<string, Uint8Array> {
   const enc = new TextEncoder();
-  const sigs = config.pubkeyAcceptedAlgorithms.filter((a) => SIGNATURE_SPECS.some((s) => s.name === a));
+  const sigs = SIGNATURE_SPECS.map((s) => s.name);
   return new Map([
     ["server-sig-algs", enc.encode(sigs.join(","))],
     ["publickey-hostbound@openssh.com", enc.encode("0")],
@@ -165,7 +168,8 @@ function internalSftp(log: Logger): (pw: Passwd, config: SshdConfig) => Subsyste
 }
 
 /** Serves one connection (a socket or stdin/stdout) with everything sshd_config says. */
-async function serveOne(link: Link, peer: PeerInfo, config: SshdConfig, signers: HostKeySigner[], mode: ServerMode, log: Logger, onAuthenticated?: () => void): Promise<void> {
+/** Serves one connection; resolves to OpenSSH's exit status for `sshd -i` (255 when the connection failed: fatal()). */
+async function serveOne(link: Link, peer: PeerInfo, config: SshdConfig, signers: HostKeySigner[], mode: ServerMode, log: Logger, onAuthenticated?: () => void): Promise<number> {
   log.verbose(`Connection from ${peer.remoteAddress} port ${peer.remotePort} on ${peer.localAddress} port ${peer.localPort}`);
   const auth = serverAuthPolicy(config, peer, mode, log);
   const result = await serveConnection({
@@ -195,15 +199,16 @@ async function serveOne(link: Link, peer: PeerInfo, config: SshdConfig, signers:
       const pw = getpwnam(r.user)!;
       const userConfig = auth.configFor(r.user) ?? applyMatch(config, { user: r.user, addr: peer.remoteAddress, host: peer.remoteAddress, laddr: peer.localAddress, lport: peer.localPort });
       const grant = r.methods.at(-1)?.attachment as KeyGrant | undefined;
-      return serverSessionPolicy({ config: userConfig, pw, peer, grant, internalSftp: internalSftp(log), log });
+      return serverSessionPolicy({ config: userConfig, pw, peer, grant, internalSftp: internalSftp(log), authInfo: r.exposeAuthInfo, log });
     },
   });
   if (result.error && !result.authenticated) {
     const who = result.user ? `authenticating user ${result.user} ` : "";
     log.info(`Connection closed by ${who}${peer.remoteAddress} port ${peer.remotePort} [preauth]`);
-  } else if (result.authenticated) {
-    log.info(`Disconnected from user ${result.user} ${peer.remoteAddress} port ${peer.remotePort}`);
+    return 255;
   }
+  if (result.authenticated) log.info(`Disconnected from user ${result.user} ${peer.remoteAddress} port ${peer.remotePort}`);
+  return 0;
 }
 
 async function run(ctx: ProgramContext): Promise<number> {
@@ -259,13 +264,13 @@ async function run(ctx: ProgramContext): Promise<number> {
     const stdout = Bun.stdout.writer();
     const link = new StreamLink(Bun.stdin.stream(), stdout);
     const conn = (process.env.SSH_CONNECTION ?? "").split(" ");
-    await serveOne(link, { remoteAddress: conn[0] || "UNKNOWN", remotePort: Number(conn[1] ?? 65535) || 65535, localAddress: conn[2] || "UNKNOWN", localPort: Number(conn[3] ?? 65535) || 65535 }, config, signers, mode, log);
+    const status = await serveOne(link, { remoteAddress: conn[0] || "UNKNOWN", remotePort: Number(conn[1] ?? 65535) || 65535, localAddress: conn[2] || "UNKNOWN", localPort: Number(conn[3] ?? 65535) || 65535 }, config, signers, mode, log);
     try {
       await stdout.end();
     } catch {
       // the peer is gone
     }
-    return 0;
+    return status;
   }
 
   const daemonize = !flags.foreground && flags.debug === 0 && process.env[DAEMON_CHILD] === undefined;

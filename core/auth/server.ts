@@ -1,6 +1,7 @@
 // Server side of SSH user authentication (RFC 4252, RFC 4256 keyboard-interactive, OpenSSH's
 // publickey-hostbound-v00@openssh.com): the ssh-userauth service loop of OpenSSH's auth2.c, asking an async policy.
 // Requests are handled strictly one after another; after USERAUTH_SUCCESS the conn is handed to the next layer.
+import { plainKeyBlob } from "../keys/index.ts";
 import { DisconnectReason, ProtocolError } from "../errors.ts";
 import type { PacketConn } from "../transport/types.ts";
 import {
@@ -314,7 +315,8 @@ class ServerAuthRun implements ServerAuth {
       this.log("ERROR", `userauth_pubkey: key type mismatch for decoded key (received ${keyType}, expected ${f.algorithm})`);
       return FAILURE;
     }
-    if (this.usedKeys.some((k) => bytesEqual(k, f.keyBlob))) {
+    // auth2-pubkey.c auth2_key_already_used: compared as public keys, so a certificate equals its certified key.
+    if (this.usedKeys.some((k) => bytesEqual(k, plainKeyOf(f.keyBlob)))) {
       this.log("VERBOSE", AUTH_WORDING.refusingPreviouslyUsedKey(keyTypeLabel(keyType)));
       return FAILURE;
     }
@@ -354,7 +356,7 @@ class ServerAuthRun implements ServerAuth {
       data,
     });
     if (!ok) return { kind: "failure", extra };
-    this.usedKeys.push(f.keyBlob);
+    this.usedKeys.push(plainKeyOf(f.keyBlob));
     return {
       kind: "success",
       extra,
@@ -504,5 +506,14 @@ class ServerAuthRun implements ServerAuth {
     this.log("ERROR", AUTH_WORDING.maxTriesExceeded(this.valid, this.user ?? "",
       this.options.remoteAddress ?? "UNKNOWN", this.options.remotePort ?? 0));
     throw protocolError(AUTH_WORDING.tooManyAuthFailures);
+  }
+}
+
+/** The plain public key of a blob: a certificate's certified key, else the blob itself (unparseable: the blob). */
+function plainKeyOf(blob: Uint8Array): Uint8Array {
+  try {
+    return plainKeyBlob(blob);
+  } catch {
+    return blob;
   }
 }

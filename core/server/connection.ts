@@ -98,6 +98,7 @@ export async function serveConnection(opts: ServerConnectionOptions): Promise<Se
     result.handOver(transport.onMessage, transport.onClose);
     void mux;
     const error = await transport.closed;
+    policy.dispose?.();
     return { user, authenticated: true, error };
   } catch (e) {
     clearTimeout(grace);

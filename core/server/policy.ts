@@ -1,11 +1,14 @@
 // sshd's policies over sshd_config (after Match) and the user's files: who may log in (auth.c allowed_user: shells,
 // DenyUsers, AllowUsers, DenyGroups, AllowGroups; PermitRootLogin), which keys (auth2-pubkeyfile.c: AuthorizedKeysFile
 // with tokens, StrictModes, key options, RevokedKeys, PubkeyAcceptedAlgorithms), and how sessions run (session.c).
-import { readFileSync, statSync, existsSync } from "node:fs";
+import { readFileSync, statSync, existsSync, mkdtempSync, writeFileSync, rmSync, chownSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import type { AuthUser, PublicKeyCheck, PublicKeyVerdict, ServerAuthPolicy, SignatureCheck, UserAuthSetup } from "../auth/index.ts";
 import { applyMatch, expandSshdTokens, matchPattern, matchPatternList, addrMatchList, type SshdConfig } from "../config/index.ts";
-import { describePublicKey, fingerprint, parseAuthorizedKeys, revokedKeysFileRevokes, type AuthorizedKeyRestrictions } from "../keys/index.ts";
+import {
+  describePublicKey, fingerprint, parseAuthorizedKeys, parsePublicKeyLine, revokedKeysFileRevokes, parseCertificate, verifyCertificateSignature,
+  checkCertificate, optionString, SSH2_CERT_TYPE_USER, type AuthorizedKeyRestrictions, type Certificate,
+} from "../keys/index.ts";
 import { verifySignature } from "../crypto/registry.ts";
 import { escapeForLog, silentLogger, type Logger } from "../log.ts";
 import { getpwnam, groupsOf, type Passwd } from "./users.ts";
@@ -42,7 +45,9 @@ function keyTypeLabel(blob: Uint8Array): string {
 
 /** `<TYPE> SHA256:…` as sshd logs a key. */
 export function keyDescription(blob: Uint8Array, hash: string = "SHA256"): string {
-  return `${keyTypeLabel(blob)} ${fingerprint(blob, hash === "MD5" ? "md5" : "sha256")}`;
+  // sshkey_fingerprint: a certificate's fingerprint is its certified key's (to_blob force_plain).
+  const plain = describePublicKey(blob).row.certificate ? parseCertificate(blob).publicKeyBlob : blob;
+  return `${keyTypeLabel(blob)} ${fingerprint(plain, hash === "MD5" ? "md5" : "sha256")}`;
 }
 
 /** auth.c secure_filename / auth_secure_path: the file and each directory up to the home owned by the user or root, not group/world writable. */
@@ -131,6 +136,36 @@ export function serverAuthPolicy(base: SshdConfig, peer: PeerInfo, mode: ServerM
       return isAbsolute(expanded) ? expanded : join(pw.home, expanded);
     });
 
+  /** TrustedUserCAKeys (auth2-pubkey.c user_cert_trusted_ca): a verdict, or undefined to go on to authorized_keys. */
+  const checkCertificateFor = (cert: Certificate, pw: Passwd, c: SshdConfig, description: string): PublicKeyVerdict | undefined => {
+    if (!verifyCertificateSignature(cert)) {
+      log.error("Certificate signature invalid");
+      return { allowed: false, description };
+    }
+    if (!c.trustedUserCaKeys) return undefined;
+    let trusted = false;
+    try {
+      for (const line of readFileSync(c.trustedUserCaKeys, "utf8").split("\n")) {
+        if (line.trim() === "" || line.trim().startsWith("#")) continue;
+        try {
+          if (Buffer.from(parsePublicKeyLine(line).blob).equals(Buffer.from(cert.signatureKey))) trusted = true;
+        } catch {
+          // a bad line is skipped, as OpenSSH does
+        }
+      }
+    } catch {
+      return undefined;
+    }
+    if (!trusted) return undefined;
+    const principals = c.authorizedPrincipalsFile ? readPrincipals(c.authorizedPrincipalsFile, pw) : [pw.name];
+    const problem = certProblem(cert, principals, peer.remoteAddress);
+    if (problem) {
+      log.error(problem);
+      return { allowed: false, description };
+    }
+    return { allowed: true, description, attachment: certGrant(cert) };
+  };
+
   return {
     configFor: (user) => perUser.get(user)?.config,
 
@@ -185,6 +220,17 @@ export function serverAuthPolicy(base: SshdConfig, peer: PeerInfo, mode: ServerM
           return { allowed: false, description };
         }
       }
+      let cert: Certificate | undefined;
+      if (describePublicKey(check.keyBlob).row.certificate) {
+        try {
+          cert = parseCertificate(check.keyBlob);
+        } catch {
+          return { allowed: false, description };
+        }
+        description = `${description} ID ${cert.keyId} (serial ${cert.serial}) CA ${keyDescription(cert.signatureKey, config.fingerprintHash)}`;
+        const verdict = checkCertificateFor(cert, pw, config, description);
+        if (verdict) return verdict;
+      }
       for (const file of authorizedFiles(pw, config)) {
         if (config.strictModes) {
           const problem = strictModesProblem(file, pw);
@@ -202,8 +248,17 @@ export function serverAuthPolicy(base: SshdConfig, peer: PeerInfo, mode: ServerM
         }
         const { keys } = parseAuthorizedKeys(text);
         for (const k of keys) {
-          if (k.restrictions.certAuthority || !Buffer.from(k.blob).equals(Buffer.from(check.keyBlob))) continue;
+          // auth2-pubkeyfile.c: a certificate matches a cert-authority line naming its CA; a plain key its own line.
+          if (cert ? !k.restrictions.certAuthority || !Buffer.from(k.blob).equals(Buffer.from(cert.signatureKey)) : k.restrictions.certAuthority || !Buffer.from(k.blob).equals(Buffer.from(check.keyBlob))) continue;
           const r = k.restrictions;
+          if (cert) {
+            const principals = r.principals !== undefined ? r.principals.split(",") : [pw.name];
+            const problem = certProblem(cert, principals, peer.remoteAddress);
+            if (problem) {
+              log.error(problem);
+              continue;
+            }
+          }
           if (r.from !== undefined && addrMatchList(peer.remoteAddress, r.from) !== 1 && matchPatternList(peer.remoteAddress, r.from) !== 1) {
             log.info(`Authentication tried for ${pw.name} with correct key but not from a permitted host (host=${peer.remoteAddress}, ip=${peer.remoteAddress}).`);
             continue;
@@ -221,9 +276,64 @@ export function serverAuthPolicy(base: SshdConfig, peer: PeerInfo, mode: ServerM
     },
 
     async verifySignature(check: SignatureCheck): Promise<boolean> {
-      return verifySignature(check.algorithm, check.keyBlob, check.data, check.signature);
+      // A certificate signs with its certified key: the plain blob and the plain algorithm name (PROTOCOL.certkeys).
+      let blob = check.keyBlob;
+      let alg = check.algorithm;
+      if (alg.endsWith("-cert-v01@openssh.com")) {
+        try {
+          blob = parseCertificate(check.keyBlob).publicKeyBlob;
+        } catch {
+          return false;
+        }
+        alg = alg.slice(0, -"-cert-v01@openssh.com".length);
+      }
+      return verifySignature(alg, blob, check.data, check.signature);
     },
   } satisfies ServerAuthPolicy & { configFor(user: string): SshdConfig | undefined };
+}
+
+/** Why a user certificate cannot log in with these principals from `addr` (OpenSSH's wording), or null. */
+function certProblem(cert: Certificate, principals: readonly string[], addr: string): string | null {
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  const base = checkCertificate(cert, { certType: SSH2_CERT_TYPE_USER, now });
+  if (base) return base;
+  if (cert.principals.length > 0 && !principals.some((p) => cert.principals.includes(p))) return "Certificate invalid: name is not a listed principal";
+  for (const o of cert.criticalOptions) {
+    if (o.name === "source-address") {
+      const list = optionString(o);
+      if (list === null || addrMatchList(addr, list) !== 1) return `cert: Authentication tried for user with valid certificate but not from a permitted source address (${addr}).`;
+    } else if (o.name !== "force-command" && o.name !== "verify-required") {
+      return `Certificate has unsupported critical option ${o.name}`;
+    }
+  }
+  return null;
+}
+
+/** A certificate's critical options and extensions as authorized_keys-style restrictions. */
+function certGrant(cert: Certificate): KeyGrant {
+  const ext = new Set(cert.extensions.map((e) => e.name));
+  const force = cert.criticalOptions.find((o) => o.name === "force-command");
+  return {
+    file: "certificate",
+    line: 0,
+    restrictions: {
+      permitPortForwarding: ext.has("permit-port-forwarding"), permitAgentForwarding: ext.has("permit-agent-forwarding"),
+      permitX11Forwarding: ext.has("permit-X11-forwarding"), permitPty: ext.has("permit-pty"), permitUserRc: ext.has("permit-user-rc"),
+      certAuthority: false, noTouchRequired: ext.has("no-touch-required"), verifyRequired: cert.criticalOptions.some((o) => o.name === "verify-required"),
+      command: force ? (optionString(force) ?? undefined) : undefined, from: undefined, principals: undefined, expiryTime: undefined,
+      tunnel: undefined, environment: [], permitOpen: [], permitListen: [],
+    },
+  };
+}
+
+/** AuthorizedPrincipalsFile (tokens %h %u %U): one principal per line, comments and blanks skipped. */
+function readPrincipals(template: string, pw: Passwd): string[] {
+  const path = expandSshdTokens("AuthorizedPrincipalsFile", template, { h: pw.home, u: pw.name, U: String(pw.uid) });
+  try {
+    return readFileSync(isAbsolute(path) ? path : join(pw.home, path), "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  } catch {
+    return [];
+  }
 }
 
 /** auth-options.c: expiry-time="YYYYMMDD[HHMM[SS]]" in local time. */
@@ -241,16 +351,38 @@ export function serverSessionPolicy(opts: {
   readonly peer: PeerInfo;
   readonly grant: KeyGrant | undefined;
   readonly internalSftp: (pw: Passwd, config: SshdConfig) => SubsystemTarget;
+  /** The auth layer's ExposeAuthInfo text (one line per method). */
+  readonly authInfo?: string;
   readonly log?: Logger;
 }): SessionPolicy {
   const { config, pw, peer, grant } = opts;
+  // ExposeAuthInfo (session.c prepare_auth_info_file): a private temporary file named by SSH_USER_AUTH, removed at the end.
+  let authDir: string | undefined;
+  let authFile: string | undefined;
+  if (config.exposeAuthInfo && opts.authInfo !== undefined) {
+    try {
+      authDir = mkdtempSync("/tmp/sshauth.");
+      authFile = `${authDir}/info`;
+      writeFileSync(authFile, opts.authInfo, { mode: 0o600 });
+      if (process.getuid?.() === 0) {
+        chownSync(authDir, pw.uid, pw.gid);
+        chownSync(authFile, pw.uid, pw.gid);
+      }
+    } catch (e) {
+      opts.log?.error(`prepare_auth_info_file: ${(e as Error).message}`);
+      authFile = undefined;
+    }
+  }
   const env: Record<string, string> = {
     SSH_CLIENT: `${peer.remoteAddress} ${peer.remotePort} ${peer.localPort}`,
     SSH_CONNECTION: `${peer.remoteAddress} ${peer.remotePort} ${peer.localAddress} ${peer.localPort}`,
   };
+  if (authFile) env.SSH_USER_AUTH = authFile;
+  // SetEnv: the first value of a name wins (servconf.c), and it wins over the client's env requests (session.c).
+  const overrideEnv: Record<string, string> = {};
   for (const e of config.setEnv) {
     const eq = e.indexOf("=");
-    if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
+    if (eq > 0 && !(e.slice(0, eq) in overrideEnv)) overrideEnv[e.slice(0, eq)] = e.slice(eq + 1);
   }
   if (grant && config.permitUserEnvironment !== false) {
     for (const e of grant.restrictions.environment) {
@@ -265,6 +397,7 @@ export function serverSessionPolicy(opts: {
   return {
     user: { name: pw.name, uid: pw.uid, gid: pw.gid, home: pw.home, shell: pw.shell || "/bin/sh" },
     baseEnv: env,
+    overrideEnv,
     acceptEnv: (name) => config.acceptEnv.some((p) => matchPattern(name, p)),
     subsystem: (name) => {
       const s = config.subsystem.find((x) => x.name === name);
@@ -275,5 +408,8 @@ export function serverSessionPolicy(opts: {
     ...(forced !== undefined && forced !== null ? { forceCommand: forced } : {}),
     permitPty: config.permitTty && (grant?.restrictions.permitPty ?? true),
     ...(opts.log ? { log: opts.log } : {}),
+    dispose: () => {
+      if (authDir) rmSync(authDir, { recursive: true, force: true });
+    },
   };
 }

@@ -25,8 +25,10 @@ export type SubsystemTarget =
 /** How sessions of one connection behave (from sshd_config, after Match, and authorized_keys options). */
 export interface SessionPolicy {
   readonly user: SessionUser;
-  /** Variables every session gets before the user's own (SSH_CLIENT, SSH_CONNECTION, SetEnv, …). */
+  /** Variables every session gets before the client's own (SSH_CLIENT, SSH_CONNECTION, authorized_keys environment=). */
   readonly baseEnv: Readonly<Record<string, string>>;
+  /** Variables that win over the client's (sshd_config SetEnv: session.c applies it after the client's env requests). */
+  readonly overrideEnv?: Readonly<Record<string, string>>;
   /** AcceptEnv: whether a client's `env` request may set `name`. */
   acceptEnv(name: string): boolean;
   /** `Subsystem name target`; undefined: refused. */
@@ -38,6 +40,8 @@ export interface SessionPolicy {
   readonly log?: Logger;
   /** Called with a session's exit status (for the `Exiting` / session log lines and tests). */
   onExit?(status: number | null, signal: string | null): void;
+  /** Called once when the connection is over (removes the ExposeAuthInfo file, …). */
+  dispose?(): void;
 }
 
 /** OpenSSH's default PATH for sessions (configure.ac: _PATH_STDPATH on Debian). */
@@ -121,6 +125,7 @@ class ServerSession {
     const u = this.policy.user;
     const env: Record<string, string> = { ...this.policy.baseEnv };
     for (const [k, v] of this.env) env[k] = v;
+    Object.assign(env, this.policy.overrideEnv ?? {});
     Object.assign(env, { USER: u.name, LOGNAME: u.name, HOME: u.home, SHELL: u.shell, MAIL: `/var/mail/${u.name}` });
     env.PATH ??= DEFAULT_SESSION_PATH;
     if (this.pty) env.TERM = this.pty.term;
