@@ -180,9 +180,10 @@ class Keygen {
   askFilename(prompt: string): string {
     const names: Record<string, string> = {
       ed25519: "id_ed25519", rsa: "id_rsa", ecdsa: "id_ecdsa", "ecdsa-sk": "id_ecdsa_sk", "ed25519-sk": "id_ed25519_sk",
+      mldsa: "id_mldsa44_ed25519",
     };
     const t = (this.o.type ?? "ed25519").toLowerCase();
-    const kind = t.includes("ecdsa-sk") || t.startsWith("sk-ecdsa") ? "ecdsa-sk" : t.includes("ed25519-sk") || t.startsWith("sk-ssh-ed25519") ? "ed25519-sk" : t.includes("ecdsa") ? "ecdsa" : t.includes("rsa") ? "rsa" : "ed25519";
+    const kind = t.includes("mldsa") ? "mldsa" : t.includes("ecdsa-sk") || t.startsWith("sk-ecdsa") ? "ecdsa-sk" : t.includes("ed25519-sk") || t.startsWith("sk-ssh-ed25519") ? "ed25519-sk" : t.includes("ecdsa") ? "ecdsa" : t.includes("rsa") ? "rsa" : "ed25519";
     const def = join(this.home, SSH_DIR, names[kind]!);
     this.out(`${prompt} (${def}): `);
     const line = this.readLine();
@@ -704,9 +705,10 @@ class Keygen {
   doGenerate(): void {
     const typeName = this.o.type ?? "ed25519";
     const t = typeName.toLowerCase();
-    let kind: "ed25519" | "ecdsa" | "rsa";
+    let kind: "ed25519" | "ecdsa" | "rsa" | "mldsa44-ed25519";
     let bits = this.o.bits;
     if (t === "ed25519" || t === "ssh-ed25519") kind = "ed25519";
+    else if (t === "mldsa44-ed25519" || t === "ssh-mldsa44-ed25519@openssh.com") kind = "mldsa44-ed25519";
     else if (t === "rsa" || t === "ssh-rsa" || t === "rsa-sha2-256" || t === "rsa-sha2-512") kind = "rsa"; // sshkey_type_from_shortname knows the signature names
     else if (t === "ecdsa" || /^ecdsa-sha2-nistp(256|384|521)$/.test(t)) {
       kind = "ecdsa";
@@ -724,7 +726,7 @@ class Keygen {
       if (![256, 384, 521].includes(bits)) this.fatal("Invalid ECDSA key length: valid lengths are 256, 384 or 521 bits");
     }
     if (!this.o.quiet) this.out(`Generating public/private ${typeName} key pair.\n`);
-    const key0 = generatePrivateKey(kind, kind === "ed25519" ? undefined : bits);
+    const key0 = generatePrivateKey(kind, kind === "ed25519" || kind === "mldsa44-ed25519" ? undefined : bits);
     const path = this.o.file ?? this.askFilename("Enter file in which to save the key");
     // hostfile_create_user_ssh_dir(): ~/.ssh is made when the key goes there.
     const sshDir = join(this.home, SSH_DIR);

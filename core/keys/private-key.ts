@@ -6,6 +6,7 @@ import {
   createDecipheriv,
   createPrivateKey,
   generateKeyPairSync,
+  createPublicKey as createPublicKeyFromPrivate,
   randomBytes,
   timingSafeEqual,
   type KeyObject,
@@ -31,7 +32,7 @@ export interface PrivateKey {
   readonly comment: string;
   /** The public key blob (fresh buffer owned by this object). */
   readonly publicKeyBlob: Uint8Array;
-  /** node:crypto private key; null for FIDO (sk) keys, which need an authenticator to sign. */
+  /** node:crypto private key; null for FIDO (sk) keys, which need an authenticator to sign, and for ML-DSA-44+Ed25519 keys (no signing here yet). */
   readonly keyObject: KeyObject | null;
   /** Signature algorithms this key can make, preferred first (RSA: rsa-sha2-512, rsa-sha2-256, ssh-rsa). */
   readonly signatureAlgorithms: readonly string[];
@@ -90,6 +91,24 @@ const CURVES: Readonly<Record<string, { jwk: "P-256" | "P-384" | "P-521"; bytes:
   nistp521: { jwk: "P-521", bytes: 66 },
 };
 const ED25519_PKCS8_PREFIX = Uint8Array.from(Buffer.from("302e020100300506032b657004220420", "hex"));
+
+const MLDSA44_ED25519 = "ssh-mldsa44-ed25519@openssh.com";
+const MLDSA44_PK_BYTES = 1312;
+// RFC 9881 / FIPS 204 PKCS#8 for ML-DSA-44 holding only the 32-byte seed (id-ml-dsa-44, seed [0] OCTET STRING).
+const MLDSA44_SEED_PKCS8_PREFIX = Uint8Array.from(Buffer.from("3034020100300b060960864801650304031104228020", "hex"));
+
+/**
+ * The composite public key of an ssh-mldsa44-ed25519@openssh.com private key (ssh-mldsa-eddsa.c): ML-DSA-44 public key
+ * from the first 32-byte seed ‖ Ed25519 public key from the second (fresh buffer).
+ */
+function mldsaEd25519PublicKey(sk: Uint8Array): Uint8Array {
+  const ml = createPrivateKey({ key: Buffer.from(concat(MLDSA44_SEED_PKCS8_PREFIX, sk.subarray(0, 32))), format: "der", type: "pkcs8" });
+  const mlPub = fromB64u((createPublicKeyFromPrivate(ml).export({ format: "jwk" }) as { pub?: string }).pub);
+  const ed = createPrivateKey({ key: Buffer.from(concat(ED25519_PKCS8_PREFIX, sk.subarray(32, 64))), format: "der", type: "pkcs8" });
+  const edPub = fromB64u(ed.export({ format: "jwk" }).x);
+  if (mlPub.length !== MLDSA44_PK_BYTES || edPub.length !== 32) throw new KeyFormatError("libcrypto", "ML-DSA-44 key derivation");
+  return concat(mlPub, edPub);
+}
 
 /** Signature algorithms for a plain key type, preferred first. */
 export function signatureAlgorithmsFor(type: string): readonly string[] {
@@ -171,6 +190,13 @@ function readPrivateFields(type: string, r: KeyReader): { keyObject: KeyObject |
         if (curve !== "nistp256" || qp.length !== 65 || qp[0] !== 4) throw new KeyFormatError("invalid-format", "EC key sizes");
         return { keyObject: null, publicKeyBlob: w.string(curve).string(qp).string(application).toBytes() };
       }
+      case MLDSA44_ED25519: {
+        const pk = r.string();
+        const sk = r.string();
+        if (pk.length !== MLDSA44_PK_BYTES + 32 || sk.length !== 64) throw new KeyFormatError("invalid-format", "mldsa44-ed25519 key sizes");
+        if (Buffer.compare(mldsaEd25519PublicKey(sk), pk) !== 0) throw new KeyFormatError("invalid-format", "mldsa44-ed25519 public and private halves differ");
+        return { keyObject: null, publicKeyBlob: w.string(pk).toBytes() };
+      }
       default:
         throw new KeyFormatError("unknown-key-type", type);
     }
@@ -217,7 +243,7 @@ export function privateKeyFromKeyObject(keyObject: KeyObject, comment = ""): Pri
 }
 
 /** Key types ssh-keygen can generate here (`-t`). */
-export type GeneratableKeyType = "ed25519" | "ecdsa" | "rsa";
+export type GeneratableKeyType = "ed25519" | "ecdsa" | "rsa" | "mldsa44-ed25519";
 
 /**
  * Generates a key (OpenSSH's rules: RSA 1024..16384 bits, default 3072, e = 65537; ECDSA 256/384/521, default 256;
@@ -231,6 +257,13 @@ export function generatePrivateKey(kind: GeneratableKeyType, bits?: number, comm
       const curve = { 256: "P-256", 384: "P-384", 521: "P-521" }[bits ?? 256];
       if (curve === undefined) throw new RangeError("Invalid ECDSA key length: valid lengths are 256, 384 or 521 bits");
       return privateKeyFromKeyObject(generateKeyPairSync("ec", { namedCurve: curve }).privateKey, comment);
+    }
+    case "mldsa44-ed25519": {
+      // ssh-mldsa-eddsa.c keygen: two random 32-byte seeds are the whole private key.
+      const sk = new Uint8Array(randomBytes(64));
+      const pk = mldsaEd25519PublicKey(sk);
+      const fields = new Writer().string(pk).string(sk).toBytes();
+      return { type: MLDSA44_ED25519, comment, publicKeyBlob: new Writer().string(MLDSA44_ED25519).string(pk).toBytes(), keyObject: null, signatureAlgorithms: [], privateFields: fields };
     }
     case "rsa": {
       const n = bits ?? 3072;
@@ -506,5 +539,5 @@ export function formatPrivateKey(key: PrivateKey, options: PrivateKeyWriteOption
 /** Whether `type` names a key type whose private half we can load (openssh-key-v1 or PEM). */
 export function privateKeyTypeSupported(type: string): boolean {
   const row = keyTypeRow(type);
-  return row !== undefined && !row.certificate && row.name !== "ssh-mldsa44-ed25519@openssh.com";
+  return row !== undefined && !row.certificate;
 }
