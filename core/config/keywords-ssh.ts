@@ -1201,7 +1201,8 @@ function parseAll(opts: LoadSshOptions, raw: Raw, diag: Diagnostics, final: bool
   const ctx: ParseCtx = { opts, diag, raw, final, wantFinal: false, sshDir: opts.sshDir ?? "/etc/ssh" };
   if (!final) {
     for (const o of opts.overrides ?? []) {
-      if (!processLine(o, "command-line", 0, ctx, { userConfig: true, neverMatch: false }, { value: true }, true, 0)) diag.abort();
+      // ssh.c: a bad -o line exits 255 after its error() lines
+      if (!processLine(o, "command-line", 0, ctx, { userConfig: true, neverMatch: false }, { value: true }, true, 0)) diag.abort(255);
     }
   }
   if (opts.configFile !== undefined) {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "bun:test";
 import { havePeers, OPENSSH } from "../../helpers/openssh.ts";
-import { applyMatch, formatSshdTest, formatSshG, loadSshConfig, loadSshdConfig, parseConnectionSpec } from "../../../core/config/index.ts";
+import { applyMatch, ConfigExitError, formatSshdTest, formatSshG, loadSshConfig, loadSshdConfig, parseConnectionSpec } from "../../../core/config/index.ts";
 import { ConfigError } from "../../../core/errors.ts";
 
 const HAVE = havePeers(OPENSSH.sshd, OPENSSH.ssh, OPENSSH.sshKeygen);
@@ -83,19 +83,20 @@ function byKeyword(text: string): Map<string, string[]> {
   }
   return m;
 }
-function agree(theirs: { ok: boolean; out: string; err: string }, ours: { ok: boolean; out: string; err: string }, skip: Set<string>, label: string): void {
-  expect({ label, ok: ours.ok, err: ours.err }).toEqual({ label, ok: theirs.ok, err: theirs.ok ? "" : theirs.err });
+type Outcome = { ok: boolean; status: number; out: string; err: string };
+function agree(theirs: Outcome, ours: Outcome, skip: Set<string>, label: string): void {
+  expect({ label, status: ours.status, err: ours.err }).toEqual({ label, status: theirs.status, err: theirs.ok ? "" : theirs.err });
   if (!theirs.ok) return;
   const t = byKeyword(theirs.out), o = byKeyword(ours.out);
   const shared = [...t.keys()].filter((k) => o.has(k) && !skip.has(k));
   expect({ label, values: Object.fromEntries(shared.map((k) => [k, o.get(k)])) }).toEqual({ label, values: Object.fromEntries(shared.map((k) => [k, t.get(k)])) });
 }
-function ours(fn: () => string): { ok: boolean; out: string; err: string } {
+function ours(fn: () => string): Outcome {
   try {
-    return { ok: true, out: fn(), err: "" };
+    return { ok: true, status: 0, out: fn(), err: "" };
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    return { ok: false, out: "", err: e.message };
+    return { ok: false, status: e instanceof ConfigExitError ? e.exitStatus : 255, out: "", err: e.message };
   }
 }
 
@@ -117,7 +118,7 @@ describe.skipIf(!HAVE)("differential: random configs agree with OpenSSH", () => 
       const o = next(3) === 0 ? [SSHD_POOL[next(SSHD_POOL.length)]!.trim()].filter((l) => l !== "" && !/^(Match|Include|#)/.test(l)) : [];
       const r = Bun.spawnSync([OPENSSH.sshd, "-T", "-f", path, "-C", spec, ...o.flatMap((x) => ["-o", x])]);
       const conn = { ...parseConnectionSpec(spec), groups: spec.includes("user=root") ? ["root"] : ["bob"] };
-      agree({ ok: r.exitCode === 0, out: r.stdout.toString(), err: stderrLines(r.stderr) }, ours(() => formatSshdTest(applyMatch(loadSshdConfig(path, { env: { cwd: dir }, overrides: o }), conn))), SKIP_SSHD, `${lines.join(" | ")} (${spec}) -o ${o.join(" -o ")}`);
+      agree({ ok: r.exitCode === 0, status: r.exitCode ?? -1, out: r.stdout.toString(), err: stderrLines(r.stderr) }, ours(() => formatSshdTest(applyMatch(loadSshdConfig(path, { env: { cwd: dir }, overrides: o }), conn))), SKIP_SSHD, `${lines.join(" | ")} (${spec}) -o ${o.join(" -o ")}`);
     }
   }, 120_000);
   test("ssh -G", () => {
@@ -133,7 +134,7 @@ describe.skipIf(!HAVE)("differential: random configs agree with OpenSSH", () => 
       const o = next(3) === 0 ? [SSH_POOL[next(SSH_POOL.length)]!.trim()].filter((l) => l !== "" && !/^(Match|Include|Host|#)/.test(l)) : [];
       const r = Bun.spawnSync([OPENSSH.ssh, "-G", "-F", path, ...o.flatMap((x) => ["-o", x]), host], { env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" } });
       const exec = (cmd: string): boolean => Bun.spawnSync(["/bin/sh", "-c", cmd]).exitCode === 0;
-      agree({ ok: r.exitCode === 0, out: r.stdout.toString(), err: stderrLines(r.stderr) }, ours(() => formatSshG(loadSshConfig({ host, configFile: path, exec, overrides: o }))), SKIP_SSH, `${lines.join(" | ")} (${host}) -o ${o.join(" -o ")}`);
+      agree({ ok: r.exitCode === 0, status: r.exitCode ?? -1, out: r.stdout.toString(), err: stderrLines(r.stderr) }, ours(() => formatSshG(loadSshConfig({ host, configFile: path, exec, overrides: o }))), SKIP_SSH, `${lines.join(" | ")} (${host}) -o ${o.join(" -o ")}`);
     }
   }, 120_000);
 });
