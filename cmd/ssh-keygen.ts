@@ -20,13 +20,14 @@ import {
 } from "../core/keys/index.ts";
 import {
   allowedSignerMatches, armorSshsig, assembleSshsig, sshsigToBeSigned, dearmorSshsig, findSignerPrincipals, matchSignerPrincipals, parseAllowedSigners,
-  parseSshsig, signSshsig, verifySshsig, type AllowedSigner, type SshsigHash,
+  parseSshsig, verifySshsigAsync, type AllowedSigner, type SshsigHash,
 } from "../core/keys/sshsig.ts";
 import {
   formatKrl, krlRevokeExplicit, krlRevokeHash, krlRevokeKey, krlRevokeKeyId, krlRevokes, krlRevokeSerialRange, newKrl, parseKrl,
   revokedKeysFileRevokes, formatKrlDump, type Krl,
 } from "../core/keys/krl.ts";
 import { isSshComPrivateKey, parseSshComPrivateKey } from "../core/keys/ssh-com.ts";
+import { signAsync } from "../core/keys/mldsa.ts";
 import { VERSION_LINE } from "../core/version.ts";
 
 /** Ends the program with a status (fatal() is 255). */
@@ -925,7 +926,7 @@ class Keygen {
       const ca = this.loadIdentity(caPath);
       caBlob = ca.publicKeyBlob;
       caAlgorithms = ca.signatureAlgorithms;
-      sign = async (tbs, algorithm) => signWith(ca, tbs, algorithm);
+      sign = (tbs, algorithm) => signAsync(ca, tbs, algorithm);
     }
     const caType = describePublicKey(caBlob).row.plain;
     let algorithm: string | undefined;
@@ -1126,7 +1127,7 @@ class Keygen {
         const key = this.loadSignKey(keyPath, pub.blob);
         if (key === null) return 255;
         const algorithm = key.type === "ssh-rsa" ? "rsa-sha2-512" : undefined;
-        sign = async (tbs) => signWith(key, tbs, algorithm);
+        sign = (tbs) => signAsync(key, tbs, algorithm);
       }
       const targets = this.operands.length === 0 ? ["-"] : this.operands;
       for (const f of targets) {
@@ -1178,7 +1179,7 @@ class Keygen {
       const blob = opts && this.readSignature(this.o.s);
       if (opts && blob) {
         try {
-          const sig = verifySshsig(blob, readFileSync(0), ns);
+          const sig = await verifySshsigAsync(blob, readFileSync(0), ns);
           signer = sig.publicKeyBlob;
           ok = true;
           if (verify && this.o.r !== undefined) {

@@ -7,6 +7,7 @@ import { concat, KeyReader } from "./blob.ts";
 import { KeyFormatError } from "./errors.ts";
 import { certTypeName, describePublicKey, keyTypeRow, readPublicFields } from "./public-key.ts";
 import { signWith, type PrivateKey } from "./private-key.ts";
+import { verifyAsync } from "./mldsa.ts";
 
 /** PROTOCOL.certkeys: SSH2_CERT_TYPE_USER / SSH2_CERT_TYPE_HOST. */
 export const SSH2_CERT_TYPE_USER = 1;
@@ -227,4 +228,9 @@ export function formatCertValidity(cert: Pick<Certificate, "validAfter" | "valid
   if (cert.validAfter === 0n) return `before ${to}`;
   if (cert.validBefore === CERT_FOREVER) return `after ${from}`;
   return `from ${from} to ${to}`;
+}
+
+/** verifyCertificateSignature for every CA key type we know, ML-DSA-44+Ed25519 included. */
+export async function verifyCertificateSignatureAsync(cert: Certificate): Promise<boolean> {
+  return verifyAsync(cert.signatureAlgorithm, cert.signatureKey, cert.signedBytes, cert.signature);
 }

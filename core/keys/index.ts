@@ -14,7 +14,7 @@ export {
   type PrivateKey, type LoadedPrivateKey, type PrivateKeyFormat, type PrivateKeyWriteOptions, type GeneratableKeyType,
 } from "./private-key.ts";
 export {
-  parseCertificate, plainKeyBlob, verifyCertificateSignature, signCertificate, certificateToBeSigned, finishCertificate,
+  parseCertificate, plainKeyBlob, verifyCertificateSignature, verifyCertificateSignatureAsync, signCertificate, certificateToBeSigned, finishCertificate,
   checkCertificate, optionString,
   formatCertValidity, formatAbsoluteTime, SSH2_CERT_TYPE_USER, SSH2_CERT_TYPE_HOST, CERT_FOREVER, DEFAULT_USER_EXTENSIONS,
   type Certificate, type CertOption, type CertificateRequest,
@@ -25,7 +25,7 @@ export {
   type Krl, type KrlCertSection,
 } from "./krl.ts";
 export {
-  signSshsig, sshsigToBeSigned, assembleSshsig, verifySshsig, parseSshsig, armorSshsig, dearmorSshsig, parseAllowedSigners, allowedSignerMatches, findSignerPrincipals,
+  signSshsig, sshsigToBeSigned, assembleSshsig, verifySshsig, verifySshsigAsync, parseSshsig, armorSshsig, dearmorSshsig, parseAllowedSigners, allowedSignerMatches, findSignerPrincipals,
   matchSignerPrincipals, type Sshsig, type SshsigHash, type AllowedSigner,
 } from "./sshsig.ts";
 export {
@@ -36,3 +36,4 @@ export {
   parseAuthorizedKeys, parseAuthorizedKeyLine, parseAuthorizedKeyOptions, restrictionsOf, findAuthorizedKey,
   type AuthorizedKey, type AuthorizedKeyOption, type AuthorizedKeyRestrictions, type AuthorizedKeySkipped,
 } from "./authorized-keys.ts";
+export { mldsaEd25519Sign, mldsaEd25519Verify, signAsync, verifyAsync, MLDSA44_ED25519 } from "./mldsa.ts";

@@ -9,6 +9,7 @@ import { KeyFormatError } from "./errors.ts";
 import { matchPatternList } from "./patterns.ts";
 import { describePublicKey, parsePublicKeyLine } from "./public-key.ts";
 import { signWith, type PrivateKey } from "./private-key.ts";
+import { MLDSA44_ED25519, verifyAsync } from "./mldsa.ts";
 
 const MAGIC = new TextEncoder().encode("SSHSIG");
 const VERSION = 1;
@@ -92,11 +93,8 @@ export function parseSshsig(blob: Uint8Array): Sshsig {
   return { publicKeyBlob, namespace, hash, signature };
 }
 
-/**
- * sshsig_verify_fd(): checks namespace, hash algorithm and signature over `message`. Returns the parsed signature;
- * throws KeyFormatError whose `detail` is sshsig.c's error line.
- */
-export function verifySshsig(blob: Uint8Array, message: Uint8Array, namespace: string): Sshsig {
+/** Checks everything but the signature itself; returns what to verify. Throws KeyFormatError (sshsig.c wording in `detail`). */
+function prepareVerify(blob: Uint8Array, message: Uint8Array, namespace: string): { sig: Sshsig; alg: string; verifyKey: Uint8Array; tbs: Uint8Array; plain: string } {
   const sig = parseSshsig(blob);
   if (sig.namespace !== namespace) throw new KeyFormatError("signature-invalid", "Couldn't verify signature: namespace does not match");
   if (sig.hash !== "sha256" && sig.hash !== "sha512") throw new KeyFormatError("signature-invalid", "Couldn't verify signature: hash algorithm mismatch");
@@ -106,12 +104,30 @@ export function verifySshsig(blob: Uint8Array, message: Uint8Array, namespace: s
   if (info.row.plain === "ssh-rsa" && alg !== "rsa-sha2-256" && alg !== "rsa-sha2-512") {
     throw new KeyFormatError("signature-invalid", `Couldn't verify signature: unsupported RSA signature algorithm ${alg}`);
   }
-  const spec = signatureSpec(alg);
   const digest = new Uint8Array(createHash(sig.hash).update(message).digest());
-  if (spec === undefined || spec.keyType !== info.row.plain || !spec.verify(verifyKey, signedData(namespace, sig.hash as SshsigHash, digest), sig.signature)) {
-    throw new KeyFormatError("signature-invalid", "Signature verification failed: incorrect signature");
-  }
-  return sig;
+  return { sig, alg, verifyKey, tbs: signedData(namespace, sig.hash as SshsigHash, digest), plain: info.row.plain };
+}
+
+const BAD_SIGNATURE = "Signature verification failed: incorrect signature";
+
+/**
+ * sshsig_verify_fd(): checks namespace, hash algorithm and signature over `message`. Returns the parsed signature;
+ * throws KeyFormatError whose `detail` is sshsig.c's error line. ML-DSA-44+Ed25519 signatures need verifySshsigAsync.
+ */
+export function verifySshsig(blob: Uint8Array, message: Uint8Array, namespace: string): Sshsig {
+  const v = prepareVerify(blob, message, namespace);
+  const spec = signatureSpec(v.alg);
+  if (spec === undefined || spec.keyType !== v.plain || !spec.verify(v.verifyKey, v.tbs, v.sig.signature)) throw new KeyFormatError("signature-invalid", BAD_SIGNATURE);
+  return v.sig;
+}
+
+/** verifySshsig for every key type we know, ML-DSA-44+Ed25519 included. */
+export async function verifySshsigAsync(blob: Uint8Array, message: Uint8Array, namespace: string): Promise<Sshsig> {
+  const v = prepareVerify(blob, message, namespace);
+  const spec = signatureSpec(v.alg);
+  const typeOk = v.alg === MLDSA44_ED25519 ? v.plain === MLDSA44_ED25519 : spec !== undefined && spec.keyType === v.plain;
+  if (!typeOk || !(await verifyAsync(v.alg, v.verifyKey, v.tbs, v.sig.signature))) throw new KeyFormatError("signature-invalid", BAD_SIGNATURE);
+  return v.sig;
 }
 
 /** One allowed_signers line. */

@@ -92,3 +92,25 @@ describe("SSHSIG", () => {
     expect(allowedSignerMatches(signers, user.publicKeyBlob, "carol", "file", now)).toBe(false);
   });
 });
+
+describe("ssh-mldsa44-ed25519@openssh.com signatures", () => {
+  test("sign/verify, SSHSIG and certificates; a changed byte fails", async () => {
+    const { generatePrivateKey: gen, mldsaEd25519Sign, mldsaEd25519Verify, signAsync, verifySshsigAsync, assembleSshsig, sshsigToBeSigned, certificateToBeSigned, finishCertificate, parseCertificate, verifyCertificateSignatureAsync } = await import("../../../core/keys/index.ts");
+    const k = gen("mldsa44-ed25519");
+    const data = new TextEncoder().encode("composite");
+    const sig = await mldsaEd25519Sign(k, data);
+    expect(await mldsaEd25519Verify(k.publicKeyBlob, data, sig)).toBe(true);
+    const bad = sig.slice();
+    bad[bad.length - 1]! ^= 1; // the Ed25519 half
+    expect(await mldsaEd25519Verify(k.publicKeyBlob, data, bad)).toBe(false);
+    const bad2 = sig.slice();
+    bad2[100]! ^= 1; // the ML-DSA half
+    expect(await mldsaEd25519Verify(k.publicKeyBlob, data, bad2)).toBe(false);
+    const sshsig = assembleSshsig(k.publicKeyBlob, "file", "sha512", await signAsync(k, sshsigToBeSigned(data, "file")));
+    expect((await verifySshsigAsync(sshsig, data, "file")).namespace).toBe("file");
+    await expect(verifySshsigAsync(sshsig, new TextEncoder().encode("other"), "file")).rejects.toThrow(KeyFormatError);
+    const tbs = certificateToBeSigned({ publicKeyBlob: user.publicKeyBlob, certType: SSH2_CERT_TYPE_USER, keyId: "pq", principals: ["u"] }, k.publicKeyBlob);
+    const cert = parseCertificate(finishCertificate(tbs, await signAsync(k, tbs)));
+    expect(await verifyCertificateSignatureAsync(cert)).toBe(true);
+  });
+});
