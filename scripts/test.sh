@@ -31,12 +31,21 @@ bun scripts/build.ts || exit 1
 echo "== typecheck"
 tsc --noEmit -p . || exit 1
 
-echo "== bun test"
+echo "== bun test (unit, pipe, fuzz, integration, interop; OpenSSH's keygen regress scripts included)"
 log=$(mktemp)
-bun test --timeout=60000 2> >(tee "$log" >&2)
+SSHBOX_OPENSSH_REGRESS=1 bun test --timeout=120000 2> >(tee "$log" >&2)
 status=$?
 passed=$(grep -E '^ ?[0-9]+ pass$' "$log" | tail -1 | grep -oE '[0-9]+')
 failed=$(grep -E '^ ?[0-9]+ fail$' "$log" | tail -1 | grep -oE '[0-9]+')
+
+echo "== OpenSSH regression tests with sshbox in OpenSSH's place (test/regress/passing.txt)"
+bash scripts/regress.sh | tee "$log"
+rstatus=${PIPESTATUS[0]}
+rpassed=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 | cut -d' ' -f1)
+rfailed=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1 | cut -d' ' -f3)
 rm -f "$log"
-echo "tests: ${passed:-0} passed, ${failed:-0} failed"
-[ "$status" = 0 ] && [ "${failed:-0}" = 0 ] && [ "${passed:-0}" -gt 0 ]
+passed=$(( ${passed:-0} + ${rpassed:-0} ))
+failed=$(( ${failed:-0} + ${rfailed:-0} ))
+[ "$rstatus" = 0 ] || [ "$failed" -gt 0 ] || failed=1
+echo "tests: ${passed} passed, ${failed} failed"
+[ "$status" = 0 ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
