@@ -157,8 +157,21 @@ function serverExtensions(_config: SshdConfig): Map<string, Uint8Array> {
   ]);
 }
 
-function internalSftp(log: Logger): (pw: Passwd, config: SshdConfig) => SubsystemTarget {
-  return (pw) => ({
+function internalSftp(log: Logger, mode: ServerMode): (pw: Passwd, config: SshdConfig) => SubsystemTarget {
+  return (pw) => {
+    // Root mode for another user: never serve files as root in this process; run our sftp-server as that user.
+    if (mode.privileged && pw.uid !== 0) return { kind: "command", command: selfArgv(["sftp-server"]).map(shellQuote).join(" ") };
+    return internalSftpInProcess(log, pw);
+  };
+}
+
+/** POSIX shell single-quoting. */
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./=:-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+function internalSftpInProcess(log: Logger, pw: Passwd): SubsystemTarget {
+  return ({
     kind: "internal",
     serve: async (input, output) => {
       const end = await serveSftp(input, output, { user: { name: pw.name, uid: pw.uid, gid: pw.gid, home: pw.home, shell: pw.shell }, cwd: pw.home, logger: log, names: fileNameService() } as Parameters<typeof serveSftp>[2]);
@@ -199,7 +212,7 @@ async function serveOne(link: Link, peer: PeerInfo, config: SshdConfig, signers:
       const pw = getpwnam(r.user)!;
       const userConfig = auth.configFor(r.user) ?? applyMatch(config, { user: r.user, addr: peer.remoteAddress, host: peer.remoteAddress, laddr: peer.localAddress, lport: peer.localPort });
       const grant = r.methods.at(-1)?.attachment as KeyGrant | undefined;
-      return serverSessionPolicy({ config: userConfig, pw, peer, grant, internalSftp: internalSftp(log), authInfo: r.exposeAuthInfo, log });
+      return serverSessionPolicy({ config: userConfig, pw, peer, grant, internalSftp: internalSftp(log, mode), authInfo: r.exposeAuthInfo, log });
     },
   });
   if (result.error && !result.authenticated) {

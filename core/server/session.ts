@@ -44,6 +44,9 @@ export interface SessionPolicy {
   dispose?(): void;
 }
 
+/** util-linux setpriv(1), which switches uid, gid and supplementary groups before exec. */
+const SETPRIV = "/usr/bin/setpriv";
+
 /** OpenSSH's default PATH for sessions (configure.ac: _PATH_STDPATH on Debian). */
 export const DEFAULT_SESSION_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/games";
 /** Bounds on what a client can put in the environment (session.c keeps at most 1000 variables). */
@@ -145,9 +148,13 @@ class ServerSession {
     const argv0 = effective === undefined ? `-${basename(shell)}` : basename(shell);
     const env = this.childEnv(forced !== undefined ? (command ?? "") : undefined);
     const cwd = existsSync(u.home) ? u.home : "/";
+    // Root mode: the command runs as the user, with the user's groups (initgroups), through util-linux setpriv: Bun's
+    // own uid/gid spawn options drop supplementary groups (bun-platform.md §2).
+    const asUser = process.getuid?.() === 0 && u.uid !== 0 ? [SETPRIV, `--reuid=${u.uid}`, `--regid=${u.gid}`, "--init-groups", "--"] : [];
     try {
-      if (this.pty) this.spawnPty(argv, argv0, env, cwd);
-      else this.spawnPipes(argv, argv0, env, cwd);
+      if (asUser.length > 0 && !existsSync(SETPRIV)) throw new Error(`${SETPRIV} is missing: cannot switch to user ${u.name}`);
+      if (this.pty) this.spawnPty([...asUser, ...argv], argv0, env, cwd);
+      else this.spawnPipes([...asUser, ...argv], argv0, env, cwd);
     } catch (e) {
       this.log.error(`session: cannot run ${escapeForLog(shell)}: ${(e as Error).message}`);
       this.channel.send({ type: "exit-status", exitStatus: 1 } as ChannelRequest);

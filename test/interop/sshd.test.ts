@@ -1,0 +1,113 @@
+// OpenSSH's ssh and sftp against our sshd (-i through ProxyCommand, and listening): sessions, exit status, ptys,
+// internal-sftp, the log lines admins grep, and root mode running sessions as another user.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { OPENSSH, exec, havePeers } from "../helpers/openssh.ts";
+import { sshboxBinary } from "../helpers/binary.ts";
+import { getpwnam } from "../../core/server/users.ts";
+
+const enabled = havePeers(OPENSSH.ssh, OPENSSH.sshKeygen, OPENSSH.sftp);
+let dir = "";
+let bin = "";
+const TEST_USER = "sshboxtest";
+
+beforeAll(async () => {
+  if (!enabled) return;
+  bin = await sshboxBinary();
+  dir = mkdtempSync(join(tmpdir(), "sshbox-sshd-"));
+  chmodSync(dir, 0o755);
+  await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "id")]);
+  await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host")]);
+  writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "id.pub")));
+  writeFileSync(join(dir, "sshd_config"), [
+    `HostKey ${join(dir, "host")}`, `AuthorizedKeysFile ${join(dir, "authorized_keys")} .ssh/authorized_keys`, "StrictModes no",
+    "Subsystem sftp internal-sftp", "AcceptEnv LANG LC_*", "LogLevel VERBOSE", "",
+  ].join("\n"));
+}, 120_000);
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function ssh(args: string[], opts: { stdin?: string; user?: string; extra?: string[]; term?: string } = {}) {
+  const proxy = `${bin} sshd -i -f ${join(dir, "sshd_config")} -E ${join(dir, "sshd.log")}`;
+  return exec([OPENSSH.ssh, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+    "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-i", join(dir, "id"), ...(opts.extra ?? []), `${opts.user ?? "root"}@peer`, ...args],
+    { stdin: opts.stdin === undefined ? undefined : new TextEncoder().encode(opts.stdin), env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8", ...(opts.term ? { TERM: opts.term } : {}) } });
+}
+
+describe.skipIf(!enabled)("OpenSSH ssh → our sshd -i", () => {
+  test("a command: stdout, stderr and exit status kept apart", async () => {
+    const r = await ssh(["echo out; echo err >&2; exit 42"]);
+    expect(r).toEqual({ stdout: "out\n", stderr: "err\n", exitCode: 42 });
+  });
+  test("the session environment and AcceptEnv", async () => {
+    const r = await ssh(['echo "$USER|$LOGNAME|$HOME|$LANG|${SSH_CONNECTION:+set}|$SSH_ORIGINAL_COMMAND"'], { extra: ["-o", "SendEnv=LANG"] });
+    expect(r.stdout).toBe("root|root|/root|C.UTF-8|set|\n");
+  });
+  test("a pty session (-tt) gets a terminal and TERM", async () => {
+    const r = await ssh(["tty; echo TERM=$TERM"], { extra: ["-tt"], term: "vt100" });
+    expect(r.stdout).toMatch(/^\/dev\/pts\/\d+\r\nTERM=vt100\r\n/);
+    expect(r.exitCode).toBe(0);
+  });
+  test("a command killed by a signal makes ssh exit 255", async () => {
+    expect((await ssh(["kill -KILL $$"])).exitCode).toBe(255);
+  });
+  test("sftp through internal-sftp puts and gets identical files", async () => {
+    const src = join(dir, "payload");
+    writeFileSync(src, Buffer.alloc(300_000, 7));
+    writeFileSync(join(dir, "batch"), `put ${src} ${join(dir, "copy")}\nget ${join(dir, "copy")} ${join(dir, "back")}\n`);
+    const proxy = `${bin} sshd -i -f ${join(dir, "sshd_config")}`;
+    const r = await exec([OPENSSH.sftp, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-i", join(dir, "id"), "-b", join(dir, "batch"), "root@peer"]);
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(join(dir, "back")).equals(readFileSync(src))).toBe(true);
+  });
+  test("the log says who logged in, as OpenSSH words it", async () => {
+    await ssh(["true"]);
+    const log = readFileSync(join(dir, "sshd.log"), "utf8");
+    expect(log).toMatch(/Accepted publickey for root from \S+ port \d+ ssh2: ED25519 SHA256:[A-Za-z0-9+/]{43}\n/);
+  });
+  test("an unknown key is refused", async () => {
+    await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "other")]);
+    const proxy = `${bin} sshd -i -f ${join(dir, "sshd_config")}`;
+    const r = await exec([OPENSSH.ssh, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-i", join(dir, "other"), "root@peer", "true"]);
+    expect(r.exitCode).toBe(255);
+    expect(r.stderr).toContain("root@peer: Permission denied (publickey).");
+  });
+  test("sshd -T prints the configuration and -t checks it", async () => {
+    const t = await exec([bin, "sshd", "-T", "-f", join(dir, "sshd_config")]);
+    expect(t.exitCode).toBe(0);
+    expect(t.stdout).toContain("subsystem sftp internal-sftp\n");
+    writeFileSync(join(dir, "bad_config"), "NoSuchKeyword yes\n");
+    const bad = await exec([bin, "sshd", "-t", "-f", join(dir, "bad_config")]);
+    expect(bad.exitCode).toBe(255);
+    // servconf.c, as OpenSSH prints it: "<file>: line N: Bad configuration option: X" then the terminating line.
+    expect(bad.stderr).toBe(`${join(dir, "bad_config")}: line 1: Bad configuration option: NoSuchKeyword\n${join(dir, "bad_config")}: terminating, 1 bad configuration options\n`);
+    const missing = await exec([bin, "sshd", "-t", "-f", join(dir, "nope")]);
+    expect([missing.exitCode, missing.stderr.trim()]).toEqual([1, `${join(dir, "nope")}: No such file or directory`]);
+  });
+});
+
+describe.skipIf(!enabled || process.getuid?.() !== 0)("root mode", () => {
+  test("a session for another user runs with that user's ids, groups and home; internal-sftp writes as the user", async () => {
+    if (!getpwnam(TEST_USER)) {
+      const r = await exec(["/usr/sbin/useradd", "-m", "-s", "/bin/sh", TEST_USER]);
+      expect(r.exitCode).toBe(0);
+    }
+    const pw = getpwnam(TEST_USER)!;
+    mkdirSync(join(pw.home, ".ssh"), { recursive: true, mode: 0o700 });
+    writeFileSync(join(pw.home, ".ssh", "authorized_keys"), readFileSync(join(dir, "id.pub")));
+    chownSync(join(pw.home, ".ssh"), pw.uid, pw.gid);
+    chownSync(join(pw.home, ".ssh", "authorized_keys"), pw.uid, pw.gid);
+    const r = await ssh(["id -un; id -u; pwd; echo $HOME"], { user: TEST_USER });
+    expect(r.stdout).toBe(`${TEST_USER}\n${pw.uid}\n${pw.home}\n${pw.home}\n`);
+    writeFileSync(join(dir, "batch2"), `put ${join(dir, "id.pub")} ${pw.home}/uploaded\n`);
+    const proxy = `${bin} sshd -i -f ${join(dir, "sshd_config")}`;
+    const s = await exec([OPENSSH.sftp, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-i", join(dir, "id"), "-b", join(dir, "batch2"), `${TEST_USER}@peer`]);
+    expect(s.exitCode).toBe(0);
+    const { statSync } = await import("node:fs");
+    expect(statSync(join(pw.home, "uploaded")).uid).toBe(pw.uid);
+    expect(existsSync(join(pw.home, "uploaded"))).toBe(true);
+  }, 60_000);
+});
