@@ -54,6 +54,7 @@ export async function serveConnection(opts: ServerConnectionOptions): Promise<Se
     rekeyBytes: opts.rekeyBytes,
     rekeySeconds: opts.rekeySeconds,
     ...(opts.moduliFile !== undefined ? { moduliFile: opts.moduliFile } : {}),
+    peerLabel: `${opts.remoteAddress} port ${opts.remotePort}`,
     log,
   });
   let grace: ReturnType<typeof setTimeout> | undefined;

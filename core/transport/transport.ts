@@ -81,6 +81,8 @@ export interface TransportOptions {
   /** Rekey after this many seconds (RekeyLimit's second field); 0 or undefined: never by time. */
   readonly rekeySeconds?: number;
   readonly log?: Logger;
+  /** How logs name the peer (`192.0.2.1 port 22`), for "Received disconnect from …" lines. */
+  readonly peerLabel?: string;
   readonly pool?: BufferPool;
   /** Randomness for cookies and padding (tests pass a seeded one). */
   readonly random?: (n: number) => Uint8Array;
@@ -394,7 +396,8 @@ export class Transport implements PacketConn {
         const r = new Reader(payload, 1);
         const reason = r.u32();
         const text = r.string();
-        this.log.info(`Received disconnect: ${reason}: ${escapeForLog(text)}`);
+        // packet.c: "Received disconnect from %s port %d:%u: %.400s" (the client prints it; sshd logs it at INFO)
+        this.log.info(`Received disconnect${this.opts.peerLabel ? ` from ${this.opts.peerLabel}` : ""}:${reason}: ${escapeForLog(text)}`);
         this.shutdown(new PeerDisconnectedError(reason, escapeForLog(text)));
         return;
       }
