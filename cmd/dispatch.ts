@@ -21,7 +21,7 @@ export function listing(): string {
   const width = Math.max(...PROGRAMS.map((p) => p.name.length + (p.aliases.length ? p.aliases.join(", ").length + 3 : 0)));
   const rows = PROGRAMS.map((p) => {
     const names = p.aliases.length ? `${p.name} (${p.aliases.join(", ")})` : p.name;
-    return `  ${names.padEnd(width)}  ${p.summary}${p.module.implemented ? "" : " [not implemented yet]"}`;
+    return `  ${names.padEnd(width)}  ${p.summary}${p.implemented ? "" : " [not implemented yet]"}`;
   });
   return (
     `${VERSION_LINE}\n` +
@@ -38,10 +38,10 @@ export function listing(): string {
 /** Runs the program the invocation names; resolves to the exit status. */
 export async function dispatch(inv: Invocation): Promise<number> {
   const direct = findProgram(basename(inv.argv0));
-  if (direct) return direct.module.run({ args: inv.args, progname: basename(inv.argv0), io: inv.io });
+  if (direct) return (await direct.load()).run({ args: inv.args, progname: basename(inv.argv0), io: inv.io });
   const [first, ...rest] = inv.args;
   const sub = findProgram(first);
-  if (sub) return sub.module.run({ args: rest, progname: first!, io: inv.io });
+  if (sub) return (await sub.load()).run({ args: rest, progname: first!, io: inv.io });
   switch (first) {
     case "--list":
       inv.io.out(linkNames().join("\n") + "\n");

@@ -1,17 +1,8 @@
 // The multi-call table (STYLE.md §9): every program sshbox can be, with its aliases and front-end. Dispatch, the usage
-// listing, --list and --install all read this one table. Each front-end lives in cmd/<program>.ts.
+// listing, --list and --install all read this one table. Each front-end lives in cmd/<program>.ts and is loaded only
+// when it runs: start-up then evaluates one program's modules, not all of them (bench/startup.ts).
 import type { ProgramModule } from "./pending.ts";
 import type { ProgramName } from "./usage.ts";
-import { sshd } from "./sshd.ts";
-import { ssh } from "./ssh.ts";
-import { sftpServer } from "./sftp-server.ts";
-import { sftp } from "./sftp.ts";
-import { scp } from "./scp.ts";
-import { sshKeygen } from "./ssh-keygen.ts";
-import { sshAgent } from "./ssh-agent.ts";
-import { sshAdd } from "./ssh-add.ts";
-import { sshKeyscan } from "./ssh-keyscan.ts";
-import { sshCopyId } from "./ssh-copy-id.ts";
 
 export type { ProgramContext } from "./pending.ts";
 
@@ -21,21 +12,24 @@ export interface Program {
   readonly aliases: readonly string[];
   /** One line for the usage listing. */
   readonly summary: string;
-  readonly module: ProgramModule;
+  /** Whether it does its job yet; the listing says which do not. */
+  readonly implemented: boolean;
+  /** Loads the front-end. */
+  readonly load: () => Promise<ProgramModule>;
 }
 
 /** Every program, in the order the listing shows them. */
 export const PROGRAMS: readonly Program[] = [
-  { name: "sshd", aliases: [], summary: "OpenSSH-compatible server", module: sshd },
-  { name: "ssh", aliases: ["slogin"], summary: "OpenSSH-compatible client", module: ssh },
-  { name: "sftp-server", aliases: [], summary: "SFTP server subsystem", module: sftpServer },
-  { name: "sftp", aliases: [], summary: "SFTP client", module: sftp },
-  { name: "scp", aliases: [], summary: "secure copy", module: scp },
-  { name: "ssh-keygen", aliases: [], summary: "key generation and management", module: sshKeygen },
-  { name: "ssh-agent", aliases: [], summary: "authentication agent", module: sshAgent },
-  { name: "ssh-add", aliases: [], summary: "adds identities to the agent", module: sshAdd },
-  { name: "ssh-keyscan", aliases: [], summary: "gathers host public keys", module: sshKeyscan },
-  { name: "ssh-copy-id", aliases: [], summary: "installs a key on a server", module: sshCopyId },
+  { name: "sshd", aliases: [], summary: "OpenSSH-compatible server", implemented: true, load: () => import("./sshd.ts").then((m) => m.sshd) },
+  { name: "ssh", aliases: ["slogin"], summary: "OpenSSH-compatible client", implemented: false, load: () => import("./ssh.ts").then((m) => m.ssh) },
+  { name: "sftp-server", aliases: [], summary: "SFTP server subsystem", implemented: true, load: () => import("./sftp-server.ts").then((m) => m.sftpServer) },
+  { name: "sftp", aliases: [], summary: "SFTP client", implemented: false, load: () => import("./sftp.ts").then((m) => m.sftp) },
+  { name: "scp", aliases: [], summary: "secure copy", implemented: false, load: () => import("./scp.ts").then((m) => m.scp) },
+  { name: "ssh-keygen", aliases: [], summary: "key generation and management", implemented: true, load: () => import("./ssh-keygen.ts").then((m) => m.sshKeygen) },
+  { name: "ssh-agent", aliases: [], summary: "authentication agent", implemented: false, load: () => import("./ssh-agent.ts").then((m) => m.sshAgent) },
+  { name: "ssh-add", aliases: [], summary: "adds identities to the agent", implemented: false, load: () => import("./ssh-add.ts").then((m) => m.sshAdd) },
+  { name: "ssh-keyscan", aliases: [], summary: "gathers host public keys", implemented: false, load: () => import("./ssh-keyscan.ts").then((m) => m.sshKeyscan) },
+  { name: "ssh-copy-id", aliases: [], summary: "installs a key on a server", implemented: false, load: () => import("./ssh-copy-id.ts").then((m) => m.sshCopyId) },
 ];
 
 /** Finds a program by name or alias. */
