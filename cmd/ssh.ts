@@ -1,4 +1,729 @@
-// `ssh`: not implemented yet; parses its command line as OpenSSH does and says so.
-import { pending, type ProgramModule } from "./pending.ts";
+// `ssh`: the OpenSSH-compatible client (ssh.c, sshconnect.c, sshconnect2.c, clientloop.c). Parses OpenSSH's flags,
+// reads ssh_config, connects (TCP or ProxyCommand), verifies the host key against known_hosts, authenticates with key
+// files, passwords or keyboard-interactive, runs one session and exits with the remote status (255 for its own failures).
+import { appendFileSync, existsSync, write as fsWrite } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { GetoptError, countFlag, lastValue, firstValue } from "./getopt.ts";
+import { parseSshCommandLine } from "./command-line.ts";
+import { usageError, type ProgramContext, type ProgramModule } from "./pending.ts";
+import { SSHBOX_RELEASE, VERSION_LINE } from "../core/version.ts";
+import {
+  ALL_CIPHERS, ALL_MACS, ConfigExitError, expandSshTokens, formatSshG, loadSshConfig, localContext, matchPattern, querySsh, sshTokensFor,
+  type SshConfig, type SshLocalContext,
+} from "../core/config/index.ts";
+import { ConfigError, ConnectionLostError, NegotiationError, PeerDisconnectedError } from "../core/errors.ts";
+import { CIPHERS, KEX_METHODS, MACS, signatureSpec, verifySignature } from "../core/crypto/registry.ts";
+import { LogLevel, makeLogger, type Logger } from "../core/log.ts";
+import { connectTcp, proxyCommandLink, ConnectError } from "../core/client/links.ts";
+import { connectClient, AuthenticationFailedError, type ClientConnection } from "../core/client/connect.ts";
+import { verifyHostKey, knownKeyTypes } from "../core/client/host-check.ts";
+import { identitySigners } from "../core/client/identities.ts";
+import { readPassphrase } from "../core/client/terminal.ts";
+import { DEFAULT_PREFERRED_AUTHENTICATIONS, type AuthLogLevel, type ClientAuthOptions } from "../core/auth/index.ts";
+import { HostKeyVerificationError } from "../core/transport/transport.ts";
+import type { Link } from "../core/transport/link.ts";
+import { dataSink, pumpToChannel, type ChannelMux, type ChannelRequest } from "../core/connection/index.ts";
 
-export const ssh: ProgramModule = pending("ssh", true);
+const LEVELS: Record<string, LogLevel> = {
+  QUIET: LogLevel.QUIET, FATAL: LogLevel.FATAL, ERROR: LogLevel.ERROR, INFO: LogLevel.INFO, VERBOSE: LogLevel.VERBOSE,
+  DEBUG: LogLevel.DEBUG1, DEBUG1: LogLevel.DEBUG1, DEBUG2: LogLevel.DEBUG2, DEBUG3: LogLevel.DEBUG3,
+};
+
+/** Flags whose features come in a later release (forwarding, jump hosts, multiplexing, tunnels, PKCS#11). */
+const NOT_YET: Record<string, string> = {
+  L: "local port forwarding (-L)", R: "remote port forwarding (-R)", D: "dynamic port forwarding (-D)", W: "stdio forwarding (-W)",
+  J: "jump hosts (-J)", O: "multiplexing control (-O)", S: "control sockets (-S)", M: "connection multiplexing (-M)",
+  w: "tunnel forwarding (-w)", f: "going to the background (-f)",
+};
+
+/** A fatal error ssh reports with its own exit status. */
+class SshExit extends Error {
+  constructor(
+    readonly status: number,
+    readonly lines: readonly string[],
+  ) {
+    super(lines.join("\n"));
+  }
+}
+
+interface Destination {
+  readonly host: string;
+  readonly user: string | undefined;
+  readonly port: number | undefined;
+}
+
+/** ssh.c: `ssh://[user@]host[:port]` (misc.c parse_ssh_uri) or `[user@]host`. */
+function parseDestination(arg: string): Destination | null {
+  if (arg.startsWith("ssh://")) {
+    let t = arg.slice(6);
+    if (t.endsWith("/")) t = t.slice(0, -1);
+    if (t.includes("/")) return null;
+    let user: string | undefined;
+    const at = t.lastIndexOf("@");
+    if (at >= 0) {
+      user = decodeURIComponent(t.slice(0, at));
+      t = t.slice(at + 1);
+      if (user.includes(";")) user = user.slice(0, user.indexOf(";"));
+    }
+    let host = t;
+    let port: number | undefined;
+    if (t.startsWith("[")) {
+      const close = t.indexOf("]");
+      if (close < 0) return null;
+      host = t.slice(1, close);
+      const rest = t.slice(close + 1);
+      if (rest !== "") {
+        if (!rest.startsWith(":")) return null;
+        port = Number(rest.slice(1));
+      }
+    } else if (t.includes(":")) {
+      host = t.slice(0, t.indexOf(":"));
+      port = Number(t.slice(t.indexOf(":") + 1));
+    }
+    if (host === "" || (port !== undefined && (!Number.isInteger(port) || port <= 0 || port > 65535))) return null;
+    return { host, user, port };
+  }
+  const at = arg.lastIndexOf("@");
+  if (at === 0) return null;
+  if (at > 0) return { host: arg.slice(at + 1), user: arg.slice(0, at), port: undefined };
+  return { host: arg, user: undefined, port: undefined };
+}
+
+/** Serialised asynchronous writes to one fd, with a completion callback per chunk (flow control) and a final flush. */
+class FdWriter {
+  private readonly queue: { bytes: Uint8Array; off: number; done: () => void }[] = [];
+  private busy = false;
+  private broken = false;
+  private idle: (() => void)[] = [];
+  constructor(private readonly fd: number) {}
+
+  write(bytes: Uint8Array, done: () => void): void {
+    if (this.broken) return done();
+    this.queue.push({ bytes, off: 0, done });
+    this.pump();
+  }
+
+  text(s: string): void {
+    const b = Buffer.from(s, "utf8");
+    this.write(b, () => {});
+  }
+
+  flushed(): Promise<void> {
+    if (!this.busy && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private pump(): void {
+    if (this.busy) return;
+    const item = this.queue[0];
+    if (item === undefined) {
+      const waiting = this.idle;
+      this.idle = [];
+      for (const w of waiting) w();
+      return;
+    }
+    this.busy = true;
+    fsWrite(this.fd, item.bytes, item.off, item.bytes.length - item.off, null, (err, n) => {
+      this.busy = false;
+      if (err) {
+        if (err.code === "EAGAIN") {
+          setTimeout(() => this.pump(), 1);
+          return;
+        }
+        // EPIPE and the like: the reader is gone; drop everything, as ssh does when its stdout closes
+        this.broken = true;
+        for (const q of this.queue.splice(0)) q.done();
+        this.pump();
+        return;
+      }
+      item.off += n;
+      if (item.off >= item.bytes.length) {
+        this.queue.shift();
+        item.done();
+      }
+      this.pump();
+    });
+  }
+}
+
+interface Parsed {
+  readonly dest: Destination | undefined;
+  readonly command: string[];
+  readonly overrides: string[];
+  readonly configFile: string | undefined;
+  readonly logFile: string | undefined;
+  readonly configTest: boolean;
+  readonly syslog: boolean;
+}
+
+function fail(lines: string | string[], status = 255): never {
+  throw new SshExit(status, typeof lines === "string" ? [lines] : lines);
+}
+
+/** ssh.c main() getopt loop: flags become config lines (first obtained value wins, so they come before -o and files). */
+function parseArgs(ctx: ProgramContext): Parsed | number {
+  let cl;
+  try {
+    cl = parseSshCommandLine(ctx.args);
+  } catch (e) {
+    if (e instanceof GetoptError) return usageError("ssh", ctx, e.message);
+    throw e;
+  }
+  const o = cl.options;
+  const lines: string[] = [];
+  let level: string | undefined;
+  let vCount = 0;
+  let user: string | undefined;
+  let port: number | undefined;
+  let tty = 0;
+  for (const opt of o) {
+    const v = opt.value ?? "";
+    switch (opt.flag) {
+      case "V":
+        ctx.io.err(`${VERSION_LINE}\n`);
+        return 0;
+      case "1":
+        fail("SSH protocol v.1 is no longer supported");
+        break;
+      case "Q": {
+        const r = querySsh(v);
+        if (r === null) fail(`Unsupported query "${v}"`);
+        ctx.io.out(`${r.join("\n")}\n`);
+        return 0;
+      }
+      case "4": lines.push("AddressFamily inet"); break;
+      case "6": lines.push("AddressFamily inet6"); break;
+      case "n": lines.push("StdinNull yes"); break;
+      case "x": lines.push("ForwardX11 no"); break;
+      case "X": lines.push("ForwardX11 yes"); break;
+      case "Y": lines.push("ForwardX11 yes", "ForwardX11Trusted yes"); break;
+      case "g": lines.push("GatewayPorts yes"); break;
+      case "P": lines.push(`Tag ${v}`); break;
+      case "a": lines.push("ForwardAgent no"); break;
+      case "A": lines.push("ForwardAgent yes"); break;
+      case "k": lines.push("GSSAPIDelegateCredentials no"); break;
+      case "K": lines.push("GSSAPIAuthentication yes", "GSSAPIDelegateCredentials yes"); break;
+      case "C": lines.push("Compression yes"); break;
+      case "N": lines.push("SessionType none", "RequestTTY no"); break;
+      case "T": tty = -1; break;
+      case "t": tty = tty === 1 ? 2 : 1; break;
+      case "s": lines.push("SessionType subsystem"); break;
+      case "q": level = "QUIET"; break;
+      case "v":
+        vCount++;
+        level = vCount === 1 ? "DEBUG1" : vCount === 2 ? "DEBUG2" : "DEBUG3";
+        break;
+      case "b": lines.push(`BindAddress ${v}`); break;
+      case "B": lines.push(`BindInterface ${v}`); break;
+      case "I": ctx.io.err("no support for PKCS#11.\n"); break;
+      case "i": {
+        const path = v.startsWith("~/") ? `${localContext().home}${v.slice(1)}` : v;
+        if (!existsSync(path)) ctx.io.err(`Warning: Identity file ${path} not accessible: No such file or directory.\n`);
+        else lines.push(`IdentityFile "${path}"`);
+        break;
+      }
+      case "e":
+        if (!((v.length === 2 && v[0] === "^" && v.charCodeAt(1) >= 64 && v.charCodeAt(1) < 128) || v.length === 1 || v === "none")) {
+          ctx.io.err(`Bad escape character '${v}'.\n`);
+          return 255;
+        }
+        lines.push(`EscapeChar ${v}`);
+        break;
+      case "c": {
+        const list = v.startsWith("+") || v.startsWith("^") || v.startsWith("-") ? v.slice(1) : v;
+        if (list.split(",").some((c) => !ALL_CIPHERS.includes(c))) {
+          ctx.io.err(`Unknown cipher type '${v}'\n`);
+          return 255;
+        }
+        lines.push(`Ciphers ${v}`);
+        break;
+      }
+      case "m": {
+        const list = v.startsWith("+") || v.startsWith("^") || v.startsWith("-") ? v.slice(1) : v;
+        if (list.split(",").some((c) => !ALL_MACS.includes(c))) {
+          ctx.io.err(`Unknown mac type '${v}'\n`);
+          return 255;
+        }
+        lines.push(`MACs ${v}`);
+        break;
+      }
+      case "p":
+        if (port === undefined) {
+          const n = /^[0-9]+$/.test(v) ? Number(v) : 0;
+          if (n <= 0 || n > 65535) {
+            ctx.io.err(`Bad port '${v}'\n`);
+            return 255;
+          }
+          port = n;
+        }
+        break;
+      case "l":
+        user ??= v;
+        break;
+      case "o":
+        lines.push(v);
+        break;
+      default:
+        if (NOT_YET[opt.flag] !== undefined) {
+          fail(`${ctx.progname}: ${NOT_YET[opt.flag]} is not available yet in ${SSHBOX_RELEASE} (forwarding and multiplexing come in a later release)`);
+        }
+    }
+  }
+  if (tty !== 0) lines.unshift(`RequestTTY ${tty === -1 ? "no" : tty === 1 ? "yes" : "force"}`);
+  if (level !== undefined) lines.unshift(`LogLevel ${level}`);
+  if (cl.destination === undefined) return usageError("ssh", ctx);
+  const dest = parseDestination(cl.destination);
+  if (dest === null) return usageError("ssh", ctx);
+  return {
+    dest: { host: dest.host, user: user ?? dest.user, port: port ?? dest.port },
+    command: cl.command,
+    overrides: lines,
+    configFile: lastValue(o, "F"),
+    logFile: lastValue(o, "E"),
+    configTest: countFlag(o, "G") > 0,
+    syslog: firstValue(o, "y") !== undefined || o.some((x) => x.flag === "y"),
+  };
+}
+
+/** The user's shell for `Match exec` and LocalCommand (ssh.c uses $SHELL, else /bin/sh). */
+function shellOf(env: Readonly<Record<string, string | undefined>>): string {
+  return env.SHELL !== undefined && env.SHELL !== "" ? env.SHELL : "/bin/sh";
+}
+
+function makeSshLogger(cfg: SshConfig, parsed: Parsed, io: ProgramContext["io"]): Logger {
+  const level = LEVELS[cfg.logLevel] ?? LogLevel.INFO;
+  if (parsed.logFile !== undefined) {
+    const file = parsed.logFile;
+    return makeLogger(level, (line) => {
+      try {
+        appendFileSync(file, `${line}\n`);
+      } catch {
+        // a log file that cannot be written must not stop the session
+      }
+    });
+  }
+  if (parsed.syslog) return makeLogger(LogLevel.QUIET, () => {});
+  return makeLogger(level, (line) => io.err(`${line}\n`));
+}
+
+/** Runs the session channel: env, pty, then exec/shell/subsystem; stdin in, stdout/stderr out; the outcome. */
+async function runSession(
+  mux: ChannelMux,
+  req: { command: string | undefined; subsystem: boolean; env: [string, string][]; pty: boolean; escapeChar: string | null },
+  io: { stdin: AsyncIterable<Uint8Array> | null; stdout: FdWriter; stderr: FdWriter; log: Logger; onTerminate: () => void },
+): Promise<{ exitStatus: number | null; exitSignal: string | null; refused: boolean }> {
+  const ch = await mux.openChannel({ type: "session" });
+  io.log.debug(`channel ${0}: new session`);
+  let exitStatus: number | null = null;
+  let exitSignal: string | null = null;
+  ch.attach({
+    onData: dataSink((b, done) => io.stdout.write(b, done)),
+    onExtendedData: dataSink((b, done) => io.stderr.write(b, done)),
+    onRequest: (r) => {
+      if (r.type === "exit-status") {
+        exitStatus = r.exitStatus;
+        io.log.debug(`client_input_channel_req: channel 0 rtype exit-status reply 0`);
+      } else if (r.type === "exit-signal") exitSignal = r.signal;
+      return false;
+    },
+  });
+  for (const [name, value] of req.env) {
+    io.log.debug(`channel 0: setting env ${name} = "${value}"`);
+    ch.send({ type: "env", name, value } as ChannelRequest);
+  }
+  let winch: (() => void) | undefined;
+  if (req.pty) {
+    const { cols, rows } = terminalSize();
+    const ok = await ch.request({ type: "pty-req", term: process.env.TERM ?? "", widthChars: cols, heightRows: rows, widthPixels: 0, heightPixels: 0, modes: [] } as ChannelRequest);
+    if (!ok) io.stderr.text("PTY allocation request failed on channel 0\n");
+    winch = () => {
+      const s = terminalSize();
+      ch.send({ type: "window-change", widthChars: s.cols, heightRows: s.rows, widthPixels: 0, heightPixels: 0 } as ChannelRequest);
+    };
+    process.on("SIGWINCH", winch);
+  }
+  if (req.command !== undefined) io.log.debug(`Sending ${req.subsystem ? "subsystem" : "command"}: ${req.command}`);
+  const start: ChannelRequest =
+    req.subsystem ? ({ type: "subsystem", name: req.command ?? "" } as ChannelRequest)
+    : req.command !== undefined ? ({ type: "exec", command: req.command } as ChannelRequest)
+    : ({ type: "shell" } as ChannelRequest);
+  const ok = await ch.request(start);
+  if (!ok) {
+    io.stderr.text(`${req.subsystem ? "subsystem" : req.command !== undefined ? "exec" : "shell"} request failed on channel 0\n`);
+    ch.close();
+    await ch.closed;
+    if (winch) process.off("SIGWINCH", winch);
+    return { exitStatus: null, exitSignal: null, refused: true };
+  }
+  if (io.stdin) {
+    const source = req.pty && req.escapeChar !== null ? escapeFilter(io.stdin, req.escapeChar.charCodeAt(0), io) : io.stdin;
+    void pumpToChannel(source, ch).then(
+      () => ch.end(),
+      () => ch.end(),
+    );
+  } else {
+    ch.end();
+  }
+  await ch.closed;
+  if (winch) process.off("SIGWINCH", winch);
+  return { exitStatus, exitSignal, refused: false };
+}
+
+/** clientloop.c process_escapes, the essentials: `~.` ends the connection, `~~` sends one `~`, `~?` lists these. */
+async function* escapeFilter(
+  source: AsyncIterable<Uint8Array>,
+  escape: number,
+  io: { stderr: FdWriter; onTerminate: () => void },
+): AsyncIterable<Uint8Array> {
+  let lineStart = true;
+  let pending = false;
+  for await (const chunk of source) {
+    const out: number[] = [];
+    for (const b of chunk) {
+      if (pending) {
+        pending = false;
+        if (b === 0x2e) {
+          io.stderr.text(`${String.fromCharCode(escape)}.\r\n`);
+          io.onTerminate();
+          return;
+        }
+        if (b === 0x3f) {
+          const e = String.fromCharCode(escape);
+          io.stderr.text(`${e}?\r\nSupported escape sequences:\r\n ${e}.   - terminate connection\r\n ${e}?   - this message\r\n ${e}${e}   - send the escape character by typing it twice\r\n(Note that escapes are only recognized immediately after newline.)\r\n`);
+          lineStart = false;
+          continue;
+        }
+        if (b !== escape) out.push(escape);
+        out.push(b);
+        lineStart = b === 0x0d || b === 0x0a;
+        continue;
+      }
+      if (lineStart && b === escape) {
+        pending = true;
+        continue;
+      }
+      out.push(b);
+      lineStart = b === 0x0d || b === 0x0a;
+    }
+    if (out.length > 0) yield Uint8Array.from(out);
+  }
+}
+
+function terminalSize(): { cols: number; rows: number } {
+  const out = process.stdout as { columns?: number; rows?: number };
+  if (out.columns && out.rows) return { cols: out.columns, rows: out.rows };
+  const r = spawnSync("stty", ["size"], { stdio: [0, "pipe", "ignore"] });
+  const m = /^(\d+) (\d+)/.exec(r.stdout?.toString() ?? "");
+  return m ? { cols: Number(m[2]), rows: Number(m[1]) } : { cols: 80, rows: 24 };
+}
+
+/** readpass.c / sshconnect2.c: the prompts of keyboard-interactive and password go through the terminal (or askpass). */
+function authOptions(cfg: SshConfig, log: Logger, env: Readonly<Record<string, string | undefined>>, err: (s: string) => void, unsafe: () => boolean): Omit<ClientAuthOptions, "signers"> {
+  const ask = (prompt: string, echo: boolean): string | null => (cfg.batchMode ? null : readPassphrase(prompt, { echo, env }));
+  let preferred = cfg.preferredAuthentications !== null ? cfg.preferredAuthentications.split(",") : [...DEFAULT_PREFERRED_AUTHENTICATIONS];
+  const off = new Set<string>();
+  if (cfg.pubkeyAuthentication === "false") off.add("publickey");
+  if (!cfg.passwordAuthentication) off.add("password");
+  if (!cfg.kbdInteractiveAuthentication) off.add("keyboard-interactive");
+  preferred = preferred.filter((m) => !off.has(m));
+  const levelOf: Record<AuthLogLevel, keyof Logger> = { ERROR: "error", INFO: "info", VERBOSE: "verbose", DEBUG1: "debug", DEBUG2: "debug2", DEBUG3: "debug3" };
+  return {
+    user: cfg.user,
+    preferredAuthentications: preferred,
+    pubkeyAcceptedAlgorithms: cfg.pubkeyAcceptedAlgorithms,
+    hostbound: cfg.pubkeyAuthentication !== "unbound",
+    numberOfPasswordPrompts: cfg.numberOfPasswordPrompts,
+    ...(cfg.kbdInteractiveDevices !== null ? { kbdInteractiveDevices: cfg.kbdInteractiveDevices } : {}),
+    password: async (attempt) => {
+      if (unsafe()) return null;
+      if (attempt > 1) err("Permission denied, please try again.\n");
+      return ask(`${cfg.user}@${cfg.hostname}'s password: `, false);
+    },
+    keyboardInteractive: async (req) => {
+      if (unsafe() || cfg.batchMode) return null;
+      if (req.name !== "") err(`${req.name}\n`);
+      if (req.instruction !== "") err(`${req.instruction}${req.instruction.endsWith("\n") ? "" : "\n"}`);
+      const answers: string[] = [];
+      for (const p of req.prompts) {
+        const a = ask(p.prompt, p.echo);
+        if (a === null) return null;
+        answers.push(a);
+      }
+      return answers;
+    },
+    onBanner: (message) => {
+      if (log.level >= LogLevel.INFO) err(message);
+    },
+    log: (level, message) => (log[levelOf[level]] as (m: string) => void)(message),
+  };
+}
+
+/** The plain key type an algorithm signs with (rsa-sha2-512 → ssh-rsa). */
+function keyTypeOfAlgorithm(alg: string): string {
+  return alg.startsWith("rsa-sha2-") ? "ssh-rsa" : alg;
+}
+
+async function runSsh(ctx: ProgramContext): Promise<number> {
+  const stdout = new FdWriter(1);
+  const stderr = new FdWriter(2);
+  try {
+    return await main(ctx, stdout, stderr);
+  } catch (e) {
+    if (e instanceof SshExit) {
+      await stdout.flushed();
+      await stderr.flushed();
+      for (const l of e.lines) ctx.io.err(`${l}\n`);
+      return e.status;
+    }
+    throw e;
+  } finally {
+    await stdout.flushed();
+    await stderr.flushed();
+  }
+}
+
+async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter): Promise<number> {
+  const parsed = parseArgs(ctx);
+  if (typeof parsed === "number") return parsed;
+  const dest = parsed.dest!;
+  const local: SshLocalContext = localContext();
+  const env = process.env;
+  const commandLine = parsed.command.join(" ");
+  let cfg: SshConfig;
+  try {
+    cfg = loadSshConfig({
+      host: dest.host,
+      ...(dest.user !== undefined ? { user: dest.user } : {}),
+      ...(dest.port !== undefined ? { port: dest.port } : {}),
+      overrides: parsed.overrides,
+      ...(parsed.configFile !== undefined ? { configFile: parsed.configFile } : {}),
+      command: commandLine,
+      local,
+      exec: (cmd) => spawnSync(shellOf(env), ["-c", cmd], { stdio: ["ignore", "ignore", "inherit"] }).status === 0,
+    });
+  } catch (e) {
+    if (e instanceof ConfigExitError) fail(e.message === "" ? [] : e.message.split("\n"), e.exitStatus === 1 ? 255 : e.exitStatus);
+    if (e instanceof ConfigError) fail(e.message.split("\n"));
+    throw e;
+  }
+  if (parsed.configTest) {
+    ctx.io.out(formatSshG(cfg));
+    return 0;
+  }
+  const log = makeSshLogger(cfg, parsed, ctx.io);
+  if (log.level >= LogLevel.DEBUG1) log.info(VERSION_LINE);
+  for (const n of cfg.notices) {
+    const at = n.level === "ERROR" ? log.error : n.level === "INFO" ? log.info : n.level === "VERBOSE" ? log.verbose : n.level === "DEBUG1" ? log.debug : n.level === "DEBUG2" ? log.debug2 : log.debug3;
+    at(n.text);
+  }
+  if (cfg.proxyJump !== null) fail(`${ctx.progname}: jump hosts (ProxyJump) are not available yet in ${SSHBOX_RELEASE}`);
+  if (cfg.localForward.length > 0 || cfg.remoteForward.length > 0) log.info("Port forwarding is not available yet; LocalForward/RemoteForward/DynamicForward ignored.");
+  let remoteCommand: string | undefined = parsed.command.length > 0 ? commandLine : undefined;
+  if (remoteCommand !== undefined && cfg.remoteCommand !== null) fail("Cannot execute command-line and remote command.");
+  remoteCommand ??= cfg.remoteCommand ?? undefined;
+  if (cfg.forkAfterAuthentication) fail(`${ctx.progname}: going to the background (-f) is not available yet in ${SSHBOX_RELEASE}`);
+
+  const sessionNone = cfg.sessionType === "none";
+  const subsystem = cfg.sessionType === "subsystem";
+  const stdinIsTty = process.stdin.isTTY === true;
+  let tty = cfg.requestTty === "true" || cfg.requestTty === "force";
+  if (remoteCommand === undefined) tty = cfg.requestTty !== "false";
+  if (cfg.requestTty === "false" || sessionNone) tty = false;
+  if ((!stdinIsTty || cfg.stdinNull) && cfg.requestTty !== "force") {
+    if (tty) log.info("Pseudo-terminal will not be allocated because stdin is not a terminal.");
+    tty = false;
+  }
+
+  const tokens = sshTokensFor(cfg, local);
+  // ---- connect (ssh.c ssh_connect with ConnectionAttempts) ----
+  let link: Link;
+  let address = "UNKNOWN";
+  let remotePort = 65535;
+  const proxied = cfg.proxyCommand !== null;
+  if (cfg.proxyCommand !== null) {
+    const command = `exec ${expandSshTokens("ProxyCommand", cfg.proxyCommand, tokens)}`;
+    log.debug(`Executing proxy command: ${command}`);
+    link = proxyCommandLink(command, env).link;
+  } else {
+    let lastError: unknown;
+    let got: { link: Link; address: string } | undefined;
+    for (let attempt = 0; attempt < Math.max(1, cfg.connectionAttempts) && got === undefined; attempt++) {
+      if (attempt > 0) {
+        log.debug("Trying again...");
+        await Bun.sleep(1000);
+      }
+      try {
+        log.debug(`Connecting to ${cfg.hostname} port ${cfg.port}.`);
+        got = await connectTcp(cfg.hostname, cfg.port, {
+          ...(cfg.connectTimeout !== null ? { timeoutMs: cfg.connectTimeout * 1000 } : {}),
+          family: cfg.addressFamily === "inet" ? 4 : cfg.addressFamily === "inet6" ? 6 : 0,
+        });
+      } catch (e) {
+        lastError = e;
+        if (!(e instanceof ConnectError) || e.message.startsWith("Could not resolve")) break;
+        log.debug(`connect to address ${cfg.hostname} port ${cfg.port}: ${e.message.replace(/^.*: /, "")}`);
+      }
+    }
+    if (got === undefined) {
+      if (lastError instanceof ConnectError) fail(`${ctx.progname}: ${lastError.message}`);
+      throw lastError;
+    }
+    link = got.link;
+    address = got.address;
+    remotePort = cfg.port;
+    log.debug("Connection established.");
+  }
+  const peer = `${address} port ${remotePort}`;
+
+  // ---- host key policy ----
+  const khHost = cfg.hostKeyAlias ?? cfg.hostname;
+  const khPort = cfg.hostKeyAlias !== null ? 22 : cfg.port;
+  const known = knownKeyTypes([...cfg.userKnownHostsFile, ...cfg.globalKnownHostsFile], khHost, khPort);
+  const hostKeyAlgs = cfg.hostKeyAlgorithms.filter((a) => signatureSpec(a) !== undefined);
+  const preferKnown = [...hostKeyAlgs.filter((a) => known.has(keyTypeOfAlgorithm(a))), ...hostKeyAlgs.filter((a) => !known.has(keyTypeOfAlgorithm(a)))];
+  let unsafe = false;
+  const errorLine = (s: string): void => {
+    if (log.level >= LogLevel.ERROR) stderr.text(`${s}\n`);
+  };
+  const checkHostKey = (blob: Uint8Array): boolean => {
+    const r = verifyHostKey({
+      settings: {
+        strictHostKeyChecking: cfg.strictHostKeyChecking, userKnownHostsFiles: cfg.userKnownHostsFile,
+        globalKnownHostsFiles: cfg.globalKnownHostsFile, hashKnownHosts: cfg.hashKnownHosts, fingerprintHash: cfg.fingerprintHash,
+        batchMode: cfg.batchMode,
+      },
+      host: khHost, port: khPort,
+      ip: proxied ? "<no hostip for proxy command>" : cfg.port === 22 ? address : `[${address}]:${cfg.port}`,
+      blob, log: wrapped,
+      confirm: (prompt) => readPassphrase(prompt, { echo: true, env }),
+    });
+    if (r.unsafe) {
+      unsafe = true;
+      if (cfg.passwordAuthentication) errorLine("Password authentication is disabled to avoid man-in-the-middle attacks.");
+      if (cfg.kbdInteractiveAuthentication) errorLine("Keyboard-interactive authentication is disabled to avoid man-in-the-middle attacks.");
+    }
+    return r.ok;
+  };
+  // The transport's own lines in ssh's words (packet.c: "Received disconnect from ... port ...:N: text").
+  let sawVersion = false;
+  const wrapped: Logger = {
+    ...log,
+    error: (m) => errorLine(m),
+    info: (m) => {
+      const d = /^Received disconnect: (\d+): (.*)$/s.exec(m);
+      if (d) return log.info(`Received disconnect from ${peer}:${d[1]}: ${d[2]}`);
+      log.info(m);
+    },
+    debug: (m) => {
+      if (m.startsWith("Remote protocol version")) sawVersion = true;
+      log.debug(m);
+    },
+  };
+
+  // ---- identities ----
+  const expandPath = (kw: string, p: string): string => expandSshTokens(kw, p, tokens, { tilde: local.home });
+  const signers = cfg.pubkeyAuthentication === "false" ? [] : identitySigners(
+    cfg.identityFile.map((p) => expandPath("IdentityFile", p)),
+    cfg.certificateFile.map((p) => expandPath("CertificateFile", p)),
+    {
+      log, uid: local.uid, error: errorLine,
+      ...(cfg.batchMode ? {} : { askPassphrase: (prompt: string) => readPassphrase(prompt, { echo: false, env }) }),
+    },
+  );
+
+  let conn: ClientConnection;
+  try {
+    conn = await connectClient({
+      link,
+      tables: { ciphers: CIPHERS, macs: MACS, kex: KEX_METHODS },
+      preferences: {
+        kex: cfg.kexAlgorithms.filter((n) => KEX_METHODS.some((k) => k.name === n)),
+        hostKey: preferKnown,
+        ciphers: cfg.ciphers.filter((n) => CIPHERS.some((c) => c.name === n)),
+        macs: cfg.macs.filter((n) => MACS.some((m) => m.name === n)),
+        compression: ["none"],
+      },
+      software: SSHBOX_RELEASE,
+      verifySignature,
+      checkHostKey,
+      auth: { ...authOptions(cfg, wrapped, env, (s) => stderr.text(s), () => unsafe), signers },
+      ...(cfg.rekeyLimit.bytes > 0 ? { rekeyBytes: cfg.rekeyLimit.bytes } : {}),
+      ...(cfg.rekeyLimit.seconds > 0 ? { rekeySeconds: cfg.rekeyLimit.seconds } : {}),
+      log: wrapped,
+    });
+  } catch (e) {
+    await stderr.flushed();
+    if (e instanceof AuthenticationFailedError) fail(`${cfg.user}@${cfg.hostname}: ${e.message}`);
+    if (e instanceof HostKeyVerificationError) fail("Host key verification failed.");
+    if (e instanceof NegotiationError) fail(`Unable to negotiate with ${peer}: no matching ${e.what} found. Their offer: ${e.theirs.join(",")}`);
+    if (e instanceof PeerDisconnectedError) fail(log.level >= LogLevel.INFO ? [`Disconnected from ${peer}`] : []);
+    if (e instanceof ConnectionLostError) {
+      const lines = sawVersion ? [`Connection closed by ${peer}`] : ["kex_exchange_identification: Connection closed by remote host", `Connection closed by ${peer}`];
+      fail(log.level >= LogLevel.ERROR ? lines : []);
+    }
+    fail(log.level >= LogLevel.ERROR ? [`${e instanceof Error ? e.message : String(e)}`] : []);
+  }
+  log.verbose(`Authenticated to ${cfg.hostname} (${proxied ? "via proxy" : `[${address}]:${remotePort}`}).`);
+
+  // ---- LocalCommand (ssh.c ssh_local_cmd) ----
+  if (cfg.permitLocalCommand && cfg.localCommand !== null) {
+    const command = expandSshTokens("LocalCommand", cfg.localCommand, { ...tokens, T: "NONE" });
+    log.debug(`Executing command: '${command}'`);
+    spawnSync(shellOf(env), ["-c", command], { stdio: ["ignore", "inherit", "inherit"] });
+  }
+
+  const { transport, mux } = conn;
+  let status = 255;
+  if (sessionNone) {
+    // -N: nothing to run; stay connected until the server or a signal ends it
+    await transport.closed;
+  } else {
+    const sendEnv: [string, string][] = [];
+    for (const [name, value] of Object.entries(env)) {
+      if (value === undefined) continue;
+      if (cfg.sendEnv.some((p) => !p.startsWith("-") && matchPattern(name, p)) && !cfg.sendEnv.some((p) => p.startsWith("-") && matchPattern(name, p.slice(1)))) {
+        sendEnv.push([name, value]);
+      }
+    }
+    for (const e of cfg.setEnv) {
+      const eq = e.indexOf("=");
+      if (eq > 0) sendEnv.push([e.slice(0, eq), e.slice(eq + 1)]);
+    }
+    let stdin: AsyncIterable<Uint8Array> | null = null;
+    const rawMode = tty && stdinIsTty;
+    if (!cfg.stdinNull) {
+      stdin = stdinIsTty ? (process.stdin as AsyncIterable<Uint8Array>) : (Bun.stdin.stream() as unknown as AsyncIterable<Uint8Array>);
+    }
+    if (rawMode) process.stdin.setRawMode(true);
+    let terminated = false;
+    try {
+      log.debug("Entering interactive session.");
+      const outcome = await runSession(
+        mux,
+        { command: remoteCommand, subsystem, env: sendEnv, pty: tty, escapeChar: cfg.escapeChar },
+        {
+          stdin, stdout, stderr, log,
+          onTerminate: () => {
+            terminated = true;
+            transport.disconnect(11, "disconnected by user");
+          },
+        },
+      );
+      status = terminated ? 255 : outcome.exitStatus !== null ? outcome.exitStatus : 255;
+    } catch (e) {
+      if (!(e instanceof Error)) throw e;
+      errorLine(e.message);
+      status = 255;
+    } finally {
+      if (rawMode) process.stdin.setRawMode(false);
+    }
+    if (tty && log.level >= LogLevel.INFO) stderr.text(`Connection to ${cfg.hostname} closed.\r\n`);
+  }
+  await stdout.flushed();
+  await stderr.flushed();
+  transport.disconnect(11, "disconnected by user");
+  return status;
+}
+
+/** The ssh program. */
+export const ssh: ProgramModule = { implemented: true, run: runSsh };
