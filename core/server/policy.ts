@@ -3,7 +3,7 @@
 // with tokens, StrictModes, key options, RevokedKeys, PubkeyAcceptedAlgorithms), and how sessions run (session.c).
 import { readFileSync, statSync, existsSync, mkdtempSync, writeFileSync, rmSync, chownSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
-import type { AuthUser, PublicKeyCheck, PublicKeyVerdict, ServerAuthPolicy, SignatureCheck, UserAuthSetup } from "../auth/index.ts";
+import type { AuthUser, PasswordVerdict, PublicKeyCheck, PublicKeyVerdict, ServerAuthPolicy, SignatureCheck, UserAuthSetup } from "../auth/index.ts";
 import { applyMatch, expandSshdTokens, matchPattern, matchPatternList, addrMatchList, type SshdConfig } from "../config/index.ts";
 import {
   describePublicKey, fingerprint, parseAuthorizedKeys, parsePublicKeyLine, revokedKeysFileRevokes, parseCertificate, verifyCertificateSignature,
@@ -12,6 +12,7 @@ import {
 import { verifySignature } from "../crypto/registry.ts";
 import { escapeForLog, silentLogger, type Logger } from "../log.ts";
 import { getpwnam, groupsOf, type Passwd } from "./users.ts";
+import { passwordMatches, shadowHash } from "./passwords.ts";
 import type { SessionPolicy, SubsystemTarget } from "./session.ts";
 
 /** Who is connecting, for Match and log lines. */
@@ -175,6 +176,8 @@ export function serverAuthPolicy(base: SshdConfig, peer: PeerInfo, mode: ServerM
       if (!pw) log.info(`Invalid user ${escapeForLog(user)} from ${peer.remoteAddress} port ${peer.remotePort}`);
       const methods: string[] = [];
       if (config.pubkeyAuthentication) methods.push("publickey");
+      // Passwords come from /etc/shadow, which only root can read: an unprivileged sshd cannot check them.
+      if (config.passwordAuthentication && mode.privileged) methods.push("password");
       let banner: string | undefined;
       if (config.banner) {
         try {
@@ -273,6 +276,15 @@ export function serverAuthPolicy(base: SshdConfig, peer: PeerInfo, mode: ServerM
         }
       }
       return { allowed: false, description };
+    },
+
+    async checkPassword(who: AuthUser, password: Uint8Array): Promise<PasswordVerdict> {
+      const { pw, config } = setup(who.user);
+      // auth-passwd.c: root may use a password only with PermitRootLogin yes; the check still runs to keep timing alike.
+      const rootRefused = pw?.uid === 0 && config.permitRootLogin !== "yes";
+      const ok = await passwordMatches(password, pw ? shadowHash(pw.name) : undefined, config.permitEmptyPasswords);
+      if (rootRefused && ok) log.info(`ROOT LOGIN REFUSED FROM ${peer.remoteAddress} port ${peer.remotePort}`);
+      return { result: ok && !rootRefused && who.valid ? "success" : "failure" };
     },
 
     async verifySignature(check: SignatureCheck): Promise<boolean> {

@@ -73,7 +73,7 @@ describe.skipIf(!enabled)("OpenSSH ssh → our sshd -i", () => {
     const proxy = `${bin} sshd -i -f ${join(dir, "sshd_config")}`;
     const r = await exec([OPENSSH.ssh, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-i", join(dir, "other"), "root@peer", "true"]);
     expect(r.exitCode).toBe(255);
-    expect(r.stderr).toContain("root@peer: Permission denied (publickey).");
+    expect(r.stderr).toContain(process.getuid?.() === 0 ? "root@peer: Permission denied (publickey,password)." : "root@peer: Permission denied (publickey).");
   });
   test("sshd -T prints the configuration and -t checks it", async () => {
     const t = await exec([bin, "sshd", "-T", "-f", join(dir, "sshd_config")]);
@@ -109,5 +109,26 @@ describe.skipIf(!enabled || process.getuid?.() !== 0)("root mode", () => {
     const { statSync } = await import("node:fs");
     expect(statSync(join(pw.home, "uploaded")).uid).toBe(pw.uid);
     expect(existsSync(join(pw.home, "uploaded"))).toBe(true);
+  }, 60_000);
+
+  test("password authentication against /etc/shadow through crypt(3), with OpenSSH's log lines", async () => {
+    if (!getpwnam(TEST_USER)) expect((await exec(["/usr/sbin/useradd", "-m", "-s", "/bin/sh", TEST_USER])).exitCode).toBe(0);
+    expect((await exec(["/usr/sbin/chpasswd"], { stdin: new TextEncoder().encode(`${TEST_USER}:s3cret-Pw\n`) })).exitCode).toBe(0);
+    writeFileSync(join(dir, "sshd_pw"), `HostKey ${join(dir, "host")}\nPasswordAuthentication yes\nLogLevel VERBOSE\n`);
+    const attempt = async (password: string) => {
+      writeFileSync(join(dir, "askpass"), `#!/bin/sh\necho '${password}'\n`, { mode: 0o755 });
+      const proxy = `${bin} sshd -i -f ${join(dir, "sshd_pw")} -E ${join(dir, "pw.log")}`;
+      return exec([OPENSSH.ssh, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", `${TEST_USER}@peer`, "id -un"],
+        { env: { PATH: "/usr/bin:/bin", SSH_ASKPASS: join(dir, "askpass"), SSH_ASKPASS_REQUIRE: "force" } });
+    };
+    const good = await attempt("s3cret-Pw");
+    expect([good.stdout, good.exitCode]).toEqual([`${TEST_USER}\n`, 0]);
+    const bad = await attempt("wrong");
+    expect(bad.exitCode).toBe(255);
+    expect(bad.stderr).toContain(`${TEST_USER}@peer: Permission denied (publickey,password).`);
+    const log = readFileSync(join(dir, "pw.log"), "utf8");
+    expect(log).toMatch(new RegExp(`Accepted password for ${TEST_USER} from \\S+ port \\d+ ssh2`));
+    expect(log).toMatch(new RegExp(`Failed password for ${TEST_USER} from \\S+ port \\d+ ssh2`));
   }, 60_000);
 });
