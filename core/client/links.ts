@@ -2,7 +2,7 @@
 // ProxyCommand's stdin/stdout (sshconnect.c ssh_proxy_connect: `sh -c command`).
 import { lookup } from "node:dns/promises";
 import { SshError } from "../errors.ts";
-import { SocketLink, StreamLink, type Link } from "../transport/link.ts";
+import { SocketLink, SOCKET_LINK_HANDLERS, StreamLink, type Link, type SocketLinkData } from "../transport/link.ts";
 import { spawnChild } from "../process/spawn.ts";
 
 /** A connection could not be made; `message` is what ssh prints after "ssh: ". */
@@ -10,7 +10,7 @@ export class ConnectError extends SshError {
   override name = "ConnectError";
 }
 
-type Data = { link: SocketLink };
+type Data = SocketLinkData;
 
 /** Resolves `host` (AddressFamily via `family`) and connects with a timeout; rejects with ConnectError. */
 export async function connectTcp(host: string, port: number, opts: { timeoutMs?: number; family?: 0 | 4 | 6 } = {}): Promise<{ link: SocketLink; address: string }> {
@@ -31,18 +31,7 @@ export async function connectTcp(host: string, port: number, opts: { timeoutMs?:
         link = new SocketLink(socket);
         socket.data = { link };
       },
-      data(socket, data) {
-        socket.data?.link.deliverData(data);
-      },
-      drain(socket) {
-        socket.data?.link.deliverDrain();
-      },
-      close(socket) {
-        socket.data?.link.deliverEnd();
-      },
-      error(socket, error) {
-        socket.data?.link.deliverEnd(error);
-      },
+      ...SOCKET_LINK_HANDLERS,
     },
   });
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,6 +1,6 @@
 // sshd's listening side (OpenSSH sshd.c server_accept_loop): bind each address, accept connections, apply MaxStartups
 // (start:rate:full random early drop of unauthenticated connections) and hand each connection to a handler as a Link.
-import { SocketLink } from "../transport/link.ts";
+import { SocketLink, SOCKET_LINK_HANDLERS, type SocketLinkData } from "../transport/link.ts";
 import { silentLogger, type Logger } from "../log.ts";
 
 /** `MaxStartups start:rate:full` (defaults 10:30:100). */
@@ -52,7 +52,7 @@ export function shouldDrop(startups: number, ms: MaxStartups, random: () => numb
   return random() * 100 < p;
 }
 
-type SocketData = { link: SocketLink };
+type SocketData = SocketLinkData;
 
 /** Binds every address and serves connections until stop(). Rejects if an address cannot be bound. */
 export async function listen(opts: {
@@ -103,18 +103,7 @@ export async function listen(opts: {
           };
           opts.onConnection(conn);
         },
-        data(socket, data) {
-          socket.data?.link.deliverData(data);
-        },
-        drain(socket) {
-          socket.data?.link.deliverDrain();
-        },
-        close(socket) {
-          socket.data?.link.deliverEnd();
-        },
-        error(socket, error) {
-          socket.data?.link.deliverEnd(error);
-        },
+        ...SOCKET_LINK_HANDLERS,
       },
     });
     servers.push(server);

@@ -198,3 +198,22 @@ export class StreamLink implements Link {
     }
   }
 }
+
+/** Per-socket data of Bun sockets that carry a SocketLink. */
+export type SocketLinkData = { link: SocketLink };
+
+/** The data/drain/close/error handlers of a Bun socket whose `data` holds a SocketLink (Bun fixes handlers at listen/connect). */
+export const SOCKET_LINK_HANDLERS = {
+  data(socket: { data: SocketLinkData | undefined }, data: Uint8Array): void {
+    socket.data?.link.deliverData(data);
+  },
+  drain(socket: { data: SocketLinkData | undefined }): void {
+    socket.data?.link.deliverDrain();
+  },
+  close(socket: { data: SocketLinkData | undefined }): void {
+    socket.data?.link.deliverEnd();
+  },
+  error(socket: { data: SocketLinkData | undefined }, error: Error): void {
+    socket.data?.link.deliverEnd(error);
+  },
+} as const;
