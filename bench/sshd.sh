@@ -16,5 +16,5 @@ for what in upload download; do
     echo "{\"bench\":\"sshd\",\"case\":\"$what $cipher\",\"mb\":$MB,\"reps\":$REPS,\"result\":\"$line\",\"cpu\":\"$cpu\"}"
   done
 done
-line=$(bash "$TOOL" "$bin/sshd" handshake curve25519-sha256 0 "$REPS" 2>&1 | tail -1)
+line=$(bash "$TOOL" "$bin/sshd" handshake aes128-gcm@openssh.com 0 "$REPS" 2>&1 | tail -1) # the tool fixes KEX to curve25519-sha256
 echo "{\"bench\":\"sshd\",\"case\":\"handshake (ssh host true)\",\"reps\":$((REPS*10)),\"result\":\"$line\",\"cpu\":\"$cpu\"}"
