@@ -296,14 +296,15 @@ function makeSshLogger(cfg: SshConfig, parsed: Parsed, io: ProgramContext["io"])
     const file = parsed.logFile;
     return makeLogger(level, (line) => {
       try {
-        appendFileSync(file, `${line}\n`);
+        appendFileSync(file, `${line}\r\n`);
       } catch {
         // a log file that cannot be written must not stop the session
       }
     });
   }
   if (parsed.syslog) return makeLogger(LogLevel.QUIET, () => {});
-  return makeLogger(level, (line) => io.err(`${line}\n`));
+  // log.c: ssh's log lines end in CR LF on stderr (the terminal may be in raw mode)
+  return makeLogger(level, (line) => io.err(`${line}\r\n`));
 }
 
 /** Runs the session channel: env, pty, then exec/shell/subsystem; stdin in, stdout/stderr out; the outcome. */
@@ -436,7 +437,7 @@ function authOptions(cfg: SshConfig, log: Logger, env: Readonly<Record<string, s
     ...(cfg.kbdInteractiveDevices !== null ? { kbdInteractiveDevices: cfg.kbdInteractiveDevices } : {}),
     password: async (attempt) => {
       if (unsafe()) return null;
-      if (attempt > 1) err("Permission denied, please try again.\n");
+      if (attempt > 1) err("Permission denied, please try again.\r\n");
       return ask(`${cfg.user}@${cfg.hostname}'s password: `, false);
     },
     keyboardInteractive: async (req) => {
@@ -472,7 +473,7 @@ async function runSsh(ctx: ProgramContext): Promise<number> {
     if (e instanceof SshExit) {
       await stdout.flushed();
       await stderr.flushed();
-      for (const l of e.lines) ctx.io.err(`${l}\n`);
+      for (const l of e.lines) ctx.io.err(`${l}\r\n`); // fatal(): CR LF as every log line
       return e.status;
     }
     throw e;
@@ -583,7 +584,7 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter): Pr
   const preferKnown = [...hostKeyAlgs.filter((a) => known.has(keyTypeOfAlgorithm(a))), ...hostKeyAlgs.filter((a) => !known.has(keyTypeOfAlgorithm(a)))];
   let unsafe = false;
   const errorLine = (s: string): void => {
-    if (log.level >= LogLevel.ERROR) stderr.text(`${s}\n`);
+    if (log.level >= LogLevel.ERROR) stderr.text(`${s}\r\n`);
   };
   const checkHostKey = (blob: Uint8Array): boolean => {
     const r = verifyHostKey({
