@@ -3,8 +3,8 @@
 // files, passwords or keyboard-interactive, runs one session and exits with the remote status (255 for its own failures).
 import { appendFileSync, existsSync, write as fsWrite } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { GetoptError, countFlag, lastValue, firstValue } from "./getopt.ts";
-import { parseSshCommandLine } from "./command-line.ts";
+import { GetoptError, countFlag, getopt, lastValue, firstValue } from "./getopt.ts";
+import { parseSshCommandLine, tableOf } from "./command-line.ts";
 import { usageError, type ProgramContext, type ProgramModule } from "./pending.ts";
 import { SSHBOX_RELEASE, VERSION_LINE } from "../core/version.ts";
 import {
@@ -89,6 +89,18 @@ function parseDestination(arg: string): Destination | null {
   return { host: arg, user: undefined, port: undefined };
 }
 
+/** misc.c ssh_valid_ruser: no shell metacharacters, no control characters, no leading '-'. */
+function validRemoteUser(u: string): boolean {
+  if (u === "" || u.startsWith("-")) return false;
+  return !/[\x00-\x1f\x7f'`";&<>|(){}$\\]/.test(u);
+}
+
+/** misc.c ssh_valid_hostname: no shell metacharacters, spaces or control characters, no leading '-'. */
+function validHostname(h: string): boolean {
+  if (h === "" || h.startsWith("-")) return false;
+  return !/[\x00-\x20\x7f'`";&<>|(){}$\\]/.test(h);
+}
+
 /** Serialised asynchronous writes to one fd, with a completion callback per chunk (flow control) and a final flush. */
 class FdWriter {
   private readonly queue: { bytes: Uint8Array; off: number; done: () => void }[] = [];
@@ -171,13 +183,24 @@ function parseArgs(ctx: ProgramContext): Parsed | number {
   }
   const o = cl.options;
   const lines: string[] = [];
+  const configTest = countFlag(o, "G") > 0;
+  // options before the destination; the destination's user@ counts as given right after them (ssh.c parses it between
+  // its two getopt passes), and -l / -o User / user@ take the first one given
+  const firstPass = getopt(ctx.args, tableOf("ssh"), 0, "V").options.length;
+  let userGiven = false;
+  let stdioForward = false;
   let level: string | undefined;
   let vCount = 0;
   let user: string | undefined;
   let port: number | undefined;
   let tty = 0;
-  for (const opt of o) {
+  const dest0 = cl.destination === undefined ? null : parseDestination(cl.destination);
+  for (const [i, opt] of o.entries()) {
     const v = opt.value ?? "";
+    if (i === firstPass && dest0?.user !== undefined && !userGiven) {
+      user = dest0.user;
+      userGiven = true;
+    }
     switch (opt.flag) {
       case "V":
         ctx.io.err(`${VERSION_LINE}\n`);
@@ -258,29 +281,40 @@ function parseArgs(ctx: ProgramContext): Parsed | number {
         }
         break;
       case "l":
-        user ??= v;
+        if (!userGiven) user = v;
+        userGiven = true;
         break;
       case "o":
+        if (/^\s*user\s*(=|\s)/i.test(v)) userGiven = true;
         lines.push(v);
         break;
       default:
-        if (NOT_YET[opt.flag] !== undefined) {
+        if (opt.flag === "W" && configTest) {
+          stdioForward = true;
+          lines.push("RequestTTY no", "SessionType none");
+        } else if (NOT_YET[opt.flag] !== undefined && !configTest) {
           fail(`${ctx.progname}: ${NOT_YET[opt.flag]} is not available yet in ${SSHBOX_RELEASE} (forwarding and multiplexing come in a later release)`);
         }
     }
   }
+  if (o.length <= firstPass && dest0?.user !== undefined && !userGiven) user = dest0.user;
+  // ssh.c: -W implies ExitOnForwardFailure and ClearAllForwardings unless set otherwise
+  if (stdioForward) lines.push("ExitOnForwardFailure yes", "ClearAllForwardings yes");
   if (tty !== 0) lines.unshift(`RequestTTY ${tty === -1 ? "no" : tty === 1 ? "yes" : "force"}`);
   if (level !== undefined) lines.unshift(`LogLevel ${level}`);
   if (cl.destination === undefined) return usageError("ssh", ctx);
-  const dest = parseDestination(cl.destination);
+  const dest = dest0;
   if (dest === null) return usageError("ssh", ctx);
+  // ssh.c: values that end up in %-tokens are checked before the configuration is read
+  if (user !== undefined && !validRemoteUser(user)) fail("remote username contains invalid characters");
+  if (!validHostname(dest.host)) fail("hostname contains invalid characters");
   return {
-    dest: { host: dest.host, user: user ?? dest.user, port: port ?? dest.port },
+    dest: { host: dest.host, user, port: port ?? dest.port },
     command: cl.command,
     overrides: lines,
     configFile: lastValue(o, "F"),
     logFile: lastValue(o, "E"),
-    configTest: countFlag(o, "G") > 0,
+    configTest,
     syslog: firstValue(o, "y") !== undefined || o.some((x) => x.flag === "y"),
   };
 }
