@@ -489,7 +489,11 @@ function authOptions(cfg: SshConfig, log: Logger, env: Readonly<Record<string, s
     onBanner: (message) => {
       if (log.level >= LogLevel.INFO) err(message);
     },
-    log: (level, message) => (log[levelOf[level]] as (m: string) => void)(message),
+    log: (level, message) => {
+      // sshconnect2.c: a key file that could not be loaded (bad permissions, no passphrase) is skipped quietly
+      if (message.includes(": no private key for ")) return log.debug(message);
+      (log[levelOf[level]] as (m: string) => void)(message);
+    },
   };
 }
 

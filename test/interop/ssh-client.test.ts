@@ -204,6 +204,73 @@ describe.skipIf(!enabled)("our ssh and OpenSSH's ssh say the same", () => {
   });
 });
 
+describe.skipIf(!enabled)("keys and prompts", () => {
+  test("an encrypted key is unlocked through SSH_ASKPASS (SSH_ASKPASS_REQUIRE=force)", async () => {
+    const key = join(dir, "id_locked");
+    await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "sesame", "-f", key]);
+    writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "id_ed25519.pub"), "utf8") + readFileSync(`${key}.pub`, "utf8"));
+    const askpass = join(dir, "askpass.sh");
+    writeFileSync(askpass, `#!/bin/sh\necho "$1" >> ${join(dir, "askpass.log")}\necho sesame\n`, { mode: 0o755 });
+    const args = ["-F", "none", "-o", `ProxyCommand=${OPENSSH.sshd} -i -f ${join(dir, "sshd_config")}`, "-o", `UserKnownHostsFile=${join(dir, "known_hosts")}`, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes", "-o", "IdentitiesOnly=yes", "-i", key, "peer", "echo unlocked"];
+    const r = await exec([bin, "ssh", ...args], { env: { ...env(), SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: "force" } });
+    expect({ out: r.stdout, code: r.exitCode, asked: readFileSync(join(dir, "askpass.log"), "utf8") }).toEqual({ out: "unlocked\n", code: 0, asked: `Enter passphrase for key '${key}': \n` });
+  });
+
+  test("a private key readable by others is refused with OpenSSH's block", async () => {
+    const key = join(dir, "id_open");
+    await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", key]);
+    chmodSync(key, 0o644);
+    writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "id_ed25519.pub"), "utf8") + readFileSync(`${key}.pub`, "utf8"));
+    const args = ["-o", "IdentitiesOnly=yes", "-o", `IdentityFile=${key}`, ...proxyOpts(), "peer", "echo fallback"];
+    const [o, s] = [await exec([OPENSSH.ssh, ...args], { env: env() }), await ours(args)];
+    expect(s.stderr).toContain(`Permissions 0644 for '${key}' are too open.\r\n`);
+    expect(same(s)).toEqual(same(o));
+  });
+
+  test("user: -o User, then -l, then user@ — the first given wins", async () => {
+    const user = async (...a: string[]) => (await ours(["-G", "-F", "none", ...a])).stdout.match(/^user (.*)$/m)?.[1];
+    expect(await user("-o", "user=foo", "-l", "bar", "baz@host")).toBe("foo");
+    expect(await user("-lbar", "baz@host")).toBe("bar");
+    expect(await user("baz@host", "-o", "user=foo", "-l", "bar")).toBe("baz");
+    const bad = await ours(["-G", "-F", "none", "-l", "${FOO}", "host"]);
+    expect({ err: bad.stderr, code: bad.exitCode }).toEqual({ err: "remote username contains invalid characters\r\n", code: 255 });
+  });
+
+  test.skipIf(!Bun.which("script"))("StrictHostKeyChecking=ask on a terminal: OpenSSH's question, yes adds the key", async () => {
+    for (const [who, prog] of [["openssh", OPENSSH.ssh], ["ours", `${bin} ssh`]] as const) {
+      const kh = join(dir, `kh-ask-${who}`);
+      writeFileSync(kh, "");
+      const opts = ["-F", "none", "-o", `ProxyCommand=${OPENSSH.sshd} -i -f ${join(dir, "sshd_config")}`, "-o", `UserKnownHostsFile=${kh}`, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "HostKeyAlgorithms=ssh-ed25519", "-i", join(dir, "id_ed25519"), "peer", "echo", "hello"];
+      const cmd = [...prog.split(" "), ...opts].map((a) => `'${a}'`).join(" ");
+      const p = Bun.spawn(["script", "-qec", cmd, "/dev/null"], { env: env(), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+      let seen = "";
+      const reader = p.stdout.getReader();
+      while (!seen.includes("(yes/no/[fingerprint])? ")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += new TextDecoder().decode(value);
+      }
+      p.stdin.write("yes\n");
+      await p.stdin.flush();
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += new TextDecoder().decode(value);
+      }
+      await p.exited;
+      const fpr = (await exec([OPENSSH.sshKeygen, "-lf", `${hostKeys!.keys.ed25519}.pub`])).stdout.split(" ")[1];
+      expect({ who, text: seen.replace(/\r/g, "") }).toEqual({
+        who,
+        text: "The authenticity of host 'peer (<no hostip for proxy command>)' can't be established.\n" +
+          `ED25519 key fingerprint is ${fpr}.\nThis key is not known by any other names.\n` +
+          "Are you sure you want to continue connecting (yes/no/[fingerprint])? yes\n" +
+          "Warning: Permanently added 'peer' (ED25519) to the list of known hosts.\nhello\n",
+      });
+      expect(readFileSync(kh, "utf8").startsWith("peer ssh-ed25519 ")).toBe(true);
+    }
+  }, 30_000);
+});
+
 /** The comparable part of a run. */
 function same(r: { stdout: string; stderr: string; exitCode: number }): string {
   return JSON.stringify([r.stdout, r.stderr, r.exitCode]);
