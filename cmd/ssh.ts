@@ -733,7 +733,9 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter): Pr
     if (!cfg.stdinNull) {
       stdin = stdinIsTty ? (process.stdin as AsyncIterable<Uint8Array>) : (Bun.stdin.stream() as unknown as AsyncIterable<Uint8Array>);
     }
-    if (rawMode) process.stdin.setRawMode(true);
+    // sshtty.c enter_raw_mode: no echo, no signals, no output processing (the remote pty does CR LF)
+    const saved = rawMode ? spawnSync("stty", ["-g"], { stdio: [0, "pipe", "ignore"] }).stdout?.toString().trim() : undefined;
+    if (rawMode) spawnSync("stty", ["raw", "-echo"], { stdio: [0, "ignore", "ignore"] });
     let terminated = false;
     try {
       log.debug("Entering interactive session.");
@@ -754,9 +756,12 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter): Pr
       errorLine(e.message);
       status = 255;
     } finally {
-      if (rawMode) process.stdin.setRawMode(false);
+      await stdout.flushed();
+      // clientloop.c: the quit message goes out while the terminal is still raw
+      if (tty && log.level >= LogLevel.INFO) stderr.text(`Connection to ${cfg.hostname} closed.\r\n`);
+      await stderr.flushed();
+      if (rawMode && saved) spawnSync("stty", [saved], { stdio: [0, "ignore", "ignore"] });
     }
-    if (tty && log.level >= LogLevel.INFO) stderr.text(`Connection to ${cfg.hostname} closed.\r\n`);
   }
   await stdout.flushed();
   await stderr.flushed();

@@ -77,6 +77,16 @@ function sameKey(cert: Uint8Array, pub: Uint8Array): boolean {
   }
 }
 
+/** sshkey.h enum sshkey_types, as ssh's "identity file ... type N" debug line prints it. */
+function keyTypeNumber(type: string): number {
+  const order = ["ssh-rsa", "ssh-dss", "ecdsa", "ssh-ed25519"];
+  const cert = type.includes("-cert-v01@openssh.com") ? 4 : 0;
+  if (type.startsWith("sk-ecdsa")) return 10 + (cert ? 1 : 0);
+  if (type.startsWith("sk-ssh-ed25519")) return 12 + (cert ? 1 : 0);
+  const i = order.findIndex((t) => type.startsWith(t));
+  return i < 0 ? 14 : i + cert;
+}
+
 /** The plain signature algorithm behind a certificate signature algorithm (`rsa-sha2-512-cert-v01@openssh.com` → `rsa-sha2-512`). */
 function plainAlgorithm(alg: string): string {
   return alg.replace("-cert-v01@openssh.com", "");
@@ -105,7 +115,7 @@ export function identitySigners(files: readonly string[], certificateFiles: read
       ctx.log.debug(`identity file ${path} type -1`);
       continue;
     }
-    ctx.log.debug(`identity file ${path} type ${pub === null ? -1 : blobType(pub)}`);
+    ctx.log.debug(`identity file ${path} type ${pub === null ? -1 : keyTypeNumber(blobType(pub))}`);
     let key: PrivateKey | null | undefined;
     const getKey = (): PrivateKey | null => {
       if (key === undefined) key = loadPrivate(path, ctx);

@@ -236,6 +236,27 @@ describe.skipIf(!enabled)("keys and prompts", () => {
     expect({ err: bad.stderr, code: bad.exitCode }).toEqual({ err: "remote username contains invalid characters\r\n", code: 255 });
   });
 
+  test.skipIf(!Bun.which("script"))("-tt on a terminal: a remote shell in a pty, its exit status, ~. ends it", async () => {
+    const cmd = [bin, "ssh", ...proxyOpts(), "-tt", "peer"].map((a) => `'${a}'`).join(" ");
+    const run = async (input: string[]) => {
+      const p = Bun.spawn(["script", "-qec", cmd, "/dev/null"], { env: { ...env(), TERM: "dumb" }, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+      const out = new Response(p.stdout).text();
+      for (const line of input) {
+        await Bun.sleep(700);
+        p.stdin.write(line);
+        await p.stdin.flush();
+      }
+      return { out: await out, code: await p.exited };
+    };
+    const shell = await run(["echo in-pty $((6*7)); tty\n", "exit 5\n"]);
+    expect(shell.out).toContain("in-pty 42\r\n/dev/pts/");
+    expect(shell.out).toContain("Connection to peer closed.\r\n");
+    expect(shell.code).toBe(5);
+    const escaped = await run(["\n", "~."]);
+    expect(escaped.out).toContain("~.\r\nConnection to peer closed.\r\n");
+    expect(escaped.code).toBe(255);
+  }, 30_000);
+
   test.skipIf(!Bun.which("script"))("StrictHostKeyChecking=ask on a terminal: OpenSSH's question, yes adds the key", async () => {
     for (const [who, prog] of [["openssh", OPENSSH.ssh], ["ours", `${bin} ssh`]] as const) {
       const kh = join(dir, `kh-ask-${who}`);
