@@ -22,7 +22,7 @@ import { readPassphrase } from "../core/client/terminal.ts";
 import { DEFAULT_PREFERRED_AUTHENTICATIONS, type AuthLogLevel, type ClientAuthOptions } from "../core/auth/index.ts";
 import { HostKeyVerificationError } from "../core/transport/transport.ts";
 import type { Link } from "../core/transport/link.ts";
-import { dataSink, pumpToChannel, type ChannelMux, type ChannelRequest } from "../core/connection/index.ts";
+import { dataSink, pumpToChannel, type ChannelMux, type ChannelRequest, type GlobalRequest } from "../core/connection/index.ts";
 
 const LEVELS: Record<string, LogLevel> = {
   QUIET: LogLevel.QUIET, FATAL: LogLevel.FATAL, ERROR: LogLevel.ERROR, INFO: LogLevel.INFO, VERBOSE: LogLevel.VERBOSE,
@@ -713,6 +713,26 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter): Pr
 
   const { transport, mux } = conn;
   let status = 255;
+  // clientloop.c server_alive_check: keepalive@openssh.com every ServerAliveInterval; too many unanswered ends it
+  let aliveTimeout = false;
+  let aliveTimer: ReturnType<typeof setInterval> | undefined;
+  if (cfg.serverAliveInterval > 0) {
+    let missed = 0;
+    aliveTimer = setInterval(() => {
+      if (missed >= cfg.serverAliveCountMax) {
+        errorLine(`Timeout, server ${cfg.hostname} not responding.`);
+        aliveTimeout = true;
+        clearInterval(aliveTimer);
+        transport.close();
+        return;
+      }
+      missed++;
+      mux.globalRequest({ type: "keepalive@openssh.com" } as GlobalRequest).then(
+        () => (missed = 0),
+        () => {},
+      );
+    }, cfg.serverAliveInterval * 1000);
+  }
   if (sessionNone) {
     // -N: nothing to run; stay connected until the server or a signal ends it
     await transport.closed;
@@ -750,7 +770,7 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter): Pr
           },
         },
       );
-      status = terminated ? 255 : outcome.exitStatus !== null ? outcome.exitStatus : 255;
+      status = terminated || aliveTimeout ? 255 : outcome.exitStatus !== null ? outcome.exitStatus : 255;
     } catch (e) {
       if (!(e instanceof Error)) throw e;
       errorLine(e.message);
@@ -763,6 +783,7 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter): Pr
       if (rawMode && saved) spawnSync("stty", [saved], { stdio: [0, "ignore", "ignore"] });
     }
   }
+  clearInterval(aliveTimer);
   await stdout.flushed();
   await stderr.flushed();
   transport.disconnect(11, "disconnected by user");
