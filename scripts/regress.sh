@@ -38,14 +38,20 @@ for p in "${pairs[@]}"; do
   [ -n "$var" ] || { echo "unknown role $role"; fail=$((fail+1)); continue; }
   d=$(mktemp -d "${TMPDIR:-/tmp}/regress.XXXXXX")
   start=$(date +%s)
-  if timeout "${REGRESS_TIMEOUT:-300}" sh "$RT" "$d" t-exec LTESTS="$t" SUDO= "$var=$bin/$role" >"$d.out" 2>&1; then
+  run1() { timeout "${REGRESS_TIMEOUT:-300}" sh "$RT" "$d" t-exec LTESTS="$t" SUDO= "$var=$bin/$role" >"$d.out" 2>&1; }
+  if run1; then
     echo "PASS $role $t ($(( $(date +%s) - start ))s)"; pass=$((pass+1))
+  elif cp "$d.out" "$d.first" && rm -rf "$d" && mkdir "$d" && run1; then
+    # One retry, reported: scp3 failed once in ~15 runs on a loaded 2-core box (OpenSSH's scp -3 between two sessions).
+    echo "PASS $role $t ($(( $(date +%s) - start ))s) FLAKY: failed once, passed on retry; first failure:"
+    tail -n 8 "$d.first" | sed 's/^/    /'
+    pass=$((pass+1))
   else
     echo "FAIL $role $t ($(( $(date +%s) - start ))s)"; fail=$((fail+1))
     tail -n 25 "$d.out" | sed 's/^/    /'
     if [ -n "${REGRESS_LOGS:-}" ]; then mkdir -p "$REGRESS_LOGS"; tail -n 200 "$d.out" > "$REGRESS_LOGS/$role-$t.log"; fi
   fi
-  rm -rf "$d" "$d.out"
+  rm -rf "$d" "$d.out" "$d.first"
 done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
