@@ -406,6 +406,15 @@ export function serverSessionPolicy(opts: {
     }
   }
   const forced = config.forceCommand ?? grant?.restrictions.command;
+  const readText = (path: string): string | undefined => {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return undefined;
+    }
+  };
+  const motd = config.printMotd && !existsSync(join(pw.home, ".hushlogin")) ? readText("/etc/motd") : undefined;
+  const nologin = pw.uid !== 0 ? readText("/etc/nologin") : undefined;
   return {
     user: { name: pw.name, uid: pw.uid, gid: pw.gid, home: pw.home, shell: pw.shell || "/bin/sh" },
     baseEnv: env,
@@ -419,6 +428,8 @@ export function serverSessionPolicy(opts: {
     },
     ...(forced !== undefined && forced !== null ? { forceCommand: forced } : {}),
     permitPty: config.permitTty && (grant?.restrictions.permitPty ?? true),
+    ...(motd !== undefined ? { motd } : {}),
+    ...(nologin !== undefined ? { nologin } : {}),
     ...(opts.log ? { log: opts.log } : {}),
     dispose: () => {
       if (authDir) rmSync(authDir, { recursive: true, force: true });

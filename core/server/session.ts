@@ -37,6 +37,10 @@ export interface SessionPolicy {
   readonly forceCommand?: string;
   /** PermitTTY and no-pty. */
   readonly permitPty: boolean;
+  /** PrintMotd: text shown before an interactive shell (session.c do_motd; absent with ~/.hushlogin). */
+  readonly motd?: string;
+  /** /etc/nologin's text for a non-root user: shown, then the session ends with status 254 (session.c do_nologin). */
+  readonly nologin?: string;
   readonly log?: Logger;
   /** Called with a session's exit status (for the `Exiting` / session log lines and tests). */
   onExit?(status: number | null, signal: string | null): void;
@@ -146,6 +150,15 @@ class ServerSession {
     // session.c do_child: commands run as `shell -c command`; a login shell gets argv[0] "-shell".
     const argv = effective === undefined ? [shell] : [shell, "-c", effective];
     const argv0 = effective === undefined ? `-${basename(shell)}` : basename(shell);
+    if (this.policy.nologin !== undefined) {
+      this.channel.write(new TextEncoder().encode(this.policy.nologin));
+      this.finish(254, null);
+      return true;
+    }
+    if (effective === undefined && this.pty && this.policy.motd) {
+      // session.c do_login → do_motd: only interactive pty logins; CR LF as the terminal would show it.
+      this.channel.write(new TextEncoder().encode(this.policy.motd.replace(/\r?\n/g, "\r\n")));
+    }
     const env = this.childEnv(forced !== undefined ? (command ?? "") : undefined);
     const cwd = existsSync(u.home) ? u.home : "/";
     // Root mode: the command runs as the user, with the user's groups (initgroups), through util-linux setpriv: Bun's
