@@ -12,6 +12,8 @@ const enabled = havePeers(OPENSSH.ssh, OPENSSH.sshKeygen, OPENSSH.sftp);
 let dir = "";
 let bin = "";
 const TEST_USER = "sshboxtest";
+/** Whether this run created TEST_USER (then it is removed again afterwards). */
+let createdUser = false;
 
 beforeAll(async () => {
   if (!enabled) return;
@@ -26,8 +28,9 @@ beforeAll(async () => {
     "Subsystem sftp internal-sftp", "AcceptEnv LANG LC_*", "LogLevel VERBOSE", "",
   ].join("\n"));
 }, 120_000);
-afterAll(() => {
+afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
+  if (createdUser) await exec(["/usr/sbin/userdel", "-r", TEST_USER]);
 });
 
 function ssh(args: string[], opts: { stdin?: string; user?: string; extra?: string[]; term?: string } = {}) {
@@ -94,6 +97,7 @@ describe.skipIf(!enabled || process.getuid?.() !== 0)("root mode", () => {
     if (!getpwnam(TEST_USER)) {
       const r = await exec(["/usr/sbin/useradd", "-m", "-s", "/bin/sh", TEST_USER]);
       expect(r.exitCode).toBe(0);
+      createdUser = true;
     }
     const pw = getpwnam(TEST_USER)!;
     mkdirSync(join(pw.home, ".ssh"), { recursive: true, mode: 0o700 });
@@ -112,7 +116,10 @@ describe.skipIf(!enabled || process.getuid?.() !== 0)("root mode", () => {
   }, 60_000);
 
   test("password authentication against /etc/shadow through crypt(3), with OpenSSH's log lines", async () => {
-    if (!getpwnam(TEST_USER)) expect((await exec(["/usr/sbin/useradd", "-m", "-s", "/bin/sh", TEST_USER])).exitCode).toBe(0);
+    if (!getpwnam(TEST_USER)) {
+      expect((await exec(["/usr/sbin/useradd", "-m", "-s", "/bin/sh", TEST_USER])).exitCode).toBe(0);
+      createdUser = true;
+    }
     expect((await exec(["/usr/sbin/chpasswd"], { stdin: new TextEncoder().encode(`${TEST_USER}:s3cret-Pw\n`) })).exitCode).toBe(0);
     writeFileSync(join(dir, "sshd_pw"), `HostKey ${join(dir, "host")}\nPasswordAuthentication yes\nLogLevel VERBOSE\n`);
     const attempt = async (password: string) => {
