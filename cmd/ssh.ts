@@ -8,10 +8,10 @@ import { parseSshCommandLine, tableOf } from "./command-line.ts";
 import { usageError, type ProgramContext, type ProgramModule } from "./pending.ts";
 import { SSHBOX_RELEASE, VERSION_LINE } from "../core/version.ts";
 import {
-  ALL_CIPHERS, ALL_MACS, ConfigExitError, expandSshTokens, formatSshG, loadSshConfig, localContext, matchPattern, querySsh, sshTokensFor,
+  ALL_CIPHERS, ALL_MACS, argvSplit, ConfigExitError, expandSshTokens, formatSshG, loadSshConfig, localContext, matchPattern, querySsh, sshTokensFor,
   type SshConfig, type SshLocalContext,
 } from "../core/config/index.ts";
-import { ConfigError, ConnectionLostError, NegotiationError, PeerDisconnectedError } from "../core/errors.ts";
+import { ConfigError, ConnectionLostError, DisconnectReason, NegotiationError, PeerDisconnectedError, ProtocolError } from "../core/errors.ts";
 import { CIPHERS, KEX_METHODS, MACS, signatureSpec, verifySignature } from "../core/crypto/registry.ts";
 import { LogLevel, makeLogger, type Logger } from "../core/log.ts";
 import { connectTcp, proxyCommandLink, ConnectError } from "../core/client/links.ts";
@@ -21,6 +21,7 @@ import { identitySigners } from "../core/client/identities.ts";
 import { readPassphrase } from "../core/client/terminal.ts";
 import { DEFAULT_PREFERRED_AUTHENTICATIONS, type AuthLogLevel, type ClientAuthOptions } from "../core/auth/index.ts";
 import { HostKeyVerificationError } from "../core/transport/transport.ts";
+import { blobType, fingerprint } from "../core/keys/index.ts";
 import type { Link } from "../core/transport/link.ts";
 import { dataSink, pumpToChannel, type ChannelMux, type ChannelRequest, type GlobalRequest } from "../core/connection/index.ts";
 
@@ -87,6 +88,20 @@ function parseDestination(arg: string): Destination | null {
   if (at === 0) return null;
   if (at > 0) return { host: arg.slice(at + 1), user: arg.slice(0, at), port: undefined };
   return { host: arg, user: undefined, port: undefined };
+}
+
+/**
+ * packet.c sshpkt_fatal: the error our transport sent in its DISCONNECT, then the line naming the connection, with
+ * ssherr.c's words for a bad MAC (regress/integrity.sh reads exactly these two lines).
+ */
+function dispatchFatal(e: ProtocolError, peer: string): string[] {
+  const why = e.reason === DisconnectReason.MAC_ERROR ? "message authentication code incorrect" : e.message;
+  return [e.message, `ssh_dispatch_run_fatal: Connection to ${peer}: ${why}`];
+}
+
+/** sockaddr_is_local: 127.0.0.0/8 or ::1. */
+function isLoopback(address: string): boolean {
+  return address.startsWith("127.") || address === "::1" || address.startsWith("::ffff:127.");
 }
 
 /** misc.c ssh_valid_ruser: no shell metacharacters, no control characters, no leading '-'. */
@@ -324,21 +339,21 @@ function shellOf(env: Readonly<Record<string, string | undefined>>): string {
   return env.SHELL !== undefined && env.SHELL !== "" ? env.SHELL : "/bin/sh";
 }
 
-function makeSshLogger(cfg: SshConfig, parsed: Parsed, io: ProgramContext["io"]): Logger {
-  const level = LEVELS[cfg.logLevel] ?? LogLevel.INFO;
+/** Where log lines go (-E file, stderr, or nowhere with -y): each line ends in CR LF as log.c writes them. */
+function logSink(parsed: Parsed, io: ProgramContext["io"]): (line: string) => void {
   if (parsed.logFile !== undefined) {
     const file = parsed.logFile;
-    return makeLogger(level, (line) => {
+    return (line) => {
       try {
         appendFileSync(file, `${line}\r\n`);
       } catch {
         // a log file that cannot be written must not stop the session
       }
-    });
+    };
   }
-  if (parsed.syslog) return makeLogger(LogLevel.QUIET, () => {});
+  if (parsed.syslog) return () => {};
   // log.c: ssh's log lines end in CR LF on stderr (the terminal may be in raw mode)
-  return makeLogger(level, (line) => io.err(`${line}\r\n`));
+  return (line) => io.err(`${line}\r\n`);
 }
 
 /** Runs the session channel: env, pty, then exec/shell/subsystem; stdin in, stdout/stderr out; the outcome. */
@@ -502,16 +517,22 @@ function keyTypeOfAlgorithm(alg: string): string {
   return alg.startsWith("rsa-sha2-") ? "ssh-rsa" : alg;
 }
 
+/** Where fatal() lines go: stderr until the configuration names the log destination and level. */
+interface FatalSink {
+  write: (line: string) => void;
+}
+
 async function runSsh(ctx: ProgramContext): Promise<number> {
   const stdout = new FdWriter(1);
   const stderr = new FdWriter(2);
+  const fatal: FatalSink = { write: (line) => ctx.io.err(`${line}\r\n`) }; // fatal(): CR LF as every log line
   try {
-    return await main(ctx, stdout, stderr);
+    return await main(ctx, stdout, stderr, fatal);
   } catch (e) {
     if (e instanceof SshExit) {
       await stdout.flushed();
       await stderr.flushed();
-      for (const l of e.lines) ctx.io.err(`${l}\r\n`); // fatal(): CR LF as every log line
+      for (const l of e.lines) fatal.write(l);
       return e.status;
     }
     throw e;
@@ -521,7 +542,7 @@ async function runSsh(ctx: ProgramContext): Promise<number> {
   }
 }
 
-async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter): Promise<number> {
+async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fatal: FatalSink): Promise<number> {
   const parsed = parseArgs(ctx);
   if (typeof parsed === "number") return parsed;
   const dest = parsed.dest!;
@@ -549,7 +570,9 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter): Pr
     ctx.io.out(formatSshG(cfg));
     return 0;
   }
-  const log = makeSshLogger(cfg, parsed, ctx.io);
+  const sink = logSink(parsed, ctx.io);
+  const log = makeLogger(LEVELS[cfg.logLevel] ?? LogLevel.INFO, sink);
+  fatal.write = log.level >= LogLevel.FATAL ? sink : () => {};
   if (log.level >= LogLevel.DEBUG1) log.info(VERSION_LINE);
   for (const n of cfg.notices) {
     const at = n.level === "ERROR" ? log.error : n.level === "INFO" ? log.info : n.level === "VERBOSE" ? log.verbose : n.level === "DEBUG1" ? log.debug : n.level === "DEBUG2" ? log.debug2 : log.debug3;
@@ -621,12 +644,28 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter): Pr
   const hostKeyAlgs = cfg.hostKeyAlgorithms.filter((a) => signatureSpec(a) !== undefined);
   const preferKnown = [...hostKeyAlgs.filter((a) => known.has(keyTypeOfAlgorithm(a))), ...hostKeyAlgs.filter((a) => !known.has(keyTypeOfAlgorithm(a)))];
   let unsafe = false;
-  const errorLine = (s: string): void => {
-    if (log.level >= LogLevel.ERROR) stderr.text(`${s}\r\n`);
+  const errorLine = (s: string): void => log.error(s);
+  /** sshconnect.c load_hostkeys_command: argv split first, then each word %-expanded; run without a shell. */
+  const knownHostsCommand = (blob: Uint8Array): string | undefined => {
+    if (cfg.knownHostsCommand === null) return undefined;
+    const words = argvSplit(cfg.knownHostsCommand, false) ?? [];
+    const type = blobType(blob);
+    const extra = { t: type, K: Buffer.from(blob).toString("base64"), f: fingerprint(blob, cfg.fingerprintHash.toLowerCase() as "sha256"), H: khPort === 22 ? khHost : `[${khHost}]:${khPort}`, I: "HOSTNAME" };
+    const argv = words.map((w) => expandSshTokens("KnownHostsCommand", w, { ...tokens, ...extra }));
+    if (argv.length === 0) return undefined;
+    log.debug(`Executing KnownHostsCommand: ${argv.join(" ")}`);
+    const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "inherit"], env });
+    if (r.status !== 0) {
+      errorLine(`KnownHostsCommand ${argv[0]} exited with status ${r.status ?? "(signal)"}`);
+      return undefined;
+    }
+    return r.stdout?.toString("utf8") ?? "";
   };
   const checkHostKey = (blob: Uint8Array): boolean => {
+    const commandOutput = knownHostsCommand(blob);
     const r = verifyHostKey({
       settings: {
+        ...(commandOutput !== undefined ? { commandOutput } : {}),
         strictHostKeyChecking: cfg.strictHostKeyChecking, userKnownHostsFiles: cfg.userKnownHostsFile,
         globalKnownHostsFiles: cfg.globalKnownHostsFile, hashKnownHosts: cfg.hashKnownHosts, fingerprintHash: cfg.fingerprintHash,
         batchMode: cfg.batchMode,
@@ -635,6 +674,8 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter): Pr
       ip: proxied ? "<no hostip for proxy command>" : cfg.port === 22 ? address : `[${address}]:${cfg.port}`,
       blob, log: wrapped,
       confirm: (prompt) => readPassphrase(prompt, { echo: true, env }),
+      // sshconnect.c: CheckHostIP only for direct, non-loopback connections to a name, without HostKeyAlias
+      ...(cfg.checkHostIp && !proxied && cfg.hostKeyAlias === null && !isLoopback(address) && address !== cfg.hostname ? { checkIp: cfg.port === 22 ? address : `[${address}]:${cfg.port}` } : {}),
     });
     if (r.unsafe) {
       unsafe = true;
@@ -696,11 +737,12 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter): Pr
     if (e instanceof HostKeyVerificationError) fail("Host key verification failed.");
     if (e instanceof NegotiationError) fail(`Unable to negotiate with ${peer}: no matching ${e.what} found. Their offer: ${e.theirs.join(",")}`);
     if (e instanceof PeerDisconnectedError) fail(log.level >= LogLevel.INFO ? [`Disconnected from ${peer}`] : []);
+    if (e instanceof ProtocolError) fail(dispatchFatal(e, peer));
     if (e instanceof ConnectionLostError) {
       const lines = sawVersion ? [`Connection closed by ${peer}`] : ["kex_exchange_identification: Connection closed by remote host", `Connection closed by ${peer}`];
-      fail(log.level >= LogLevel.ERROR ? lines : []);
+      fail(lines);
     }
-    fail(log.level >= LogLevel.ERROR ? [`${e instanceof Error ? e.message : String(e)}`] : []);
+    fail([`${e instanceof Error ? e.message : String(e)}`]);
   }
   log.verbose(`Authenticated to ${cfg.hostname} (${proxied ? "via proxy" : `[${address}]:${remotePort}`}).`);
 
@@ -771,6 +813,13 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter): Pr
         },
       );
       status = terminated || aliveTimeout ? 255 : outcome.exitStatus !== null ? outcome.exitStatus : 255;
+      if (outcome.exitStatus === null && outcome.exitSignal === null && !terminated && !aliveTimeout) {
+        // the connection died under the session: say how, as ssh_packet's fatal paths do
+        const closedWith = await Promise.race([transport.closed, Bun.sleep(50).then(() => null)]);
+        if (closedWith instanceof ProtocolError) for (const l of dispatchFatal(closedWith, peer)) errorLine(l);
+        else if (closedWith instanceof ConnectionLostError) errorLine(`Connection to ${cfg.hostname} closed by remote host.`);
+        else if (closedWith instanceof PeerDisconnectedError) log.info(`Disconnected from ${peer}`);
+      }
     } catch (e) {
       if (!(e instanceof Error)) throw e;
       errorLine(e.message);

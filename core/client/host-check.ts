@@ -17,6 +17,8 @@ export interface HostCheckSettings {
   readonly hashKnownHosts: boolean;
   readonly fingerprintHash: string;
   readonly batchMode: boolean;
+  /** KnownHostsCommand output (already run, exit status 0), read as one more global known_hosts file. */
+  readonly commandOutput?: string;
 }
 
 /** The outcome: accepted or not, and whether the connection must go on without password-like methods (key changed, StrictHostKeyChecking no). */
@@ -80,12 +82,15 @@ export function verifyHostKey(opts: {
   readonly blob: Uint8Array;
   readonly log: Logger;
   readonly confirm: (prompt: string) => string | null;
+  /** CheckHostIP: the address as known_hosts names it (`192.0.2.1`, `[192.0.2.1]:2222`); undefined when off. */
+  readonly checkIp?: string;
 }): HostCheckResult {
   const { settings: s, host, port, blob, log } = opts;
   const type = keyTypeLabel(blob);
   const shown = port === 22 ? host : `[${host}]:${port}`;
   const user = load(s.userKnownHostsFiles, log);
   const system = load(s.globalKnownHostsFiles, log);
+  if (s.commandOutput !== undefined) system.push({ path: "(KnownHostsCommand)", kh: parseKnownHosts(s.commandOutput) });
   const all = [...user, ...system];
   let changed: { file: string; entry: KnownHostsEntry } | undefined;
   for (const f of all) {
@@ -109,6 +114,13 @@ export function verifyHostKey(opts: {
     if (r.status === "ok") {
       log.debug(`Host '${shown}' is known and matches the ${type} host key.`);
       log.debug(`Found key in ${f.path}:${r.entry!.line}`);
+      if (opts.checkIp !== undefined && !all.some((g) => checkHostKey(g.kh, opts.checkIp!, 22, blob).status === "ok")) {
+        // sshconnect.c: the address is new; remember it too
+        const target = s.userKnownHostsFiles[0];
+        if (target !== undefined && addHostKey(target, opts.checkIp, blob, s.hashKnownHosts)) {
+          log.info(`Warning: Permanently added the ${type} host key for IP address '${opts.checkIp}' to the list of known hosts.`);
+        }
+      }
       return { ok: true, unsafe: false };
     }
     if (r.status === "changed" && changed === undefined) changed = { file: f.path, entry: r.entry! };
@@ -162,10 +174,13 @@ export function verifyHostKey(opts: {
     }
   }
   const target = s.userKnownHostsFiles[0];
-  if (target === undefined || !addHostKey(target, shown, blob, s.hashKnownHosts)) {
+  const ipNew = opts.checkIp !== undefined && opts.checkIp !== shown && !all.some((g) => checkHostKey(g.kh, opts.checkIp!, 22, blob).status === "ok");
+  // hostfile.c: "host,ip" in one line, or two hashed lines with HashKnownHosts
+  const names = ipNew ? (s.hashKnownHosts ? [shown, opts.checkIp!] : [`${shown},${opts.checkIp}`]) : [shown];
+  if (target === undefined || !names.every((n) => addHostKey(target, n, blob, s.hashKnownHosts))) {
     log.info(`Failed to add the host to the list of known hosts (${target ?? ""}).`);
   } else {
-    log.info(`Warning: Permanently added '${shown}' (${type}) to the list of known hosts.`);
+    log.info(`Warning: Permanently added '${ipNew ? `${shown},${opts.checkIp}` : shown}' (${type}) to the list of known hosts.`);
   }
   return { ok: true, unsafe: false };
 }

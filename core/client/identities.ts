@@ -138,7 +138,8 @@ export function identitySigners(files: readonly string[], certificateFiles: read
       if (k === null) continue;
       out.push({ ...signer(k.publicKeyBlob, false, `${path} ${keyTypeLabel(k.publicKeyBlob)} ${fingerprint(k.publicKeyBlob)}`), queryFirst: false });
     } else {
-      out.push(signer(pub, false, `${path} ${keyTypeLabel(pub)} ${fingerprint(pub)}`));
+      // the .pub beside a key may itself be a certificate (ssh-keygen -s output renamed, as the regress suite does)
+      out.push(signer(pub, blobType(pub).includes("-cert-v01@openssh.com"), `${path} ${keyTypeLabel(pub)} ${fingerprint(pub)}`));
     }
     const certPath = `${path}-cert.pub`;
     const certBlob = existsSync(certPath) ? readPublic(certPath) : null;

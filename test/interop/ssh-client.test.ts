@@ -336,6 +336,23 @@ describe.skipIf(!enabled)("our ssh → a listening OpenSSH sshd on 127.0.0.1", (
       writeFileSync(kh, `[127.0.0.1]:${port} ${readFileSync(`${hostKeys!.keys.rsa}.pub`, "utf8")}`);
       const rsa = await ours([...base, "echo rsa"]);
       expect(rsa).toEqual({ stdout: "rsa\n", stderr: "", exitCode: 0 });
+      // accept-new with CheckHostIP by name: a loopback address is never recorded (sshconnect.c), as OpenSSH does
+      for (const [who, prog] of [["openssh", OPENSSH.ssh], ["ours", `${bin} ssh`]] as const) {
+        const fresh = join(dir, `kh-ip-${who}`);
+        writeFileSync(fresh, "");
+        const args = ["-4", "-F", "none", "-p", String(port), "-o", "CheckHostIP=yes", "-o", "StrictHostKeyChecking=accept-new", "-o", "HostKeyAlgorithms=ssh-ed25519", "-o", `UserKnownHostsFile=${fresh}`, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-i", join(dir, "id_ed25519"), "localhost", "echo named"];
+        const r = await exec([...prog.split(" "), ...args], { env: env() });
+        expect({ who, r: same(r), line: readFileSync(fresh, "utf8").split(" ")[0] }).toEqual({
+          who, r: same({ stdout: "named\n", stderr: `Warning: Permanently added '[localhost]:${port}' (ED25519) to the list of known hosts.\r\n`, exitCode: 0 }),
+          line: `[localhost]:${port}`,
+        });
+      }
+      // -q: nothing but the command's own output; -E: the log goes to the file
+      const log = join(dir, "ssh.log");
+      const quiet = await ours(["-q", "-E", log, "-v", ...base, "echo quiet"]);
+      expect(quiet.stdout).toBe("quiet\n");
+      expect(quiet.stderr).toBe("");
+      expect(readFileSync(log, "utf8")).toContain("debug1: Sending command: echo quiet\r\n");
     } finally {
       sshd.kill();
       await sshd.exited;
