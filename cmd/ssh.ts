@@ -822,7 +822,10 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
       }
     } catch (e) {
       if (!(e instanceof Error)) throw e;
-      errorLine(e.message);
+      // the connection failed before or while the channel opened
+      const closedWith = await Promise.race([transport.closed, Bun.sleep(50).then(() => null)]);
+      if (closedWith instanceof ProtocolError) for (const l of dispatchFatal(closedWith, peer)) errorLine(l);
+      else errorLine(e.message);
       status = 255;
     } finally {
       await stdout.flushed();
