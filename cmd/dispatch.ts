@@ -5,6 +5,24 @@ import type { ProgramIo } from "./io.ts";
 import { installLinks } from "./install.ts";
 import { findProgram, linkNames, PROGRAMS } from "./programs.ts";
 import { VERSION_LINE } from "../core/version.ts";
+import { parseCommandLine, parseSshCommandLine } from "./command-line.ts";
+import type { ProgramName } from "./usage.ts";
+
+/**
+ * `ssh -V`, `sshd -V`, `ssh-agent -V` answered before the program's modules load (OpenSSH prints and exits inside its
+ * getopt loop, so nothing else on the line matters once -V is reached). Returns undefined when the line is not that.
+ */
+function versionOnly(program: ProgramName, args: readonly string[], io: ProgramIo): number | undefined {
+  if (program !== "ssh" && program !== "sshd" && program !== "ssh-agent") return undefined;
+  try {
+    const options = program === "ssh" ? parseSshCommandLine(args).options : parseCommandLine(program, args).options;
+    if (!options.some((o) => o.flag === "V")) return undefined;
+  } catch {
+    return undefined; // the program prints its own usage error
+  }
+  io.err(`${VERSION_LINE}\n`);
+  return 0;
+}
 
 /** How the binary was started: the invoked name and the user's arguments. */
 export interface Invocation {
@@ -38,10 +56,10 @@ export function listing(): string {
 /** Runs the program the invocation names; resolves to the exit status. */
 export async function dispatch(inv: Invocation): Promise<number> {
   const direct = findProgram(basename(inv.argv0));
-  if (direct) return (await direct.load()).run({ args: inv.args, progname: basename(inv.argv0), io: inv.io });
+  if (direct) return versionOnly(direct.name, inv.args, inv.io) ?? (await direct.load()).run({ args: inv.args, progname: basename(inv.argv0), io: inv.io });
   const [first, ...rest] = inv.args;
   const sub = findProgram(first);
-  if (sub) return (await sub.load()).run({ args: rest, progname: first!, io: inv.io });
+  if (sub) return versionOnly(sub.name, rest, inv.io) ?? (await sub.load()).run({ args: rest, progname: first!, io: inv.io });
   switch (first) {
     case "--list":
       inv.io.out(linkNames().join("\n") + "\n");
