@@ -204,6 +204,7 @@ async function serveOne(link: Link, peer: PeerInfo, config: SshdConfig, signers:
     remoteAddress: peer.remoteAddress,
     remotePort: peer.remotePort,
     loginGraceMs: config.loginGraceTime * 1000,
+    clientAlive: { intervalSeconds: config.clientAliveInterval, countMax: config.clientAliveCountMax },
     ...(config.rekeyLimit.bytes > 0 ? { rekeyBytes: config.rekeyLimit.bytes } : {}),
     ...(config.rekeyLimit.seconds > 0 ? { rekeySeconds: config.rekeyLimit.seconds } : {}),
     log,

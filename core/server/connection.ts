@@ -26,6 +26,8 @@ export interface ServerConnectionOptions {
   readonly remotePort: number;
   /** LoginGraceTime in ms (0: none): the connection is dropped if authentication takes longer. */
   readonly loginGraceMs?: number;
+  /** ClientAliveInterval (s, 0: off) and ClientAliveCountMax: keepalive@openssh.com probes after silence. */
+  readonly clientAlive?: { readonly intervalSeconds: number; readonly countMax: number };
   readonly rekeyBytes?: number;
   readonly rekeySeconds?: number;
   readonly moduliFile?: string;
@@ -97,8 +99,25 @@ export async function serveConnection(opts: ServerConnectionOptions): Promise<Se
       onError: (e) => log.error(`internal error: ${(e as Error).stack ?? e}`),
     });
     result.handOver(transport.onMessage, transport.onClose);
-    void mux;
+    const alive = opts.clientAlive;
+    let aliveTimer: ReturnType<typeof setInterval> | undefined;
+    if (alive && alive.intervalSeconds > 0) {
+      // serverloop.c client_alive_check: every interval of silence a keepalive@openssh.com request with want-reply;
+      // after ClientAliveCountMax unanswered ones, "Timeout, client not responding from user X ADDR port N".
+      let missed = 0;
+      aliveTimer = setInterval(() => {
+        if (++missed > alive.countMax) {
+          log.info(`Timeout, client not responding from user ${user} ${opts.remoteAddress} port ${opts.remotePort}`);
+          clearInterval(aliveTimer);
+          transport.close();
+          return;
+        }
+        mux.globalRequest({ type: "keepalive@openssh.com" }).then(() => (missed = 0), () => {});
+      }, alive.intervalSeconds * 1000);
+      (aliveTimer as { unref?: () => void }).unref?.();
+    }
     const error = await transport.closed;
+    clearInterval(aliveTimer);
     policy.dispose?.();
     return { user, authenticated: true, error };
   } catch (e) {

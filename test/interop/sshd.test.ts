@@ -92,6 +92,28 @@ describe.skipIf(!enabled)("OpenSSH ssh → our sshd -i", () => {
   });
 });
 
+describe.skipIf(!enabled)("ClientAliveInterval", () => {
+  test("answered probes keep a quiet session; a client that stops answering is dropped with OpenSSH's log line", async () => {
+    writeFileSync(join(dir, "sshd_alive"), `HostKey ${join(dir, "host")}\nAuthorizedKeysFile ${join(dir, "authorized_keys")}\nStrictModes no\nClientAliveInterval 1\nClientAliveCountMax 2\n`);
+    const proxy = `${bin} sshd -i -f ${join(dir, "sshd_alive")} -E ${join(dir, "alive.log")}`;
+    const argv = [OPENSSH.ssh, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-i", join(dir, "id"), "root@peer"];
+    const quiet = await exec([...argv, "sleep 3; echo still here"]);
+    expect([quiet.stdout, quiet.exitCode]).toEqual(["still here\n", 0]);
+    const p = Bun.spawn([...argv, "sleep 30"], { stdout: "ignore", stderr: "ignore", stdin: "ignore" });
+    await Bun.sleep(1500);
+    process.kill(p.pid, "SIGSTOP"); // the client stops answering
+    let log = "";
+    for (let i = 0; i < 40 && !log.includes("Timeout, client not responding"); i++) {
+      await Bun.sleep(250);
+      log = readFileSync(join(dir, "alive.log"), "utf8");
+    }
+    process.kill(p.pid, "SIGCONT");
+    p.kill();
+    await p.exited;
+    expect(log).toMatch(/Timeout, client not responding from user root \S+ port \d+/);
+  }, 30_000);
+});
+
 describe.skipIf(!enabled || process.getuid?.() !== 0)("root mode", () => {
   test("a session for another user runs with that user's ids, groups and home; internal-sftp writes as the user", async () => {
     if (!getpwnam(TEST_USER)) {
