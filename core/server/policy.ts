@@ -431,6 +431,7 @@ export function serverSessionPolicy(opts: {
     ...(motd !== undefined ? { motd } : {}),
     ...(nologin !== undefined ? { nologin } : {}),
     ...(opts.log ? { log: opts.log } : {}),
+    peer: { address: peer.remoteAddress, port: peer.remotePort },
     dispose: () => {
       if (authDir) rmSync(authDir, { recursive: true, force: true });
     },

@@ -2,7 +2,7 @@
 // subsystem requests run as a child of this process (the logged-in user in unprivileged mode), with stdout and stderr
 // kept apart, exit-status / exit-signal, signals, window changes, and nothing lost at EOF.
 import { basename } from "node:path";
-import { existsSync } from "node:fs";
+import { existsSync, readlinkSync } from "node:fs";
 import type { Channel, ChannelData, ChannelRequest, PtyRequest } from "../connection/index.ts";
 import { pumpToChannel } from "../connection/index.ts";
 import { spawnChild } from "../process/spawn.ts";
@@ -42,6 +42,8 @@ export interface SessionPolicy {
   /** /etc/nologin's text for a non-root user: shown, then the session ends with status 254 (session.c do_nologin). */
   readonly nologin?: string;
   readonly log?: Logger;
+  /** The client, for the `Starting session: … for USER from ADDR port N id I` line (session.c do_exec). */
+  readonly peer?: { readonly address: string; readonly port: number };
   /** Called with a session's exit status (for the `Exiting` / session log lines and tests). */
   onExit?(status: number | null, signal: string | null): void;
   /** Called once when the connection is over (removes the ExposeAuthInfo file, …). */
@@ -140,9 +142,11 @@ class ServerSession {
     return env;
   }
 
-  private run(command: string | undefined): boolean {
+  private run(command: string | undefined, subsystemName?: string): boolean {
     if (this.started) return false;
     this.started = true;
+    this.startLabel = subsystemName !== undefined ? `subsystem '${subsystemName}'` : command === undefined ? "shell" : "command";
+    if (!this.pty) this.logStart(this.startLabel);
     const forced = this.policy.forceCommand;
     const effective = forced ?? command;
     const u = this.policy.user;
@@ -176,6 +180,16 @@ class ServerSession {
     return true;
   }
 
+  private startLabel = "shell";
+
+  /** session.c do_exec: "Starting session: <type>[ on <tty>] for <user> from <addr> port <port> id <n>". */
+  private logStart(what: string, tty?: string): void {
+    const p = this.policy.peer;
+    if (!p) return;
+    const forced = this.policy.forceCommand !== undefined ? "forced-command (config) '" + escapeForLog(this.policy.forceCommand) + "'" : what;
+    this.log.verbose(`Starting session: ${forced}${tty ? ` on ${tty}` : ""} for ${this.policy.user.name} from ${p.address} port ${p.port} id ${this.channel.localId}`);
+  }
+
   private spawnPipes(argv: string[], argv0: string, env: Record<string, string>, cwd: string): void {
     const proc = spawnChild({ argv, argv0, env, cwd, stdio: ["pipe", "pipe", "pipe"] });
     this.proc = proc;
@@ -201,6 +215,13 @@ class ServerSession {
     });
     this.proc = proc as unknown as ReturnType<typeof spawnChild>;
     this.terminal = proc.terminal as unknown as ServerSession["terminal"];
+    let tty: string | undefined;
+    try {
+      tty = readlinkSync(`/proc/${proc.pid}/fd/0`);
+    } catch {
+      // the child is already gone
+    }
+    this.logStart(this.startLabel, tty);
     // bun-platform.md §1: output is complete before `exited` resolves.
     void proc.exited.then(() => this.finish(proc.exitCode, proc.signalCode === null ? null : String(proc.signalCode)));
   }
@@ -214,9 +235,10 @@ class ServerSession {
     }
     if (target.kind === "command") {
       this.log.debug(`subsystem: exec() ${target.command}`);
-      return this.run(target.command) && true;
+      return this.run(target.command, name) && true;
     }
     this.started = true;
+    this.logStart(`subsystem '${name}'`);
     const input = this.internalInput();
     const channel = this.channel;
     void target
