@@ -32,7 +32,7 @@ const LEVELS: Record<string, LogLevel> = {
 
 /** Flags whose features come in a later release (forwarding, jump hosts, multiplexing, tunnels, PKCS#11). */
 const NOT_YET: Record<string, string> = {
-  L: "local port forwarding (-L)", R: "remote port forwarding (-R)", D: "dynamic port forwarding (-D)", W: "stdio forwarding (-W)",
+  L: "local port forwarding (-L)", R: "remote port forwarding (-R)", D: "dynamic port forwarding (-D)",
   J: "jump hosts (-J)", O: "multiplexing control (-O)", S: "control sockets (-S)", M: "connection multiplexing (-M)",
   w: "tunnel forwarding (-w)", f: "going to the background (-f)",
 };
@@ -102,6 +102,14 @@ function dispatchFatal(e: ProtocolError, peer: string): string[] {
 /** sockaddr_is_local: 127.0.0.0/8 or ::1. */
 function isLoopback(address: string): boolean {
   return address.startsWith("127.") || address === "::1" || address.startsWith("::ffff:127.");
+}
+
+/** `host:port` or `[host]:port` (ssh -W). */
+function parseHostPort(v: string): { host: string; port: number } | null {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(v) ?? /^([^:]+):(\d+)$/.exec(v);
+  if (m === null) return null;
+  const port = Number(m[2]);
+  return port > 0 && port <= 65535 ? { host: m[1]!, port } : null;
 }
 
 /** misc.c ssh_valid_ruser: no shell metacharacters, no control characters, no leading '-'. */
@@ -181,6 +189,8 @@ interface Parsed {
   readonly logFile: string | undefined;
   readonly configTest: boolean;
   readonly syslog: boolean;
+  /** -W host:port. */
+  readonly stdioForward?: { readonly host: string; readonly port: number };
 }
 
 function fail(lines: string | string[], status = 255): never {
@@ -204,6 +214,7 @@ function parseArgs(ctx: ProgramContext): Parsed | number {
   const firstPass = getopt(ctx.args, tableOf("ssh"), 0, "V").options.length;
   let userGiven = false;
   let stdioForward = false;
+  let stdioTarget: { host: string; port: number } | undefined;
   let level: string | undefined;
   let vCount = 0;
   let user: string | undefined;
@@ -304,8 +315,15 @@ function parseArgs(ctx: ProgramContext): Parsed | number {
         lines.push(v);
         break;
       default:
-        if (opt.flag === "W" && configTest) {
+        if (opt.flag === "W") {
+          if (stdioForward) fail("stdio forward already specified");
+          const target = parseHostPort(v);
+          if (target === null) {
+            ctx.io.err(`Bad stdio forwarding specification '${v}'\n`);
+            return 255;
+          }
           stdioForward = true;
+          stdioTarget = target;
           lines.push("RequestTTY no", "SessionType none");
         } else if (NOT_YET[opt.flag] !== undefined && !configTest) {
           fail(`${ctx.progname}: ${NOT_YET[opt.flag]} is not available yet in ${SSHBOX_RELEASE} (forwarding and multiplexing come in a later release)`);
@@ -330,6 +348,7 @@ function parseArgs(ctx: ProgramContext): Parsed | number {
     configFile: lastValue(o, "F"),
     logFile: lastValue(o, "E"),
     configTest,
+    ...(stdioTarget !== undefined ? { stdioForward: stdioTarget } : {}),
     syslog: firstValue(o, "y") !== undefined || o.some((x) => x.flag === "y"),
   };
 }
@@ -662,6 +681,10 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
     return r.stdout?.toString("utf8") ?? "";
   };
   const checkHostKey = (blob: Uint8Array): boolean => {
+    if (cfg.noHostAuthenticationForLocalhost && !proxied && isLoopback(address) && cfg.hostKeyAlias === null) {
+      log.debug("Forcing accepting of host key for loopback/localhost.");
+      return true;
+    }
     const commandOutput = knownHostsCommand(blob);
     const r = verifyHostKey({
       settings: {
@@ -775,7 +798,26 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
       );
     }, cfg.serverAliveInterval * 1000);
   }
-  if (sessionNone) {
+  if (parsed.stdioForward !== undefined) {
+    // ssh.c ssh_init_stdio_forwarding: one direct-tcpip channel joined to stdin and stdout
+    const t = parsed.stdioForward;
+    log.debug(`ssh_init_stdio_forwarding: ${t.host}:${t.port}`);
+    try {
+      const ch = await mux.openChannel({ type: "direct-tcpip", hostToConnect: t.host, portToConnect: t.port, originatorAddress: "stdio-forward", originatorPort: 0 });
+      ch.attach({ onData: dataSink((b, done) => stdout.write(b, done)) });
+      void pumpToChannel(Bun.stdin.stream() as unknown as AsyncIterable<Uint8Array>, ch).then(
+        () => ch.end(),
+        () => ch.end(),
+      );
+      await ch.closed;
+      status = 0;
+    } catch (e) {
+      if (!(e instanceof Error)) throw e;
+      errorLine(`channel 0: ${e.message}`);
+      errorLine("stdio forwarding failed");
+      status = 255;
+    }
+  } else if (sessionNone) {
     // -N: nothing to run; stay connected until the server or a signal ends it
     await transport.closed;
   } else {

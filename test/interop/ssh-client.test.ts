@@ -347,6 +347,10 @@ describe.skipIf(!enabled)("our ssh → a listening OpenSSH sshd on 127.0.0.1", (
           line: `[localhost]:${port}`,
         });
       }
+      // -W as a jump: OpenSSH's ssh reaches the listening sshd through our ssh's stdio forward over sshd -i
+      const jump = [bin, "ssh", ...proxyOpts(), "-W", "%h:%p", "peer"].map((a) => `'${a}'`).join(" ");
+      const viaJump = await exec([OPENSSH.ssh, "-F", "none", "-p", String(port), "-o", `ProxyCommand=${jump}`, "-o", `UserKnownHostsFile=${kh}`, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-i", join(dir, "id_ed25519"), "127.0.0.1", "echo jumped"], { env: env() });
+      expect({ out: viaJump.stdout, code: viaJump.exitCode, err: viaJump.stderr }).toEqual({ out: "jumped\n", code: 0, err: "" });
       // -q: nothing but the command's own output; -E: the log goes to the file
       const log = join(dir, "ssh.log");
       const quiet = await ours(["-q", "-E", log, "-v", ...base, "echo quiet"]);
