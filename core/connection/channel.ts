@@ -341,11 +341,32 @@ export class Channel {
           const room = Math.min(this.remoteWindow, this.remoteMaxPacket, MAX_SEND_CHUNK);
           if (room <= 0) break; // RFC 4254 §5.2: wait for WINDOW_ADJUST
           const n = Math.min(room, item.bytes.length - item.off);
-          this.sendData(item.dataType, item.bytes.subarray(item.off, item.off + n));
-          item.off += n;
-          this.remoteWindow -= n;
-          this.queued -= n;
-          if (item.off < item.bytes.length) continue;
+          // Small writes (a child's 4-8 KiB pipe reads) are gathered into one packet up to the room: fewer, fuller
+          // packets, each byte still copied once (bench/sshd.sh download).
+          let total = n;
+          let last = this.outHead;
+          while (total < room && last + 1 < out.length) {
+            const next = out[last + 1]!;
+            if (next.kind !== "data" || next.dataType !== item.dataType) break;
+            const take = Math.min(room - total, next.bytes.length - next.off);
+            if (take <= 0) break;
+            total += take;
+            last++;
+          }
+          if (last === this.outHead) {
+            this.sendData(item.dataType, item.bytes.subarray(item.off, item.off + n));
+            item.off += n;
+          } else {
+            this.sendGathered(item.dataType, total, this.outHead, last);
+          }
+          this.remoteWindow -= total;
+          this.queued -= total;
+          if (last > this.outHead) {
+            // Every gathered item but the last was used up; the last may have bytes left.
+            this.outHead = last;
+            const tail = out[last]!;
+            if (tail.kind === "data" && tail.off < tail.bytes.length) continue;
+          } else if (item.off < item.bytes.length) continue;
         } else if (item.kind === "request") {
           this.sendRequestNow(item.request, item.wantReply, item.resolve);
         } else if (item.kind === "eof") {
@@ -374,6 +395,25 @@ export class Channel {
       this.needDrain = false;
       this.handler?.onDrain?.();
     }
+  }
+
+  /** One CHANNEL_DATA/EXTENDED_DATA of `total` bytes taken from queued data items first..last (advancing their offsets). */
+  private sendGathered(dataType: number, total: number, first: number, last: number): void {
+    const conn = this.host.conn;
+    const w = dataType === 0 ? conn.begin(SSH_MSG_CHANNEL_DATA, 9 + total) : conn.begin(SSH_MSG_CHANNEL_EXTENDED_DATA, 13 + total);
+    w.u32(this.remoteId);
+    if (dataType !== 0) w.u32(dataType);
+    w.u32(total);
+    let left = total;
+    for (let i = first; i <= last && left > 0; i++) {
+      const it = this.out[i]!;
+      if (it.kind !== "data") break;
+      const take = Math.min(left, it.bytes.length - it.off);
+      w.raw(it.bytes.subarray(it.off, it.off + take));
+      it.off += take;
+      left -= take;
+    }
+    conn.commit(w);
   }
 
   private sendData(dataType: number, chunk: Uint8Array): void {
