@@ -778,6 +778,16 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
 
   const { transport, mux } = conn;
   let status = 255;
+  // clientloop.c: SIGHUP, SIGINT (when no pty takes it as a byte), SIGTERM end the connection with 255
+  let restoreTerminal = (): void => {};
+  for (const [sig, n] of [["SIGHUP", 1], ["SIGINT", 2], ["SIGTERM", 15]] as const) {
+    process.on(sig, () => {
+      restoreTerminal();
+      log.verbose(`Killed by signal ${n}.`);
+      transport.disconnect(11, "disconnected by user");
+      void Promise.all([stdout.flushed(), stderr.flushed()]).then(() => process.exit(255));
+    });
+  }
   // clientloop.c server_alive_check: keepalive@openssh.com every ServerAliveInterval; too many unanswered ends it
   let aliveTimeout = false;
   let aliveTimer: ReturnType<typeof setInterval> | undefined;
@@ -839,7 +849,12 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
     }
     // sshtty.c enter_raw_mode: no echo, no signals, no output processing (the remote pty does CR LF)
     const saved = rawMode ? spawnSync("stty", ["-g"], { stdio: [0, "pipe", "ignore"] }).stdout?.toString().trim() : undefined;
-    if (rawMode) spawnSync("stty", ["raw", "-echo"], { stdio: [0, "ignore", "ignore"] });
+    if (rawMode) {
+      spawnSync("stty", ["raw", "-echo"], { stdio: [0, "ignore", "ignore"] });
+      restoreTerminal = () => {
+        if (saved) spawnSync("stty", [saved], { stdio: [0, "ignore", "ignore"] });
+      };
+    }
     let terminated = false;
     try {
       log.debug("Entering interactive session.");
@@ -874,7 +889,8 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
       // clientloop.c: the quit message goes out while the terminal is still raw
       if (tty && log.level >= LogLevel.INFO) stderr.text(`Connection to ${cfg.hostname} closed.\r\n`);
       await stderr.flushed();
-      if (rawMode && saved) spawnSync("stty", [saved], { stdio: [0, "ignore", "ignore"] });
+      restoreTerminal();
+      restoreTerminal = () => {};
     }
   }
   clearInterval(aliveTimer);

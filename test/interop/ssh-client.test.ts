@@ -3,7 +3,7 @@
 // OpenSSH's own ssh in the same situation, -G against OpenSSH's -G, -Q.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,6 +41,14 @@ afterAll(async () => {
   await hostKeys?.[Symbol.asyncDispose]();
 });
 
+/** An sshd_config of its own (in a subdirectory, with the same authorized_keys), so tests never change each other's. */
+function sshdConfigIn(name: string, keys: string[], extra: string[]): string {
+  const sub = join(dir, name);
+  mkdirSync(sub, { recursive: true });
+  writeFileSync(join(sub, "authorized_keys"), readFileSync(join(dir, "authorized_keys")));
+  return writeSshdConfig(sub, keys, extra);
+}
+
 /** ssh options for a ProxyCommand connection to OpenSSH's `sshd -i` with `sshdConfig` (default: every host key). */
 function proxyOpts(sshdConfig = join(dir, "sshd_config"), knownHosts = join(dir, "known_hosts")): string[] {
   return [
@@ -74,6 +82,14 @@ describe.skipIf(!enabled)("our ssh → OpenSSH sshd -i (ProxyCommand)", () => {
     expect(r.stdout).toBe("typed\n");
     const n = await ours([...proxyOpts(), "-n", "peer", "cat; echo end"], new TextEncoder().encode("typed\n"));
     expect(n.stdout).toBe("end\n");
+  });
+
+  test("-N stays connected until killed; SIGTERM gives 255", async () => {
+    const p = Bun.spawn([bin, "ssh", ...proxyOpts(), "-N", "peer"], { env: env(), stdout: "pipe", stderr: "pipe" });
+    await Bun.sleep(1500);
+    expect(p.exitCode).toBeNull();
+    p.kill("SIGTERM");
+    expect(await p.exited).toBe(255);
   });
 
   test("a remote command killed by a signal gives 255", async () => {
@@ -163,14 +179,14 @@ describe.skipIf(!enabled)("our ssh and OpenSSH's ssh say the same", () => {
   });
 
   test("no usable key: user@host: Permission denied (publickey)", async () => {
-    const cfg = writeSshdConfig(dir, [hostKeys!.keys.ed25519], ["AuthenticationMethods publickey"]);
+    const cfg = sshdConfigIn("pubkey-only", [hostKeys!.keys.ed25519], ["AuthenticationMethods publickey"]);
     const args = [...proxyOpts(cfg), "-o", "IdentitiesOnly=yes", "-o", "IdentityFile=/nonexistent", "-o", "User=nobody", "peer", "true"];
     const r = await ours(args.filter((a, i) => !(a === "-i" || args[i - 1] === "-i")));
     expect({ err: r.stderr, code: r.exitCode }).toEqual({ err: "nobody@peer: Permission denied (publickey).\r\n", code: 255 });
   });
 
   test("no common cipher: Unable to negotiate ... Their offer", async () => {
-    const cfg = writeSshdConfig(dir, [hostKeys!.keys.ed25519], ["Ciphers aes256-gcm@openssh.com"]);
+    const cfg = sshdConfigIn("one-cipher", [hostKeys!.keys.ed25519], ["Ciphers aes256-gcm@openssh.com"]);
     const [o, s] = await both([...proxyOpts(cfg), "-c", "aes128-ctr", "peer", "true"]);
     expect(s.stderr).toBe("Unable to negotiate with UNKNOWN port 65535: no matching cipher found. Their offer: aes256-gcm@openssh.com\r\n");
     expect(same(s)).toEqual(same(o));
