@@ -21,7 +21,7 @@ export interface Program {
 /** Every program, in the order the listing shows them. */
 export const PROGRAMS: readonly Program[] = [
   { name: "sshd", aliases: [], summary: "OpenSSH-compatible server", implemented: true, load: () => import("./sshd.ts").then((m) => m.sshd) },
-  { name: "ssh", aliases: ["slogin"], summary: "OpenSSH-compatible client", implemented: false, load: () => import("./ssh.ts").then((m) => m.ssh) },
+  { name: "ssh", aliases: ["slogin"], summary: "OpenSSH-compatible client", implemented: true, load: () => import("./ssh.ts").then((m) => m.ssh) },
   { name: "sftp-server", aliases: [], summary: "SFTP server subsystem", implemented: true, load: () => import("./sftp-server.ts").then((m) => m.sftpServer) },
   { name: "sftp", aliases: [], summary: "SFTP client", implemented: false, load: () => import("./sftp.ts").then((m) => m.sftp) },
   { name: "scp", aliases: [], summary: "secure copy", implemented: false, load: () => import("./scp.ts").then((m) => m.scp) },

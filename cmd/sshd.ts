@@ -288,6 +288,9 @@ async function run(ctx: ProgramContext): Promise<number> {
   }
 
   const daemonize = !flags.foreground && flags.debug === 0 && process.env[DAEMON_CHILD] === undefined;
+  /** Connections being served, and whether a SIGHUP handed the listening over to a new server. */
+  let active = 0;
+  let restarted = false;
   if (daemonize) return startDaemon(ctx, flags);
 
   const family = config.addressFamily;
@@ -300,10 +303,13 @@ async function run(ctx: ProgramContext): Promise<number> {
       log,
       onConnection: (c) => {
         const peer: PeerInfo = { remoteAddress: c.remoteAddress, remotePort: c.remotePort, localAddress: c.localAddress, localPort: c.localPort };
+        active++;
         serveOne(c.link, peer, config, signers, mode, log, c.authenticated)
           .catch((e) => log.error(`internal error on connection from ${c.remoteAddress}: ${(e as Error).stack ?? e}`))
           .finally(() => {
+            active--;
             if (flags.debug > 0) shutdown(0); // -d: one connection, then exit (sshd.c debug_flag)
+            if (restarted && active === 0) process.exit(0); // after SIGHUP: the last connection of the old server ended
           });
       },
     });
@@ -350,8 +356,11 @@ async function run(ctx: ProgramContext): Promise<number> {
         // already gone
       }
     }
+    if (restarted) return;
+    restarted = true;
     const child = spawnChild({ argv: selfArgv(["sshd", ...ctx.args]), env: { ...process.env, [DAEMON_CHILD]: "1" }, stdio: ["ignore", "ignore", "ignore"], detached: true });
     child.unref();
+    if (active === 0) process.exit(0);
   });
   // Bugs in one connection must not take the listener down (OpenSSH gets this from fork).
   process.on("uncaughtException", (e) => log.error(`internal error: ${e.stack ?? e}`));

@@ -48,6 +48,7 @@ export async function connectClient(opts: ClientConnectOptions): Promise<ClientC
     checkHostKey: opts.checkHostKey,
     rekeyBytes: opts.rekeyBytes,
     rekeySeconds: opts.rekeySeconds,
+    rekeyAfterAuthOnly: true,
     log: opts.log ?? silentLogger,
   });
   // Auth is attached before the handshake ends so no message can arrive without a consumer.
@@ -60,6 +61,7 @@ export async function connectClient(opts: ClientConnectOptions): Promise<ClientC
       transport.disconnect(11, "disconnected by user");
       throw new AuthenticationFailedError(auth.methods);
     }
+    transport.markAuthenticated();
     const mux = new ChannelMux(transport, {});
     auth.handOver(transport.onMessage, transport.onClose);
     return { transport, mux };

@@ -397,13 +397,15 @@ export function dollarExpand(s: string, env: Readonly<Record<string, string | un
 /** misc.c tilde_expand_filename for the current user (`~/x`, `~`); `~user` forms are left to the caller's home map. */
 export function tildeExpand(path: string, home: string, homeOf?: (user: string) => string | null): string | null {
   if (!path.startsWith("~")) return path;
+  // misc.c tilde_expand: "~user/rest" is that user's home; anything else ("~", "~/rest", even "~word" without a
+  // slash) is the current user's home, then "/" unless the home ends in one, then the rest: "~" gives "/root/".
   const slash = path.indexOf("/");
-  const who = slash < 0 ? path.slice(1) : path.slice(1, slash);
-  const tail = slash < 0 ? "" : path.slice(slash + 1);
-  const base = who === "" ? home : homeOf?.(who) ?? null;
+  const named = slash > 1;
+  const base = named ? (homeOf?.(path.slice(1, slash)) ?? null) : home;
   if (base === null) return null;
-  if (tail === "") return base;
-  return base.endsWith("/") ? base + tail : `${base}/${tail}`;
+  const tail = named || slash === 1 ? path.slice(slash + 1) : path.slice(1);
+  const sep = base === "" || base.endsWith("/") ? "" : "/";
+  return `${base}${sep}${tail}`;
 }
 
 const MAGIC = /[*?[]/;

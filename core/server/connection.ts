@@ -55,6 +55,7 @@ export async function serveConnection(opts: ServerConnectionOptions): Promise<Se
     serverExtensions: opts.serverExtensions,
     rekeyBytes: opts.rekeyBytes,
     rekeySeconds: opts.rekeySeconds,
+    rekeyAfterAuthOnly: true,
     ...(opts.moduliFile !== undefined ? { moduliFile: opts.moduliFile } : {}),
     peerLabel: `${opts.remoteAddress} port ${opts.remotePort}`,
     log,
@@ -84,6 +85,7 @@ export async function serveConnection(opts: ServerConnectionOptions): Promise<Se
     await transport.ready;
     const result = await auth.done;
     user = result.user;
+    transport.markAuthenticated();
     clearTimeout(grace);
     const policy = await opts.sessionPolicy(result);
     const mux = new ChannelMux(transport, {

@@ -78,6 +78,11 @@ export interface TransportOptions {
   readonly moduliFile?: string;
   /** Rekey after this many bytes in either direction (RekeyLimit); default per cipher as OpenSSH. */
   readonly rekeyBytes?: number;
+  /**
+   * Rekey (by bytes or time) only once markAuthenticated() was called, as OpenSSH (packet.c ssh_packet_need_rekeying:
+   * never before authentication; a tiny RekeyLimit would otherwise rekey between every pre-auth message).
+   */
+  readonly rekeyAfterAuthOnly?: boolean;
   /** Rekey after this many seconds (RekeyLimit's second field); 0 or undefined: never by time. */
   readonly rekeySeconds?: number;
   readonly log?: Logger;
@@ -130,6 +135,7 @@ export class Transport implements PacketConn {
   negotiated: Negotiated | undefined;
   /** Key exchanges completed in both directions (1 after the handshake; each rekey adds one). */
   keyExchanges = 0;
+  private authenticated = false;
   /** Resolves when the first key exchange is complete in both directions; rejects if the connection fails first. */
   readonly ready: Promise<void>;
   /** Resolves when the transport is closed (never rejects); the value is the error that closed it, if any. */
@@ -451,7 +457,9 @@ export class Transport implements PacketConn {
     const client = this.role === "client";
     const kex = [...p.kex];
     if (this.firstKex) kex.push(client ? EXT_INFO_C : EXT_INFO_S, client ? KEX_STRICT_C : KEX_STRICT_S);
-    let hostKey = [...p.hostKey];
+    // Host certificates are not verified yet (their CA check belongs to known_hosts @cert-authority): a client offers
+    // only plain host key algorithms, so a server with host certificates falls back to its plain keys.
+    let hostKey = client ? p.hostKey.filter((a) => !a.endsWith("-cert-v01@openssh.com")) : [...p.hostKey];
     if (!client) {
       const can = new Set((this.opts.hostKeys ?? []).flatMap((k) => k.algorithms));
       hostKey = hostKey.filter((a) => can.has(a));
@@ -518,7 +526,10 @@ export class Transport implements PacketConn {
       // RFC 4419 §3 / kexgexc.c: ask for a group sized for the keys we need.
       const cipher = this.opts.tables.ciphers.find((c) => c.name === n.cipherC2S);
       const mac = this.opts.tables.macs.find((m) => m.name === n.macC2S);
-      const need = Math.max(cipher?.keyBytes ?? 16, cipher?.blockBytes ?? 16, cipher?.ivBytes ?? 0, mac?.keyBytes ?? 0);
+      // kex.c kex_choose_conf dh_need: the cipher's *security* length (cipher_seclen: 3des-cbc 14 bytes, chacha 32),
+      // block size, IV length and MAC key length.
+      const seclen = cipher?.name === "3des-cbc" ? 14 : cipher?.name.startsWith("chacha20") ? 32 : (cipher?.keyBytes ?? 16);
+      const need = Math.max(seclen, cipher?.blockBytes ?? 16, cipher?.ivBytes ?? 0, mac?.keyBytes ?? 0);
       const req = gexClientRequest(need);
       this.gex = { ...req, group: null, p: new Uint8Array(0), g: new Uint8Array(0) };
       const w = this.begin(SSH_MSG_KEX_DH_GEX_REQUEST, 16);
@@ -777,7 +788,9 @@ export class Transport implements PacketConn {
     this.firstKex = false;
     if (this.opts.rekeySeconds && this.opts.rekeySeconds > 0) {
       clearTimeout(this.rekeyTimer);
-      this.rekeyTimer = setTimeout(() => this.rekey(), this.opts.rekeySeconds * 1000);
+      this.rekeyTimer = setTimeout(() => {
+        if (!this.opts.rekeyAfterAuthOnly || this.authenticated) this.rekey();
+      }, this.opts.rekeySeconds * 1000);
       (this.rekeyTimer as { unref?: () => void }).unref?.();
     }
     if (first) this.resolveReady();
@@ -837,9 +850,16 @@ export class Transport implements PacketConn {
     this.enqueue(w.takeLease(), bytes, total);
   }
 
+  /** Tells the transport that user authentication succeeded: rekeying by RekeyLimit may start from now on. */
+  markAuthenticated(): void {
+    this.authenticated = true;
+    this.maybeRekey();
+  }
+
   /** RekeyLimit by bytes: starts a key exchange once either direction passed its limit, never inside one. */
   private maybeRekey(): void {
     if (this.kexOutActive || this.kexInActive || this.sessionId.length === 0 || this.state !== "open") return;
+    if (this.opts.rekeyAfterAuthOnly && !this.authenticated) return;
     if (this.bytesOut > this.rekeyOut || this.bytesIn > this.rekeyIn) {
       this.log.debug(`rekeying after ${this.bytesOut > this.rekeyOut ? "outbound" : "inbound"} limit`);
       this.sendKexInit();
