@@ -657,6 +657,15 @@ export class Transport implements PacketConn {
     throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, `protocol error: unexpected ${messageName(msg)} during ${n.kex}`);
   }
 
+  /** dh.c dh_pub_is_valid's "bits set: N/M" debug line for a peer's finite-field DH value (OpenSSH's dhgex test reads it). */
+  private logDhBits(kex: string, value: Uint8Array): void {
+    if (!kex.startsWith("diffie-hellman-")) return;
+    const pBits = this.gex?.group?.bits ?? (kex.includes("group1-") ? 1024 : kex.includes("group14") ? 2048 : kex.includes("group16") ? 4096 : 8192);
+    let set = 0;
+    for (const b of value) for (let x = b; x; x &= x - 1) set++;
+    this.log.debug2(`bits set: ${set}/${pBits}`);
+  }
+
   /** The group-exchange fields of H, when this exchange is one. */
   private gexHashFields(): { min: number; n: number; max: number; p: Uint8Array; g: Uint8Array } | undefined {
     const x = this.gex;
@@ -693,6 +702,7 @@ export class Transport implements PacketConn {
   private async clientFinishKex(n: Negotiated, state: KexClientState, hostKey: Uint8Array, serverValue: Uint8Array, signature: Uint8Array): Promise<void> {
     const spec = this.kexSpec(n);
     const sharedSecret = await state.finish(serverValue);
+    this.logDhBits(spec.name, serverValue);
     const gexFields = this.gexHashFields();
     const h = exchangeHash(spec.hash, {
       clientVersion: this.ourVersion,
