@@ -31,6 +31,11 @@ trap 'rm -rf "$bin"' EXIT
 for role in "${!VAR[@]}"; do ln -s "$PWD/dist/sshbox" "$bin/$role"; done
 [ "$(id -u)" = 0 ] && mkdir -p /run/sshd
 
+# The suite listens on the fixed port 4242: two runs on one machine (two checkouts, two helpers) would hit each other's
+# daemons ("no sshd running on port 4242"), so runs take a machine-wide lock and wait their turn.
+exec 9>"${TMPDIR:-/tmp}/sshbox-regress.lock"
+flock 9
+
 pass=0; fail=0
 for p in "${pairs[@]}"; do
   role=${p%% *}; t=${p#* }
