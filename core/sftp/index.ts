@@ -9,3 +9,4 @@ export {
   serveSftp, requestNames, defaultMaxHandles,
   type SftpServerOptions, type SftpSessionEnd, type SftpOutput, type ReplyPacket,
 } from "./server.ts";
+export * from "./client.ts";
