@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { createPublicKey, randomBytes } from "node:crypto";
 import { hostname as osHostname, homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
-import { isatty } from "node:tty";
+import { isatty } from "../core/process/tty.ts";
 import { GetoptError } from "./getopt.ts";
 import { parseCommandLine } from "./command-line.ts";
 import { usageError, type ProgramModule, type ProgramContext } from "./pending.ts";

@@ -24,6 +24,7 @@ import { HostKeyVerificationError } from "../core/transport/transport.ts";
 import { blobType, fingerprint } from "../core/keys/index.ts";
 import type { Link } from "../core/transport/link.ts";
 import { dataSink, pumpToChannel, type ChannelMux, type ChannelRequest, type GlobalRequest } from "../core/connection/index.ts";
+import { isatty } from "../core/process/tty.ts";
 
 const LEVELS: Record<string, LogLevel> = {
   QUIET: LogLevel.QUIET, FATAL: LogLevel.FATAL, ERROR: LogLevel.ERROR, INFO: LogLevel.INFO, VERBOSE: LogLevel.VERBOSE,
@@ -606,7 +607,7 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
 
   const sessionNone = cfg.sessionType === "none";
   const subsystem = cfg.sessionType === "subsystem";
-  const stdinIsTty = process.stdin.isTTY === true;
+  const stdinIsTty = isatty(0);
   let tty = cfg.requestTty === "true" || cfg.requestTty === "force";
   if (remoteCommand === undefined) tty = cfg.requestTty !== "false";
   if (cfg.requestTty === "false" || sessionNone) tty = false;
