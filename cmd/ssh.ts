@@ -17,7 +17,8 @@ import { LogLevel, makeLogger, type Logger } from "../core/log.ts";
 import { connectTcp, proxyCommandLink, ConnectError } from "../core/client/links.ts";
 import { connectClient, AuthenticationFailedError, type ClientConnection } from "../core/client/connect.ts";
 import { verifyHostKey, knownKeyTypes } from "../core/client/host-check.ts";
-import { identitySigners } from "../core/client/identities.ts";
+import { identitySigners, preferAgentKeys } from "../core/client/identities.ts";
+import { AgentClient } from "../core/agent/client.ts";
 import { readPassphrase } from "../core/client/terminal.ts";
 import { DEFAULT_PREFERRED_AUTHENTICATIONS, type AuthLogLevel, type ClientAuthOptions } from "../core/auth/index.ts";
 import { HostKeyVerificationError } from "../core/transport/transport.ts";
@@ -479,6 +480,22 @@ async function* escapeFilter(
   }
 }
 
+/**
+ * The agent socket ssh uses (ssh.c): IdentityAgent when set ("none": no agent; "SSH_AUTH_SOCK" or unset: that
+ * variable; the legacy "$NAME" form: the variable NAME; otherwise a path, ~ and %-tokens expanded), else SSH_AUTH_SOCK.
+ */
+function agentSocketPath(identityAgent: string | null, env: Readonly<Record<string, string | undefined>>, expand: (p: string) => string): string | null {
+  const fromEnv = (name: string): string | null => (env[name] ?? "") === "" ? null : env[name]!;
+  if (identityAgent === null || identityAgent === "SSH_AUTH_SOCK") return fromEnv("SSH_AUTH_SOCK");
+  if (identityAgent === "none") return null;
+  if (identityAgent.startsWith("$") && !identityAgent.startsWith("${")) {
+    const name = identityAgent.slice(1);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail(`Invalid IdentityAgent environment variable name ${identityAgent}`);
+    return fromEnv(name);
+  }
+  return expand(identityAgent);
+}
+
 function terminalSize(): { cols: number; rows: number } {
   const out = process.stdout as { columns?: number; rows?: number };
   if (out.columns && out.rows) return { cols: out.columns, rows: out.rows };
@@ -726,7 +743,7 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
 
   // ---- identities ----
   const expandPath = (kw: string, p: string): string => expandSshTokens(kw, p, tokens, { tilde: local.home });
-  const signers = cfg.pubkeyAuthentication === "false" ? [] : identitySigners(
+  let signers = cfg.pubkeyAuthentication === "false" ? [] : identitySigners(
     cfg.identityFile.map((p) => expandPath("IdentityFile", p)),
     cfg.certificateFile.map((p) => expandPath("CertificateFile", p)),
     {
@@ -734,6 +751,25 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
       ...(cfg.batchMode ? {} : { askPassphrase: (prompt: string) => readPassphrase(prompt, { echo: false, env }) }),
     },
   );
+
+  // ---- the agent (ssh.c IdentityAgent / SSH_AUTH_SOCK; sshconnect2.c get_agent_identities) ----
+  let agent: AgentClient | null = null;
+  const agentPath = agentSocketPath(cfg.identityAgent, env, (p) => expandPath("IdentityAgent", p));
+  if (agentPath !== null && cfg.pubkeyAuthentication !== "false") {
+    try {
+      agent = await AgentClient.connect(agentPath);
+      const keys = await agent.identities();
+      log.debug(`get_agent_identities: agent returned ${keys.length} keys`);
+      const a = agent;
+      signers = preferAgentKeys(signers, { keys, sign: (blob, data, alg) => a.sign(blob, data, alg) }, cfg.identitiesOnly);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === "ENOENT" ? "No such file or directory" : code === "ECONNREFUSED" ? "Connection refused" : code === "EACCES" ? "Permission denied" : (e as Error).message;
+      log.debug(`get_agent_identities: ${agent === null ? "ssh_get_authentication_socket" : "ssh_fetch_identitylist"}: ${why}`);
+      agent?.close();
+      agent = null;
+    }
+  }
 
   let conn: ClientConnection;
   try {
@@ -756,6 +792,7 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
       log: wrapped,
     });
   } catch (e) {
+    agent?.close();
     await stderr.flushed();
     if (e instanceof AuthenticationFailedError) fail(`${cfg.user}@${cfg.hostname}: ${e.message}`);
     if (e instanceof HostKeyVerificationError) fail("Host key verification failed.");
@@ -768,6 +805,7 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
     }
     fail([`${e instanceof Error ? e.message : String(e)}`]);
   }
+  agent?.close(); // sshconnect2.c pubkey_cleanup: the agent connection ends with authentication
   log.verbose(`Authenticated to ${cfg.hostname} (${proxied ? "via proxy" : `[${address}]:${remotePort}`}).`);
 
   // ---- LocalCommand (ssh.c ssh_local_cmd) ----

@@ -151,3 +151,43 @@ export function identitySigners(files: readonly string[], certificateFiles: read
   }
   return out;
 }
+
+/** What an agent offers ssh: its keys, and signing with them. */
+export interface AgentKeys {
+  readonly keys: readonly { readonly blob: Uint8Array; readonly comment: string }[];
+  sign(blob: Uint8Array, data: Uint8Array, algorithm: string): Promise<Uint8Array>;
+}
+
+/**
+ * sshconnect2.c pubkey_prepare: the agent's keys come before the files'. An agent key that is also an identity file
+ * takes the file's place in the agent's order and is signed by the agent; the other agent keys follow (none with
+ * IdentitiesOnly); then the identity files the agent does not hold. Labels gain OpenSSH's " agent" note.
+ */
+export function preferAgentKeys(files: readonly Signer[], agent: AgentKeys, identitiesOnly: boolean): Signer[] {
+  const remaining = [...files];
+  const matched: Signer[] = [];
+  const others: Signer[] = [];
+  const viaAgent = (s: { algorithm: string; publicKeyBlob: Uint8Array; comment?: string }): Signer => ({
+    algorithm: s.algorithm,
+    publicKeyBlob: s.publicKeyBlob,
+    queryFirst: true,
+    comment: `${s.comment ?? s.algorithm} agent`,
+    sign: (data, sigAlg) => agent.sign(s.publicKeyBlob, data, sigAlg),
+  });
+  for (const k of agent.keys) {
+    const i = remaining.findIndex((f) => f.queryFirst !== false && Buffer.from(f.publicKeyBlob).equals(Buffer.from(k.blob)));
+    if (i >= 0) {
+      matched.push(viaAgent(remaining[i]!));
+      remaining.splice(i, 1);
+    } else if (!identitiesOnly) {
+      let type: string;
+      try {
+        type = blobType(k.blob);
+      } catch {
+        continue; // a blob we cannot read is not offered (OpenSSH skips keys it cannot parse)
+      }
+      others.push(viaAgent({ algorithm: type, publicKeyBlob: k.blob, comment: `${k.comment} ${keyTypeLabel(k.blob)} ${fingerprint(k.blob)}` }));
+    }
+  }
+  return [...matched, ...others, ...remaining];
+}

@@ -18,7 +18,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   sftp: ["root", "wire"],
   // Above the protocol layers: what sshd and ssh do with a connection (sessions, the per-connection pipeline).
   server: ["root", "process", "wire", "crypto", "keys", "config", "transport", "auth", "connection", "sftp"],
-  client: ["root", "process", "wire", "crypto", "keys", "config", "transport", "auth", "connection"],
+  client: ["root", "process", "wire", "crypto", "keys", "config", "transport", "auth", "connection", "agent"],
+  // The agent protocol: ssh's side now, the agent's later.
+  agent: ["root", "wire", "keys", "crypto"],
   root: [],
 };
 
