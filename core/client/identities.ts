@@ -105,10 +105,15 @@ export function identitySigners(files: readonly string[], certificateFiles: read
     seen.add(path);
     let pub = existsSync(`${path}.pub`) ? readPublic(`${path}.pub`) : null;
     if (pub === null && existsSync(path)) {
-      try {
-        pub = publicKeyFromPrivateFile(new Uint8Array(readFileSync(path)));
-      } catch {
-        pub = null;
+      // authfile.c sshkey_load_public: the file itself may be the public key (`-i key.pub` with the private half in
+      // the agent, as OpenSSH's agent test does); else the public half inside a private key file.
+      pub = readPublic(path);
+      if (pub === null) {
+        try {
+          pub = publicKeyFromPrivateFile(new Uint8Array(readFileSync(path)));
+        } catch {
+          pub = null;
+        }
       }
     }
     if (!existsSync(path) && pub === null) {
