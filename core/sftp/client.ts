@@ -375,7 +375,7 @@ export class SftpClient {
   /** SSH_FXP_OPENDIR → handle. */
   async opendir(path: string): Promise<Uint8Array> {
     const r = await this.request({ type: "opendir", path: bytes(path) });
-    return this.handleOf(r, `remote opendir "${path}"`);
+    return this.handleOf(r, `remote readdir("${path}")`);
   }
 
   private handleOf(r: SftpReply, what: string): Uint8Array {

@@ -1,0 +1,272 @@
+// glob(3) as OpenSSH's sftp and scp use it (openbsd-compat/glob.c with GLOB_ALTDIRFUNC, sftp-glob.c): `*`, `?`,
+// `[...]` (with `!` and ranges), `\` escapes, GLOB_BRACE, GLOB_MARK, GLOB_NOCHECK, GLOB_KEEPSTAT; over any directory
+// source, so the same code globs local paths and, through SFTP, remote ones.
+
+/** What glob needs from a file system: directory listings and lstat/stat (null when the call fails). */
+export interface GlobFs<S> {
+  readdir(dir: string): Promise<string[] | null>;
+  lstat(path: string): Promise<S | null>;
+  stat(path: string): Promise<S | null>;
+  isDir(st: S): boolean;
+}
+
+export interface GlobOptions {
+  /** GLOB_MARK: directories get a trailing '/'. */
+  readonly mark?: boolean;
+  /** GLOB_NOCHECK: no match returns the pattern itself (unescaped). */
+  readonly nocheck?: boolean;
+  /** GLOB_BRACE: `{a,b}` alternatives. */
+  readonly brace?: boolean;
+  /** GLOB_NOSORT: keep directory order. */
+  readonly nosort?: boolean;
+}
+
+/** The matches; `matchc` counts real matches (a NOCHECK pattern is not one); `stats` are the lstat results. */
+export interface GlobResult<S> {
+  readonly paths: string[];
+  readonly stats: (S | undefined)[];
+  readonly matchc: number;
+}
+
+/** glob.c GLOB_LIMIT_STAT / GLOB_LIMIT_READDIR: how much work one pattern may cause. */
+const GLOB_LIMIT = 65536;
+
+/** A pattern character class, wildcard, or literal. */
+const META = new Set(["*", "?", "["]);
+
+/** Whether `s` has an unescaped wildcard. */
+export function hasMagic(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "\\") {
+      i++;
+      continue;
+    }
+    if (META.has(s[i]!)) return true;
+  }
+  return false;
+}
+
+/** Removes one level of backslash escaping. */
+export function unescapeGlob(s: string): string {
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "\\" && i + 1 < s.length) out += s[++i];
+    else out += s[i];
+  }
+  return out;
+}
+
+/** sftp.c escape_glob(): backslashes before `[]?*\`. */
+export function escapeGlob(s: string): string {
+  return s.replace(/[[\]?*\\]/g, (c) => `\\${c}`);
+}
+
+/** fnmatch-style match of one path component against one pattern component (glob.c match()). */
+export function matchComponent(name: string, pat: string): boolean {
+  return matchAt(name, 0, pat, 0);
+}
+
+function matchAt(name: string, ni: number, pat: string, pi: number): boolean {
+  while (pi < pat.length) {
+    const c = pat[pi]!;
+    if (c === "*") {
+      while (pat[pi] === "*") pi++;
+      if (pi === pat.length) return true;
+      for (let k = ni; k <= name.length; k++) if (matchAt(name, k, pat, pi)) return true;
+      return false;
+    }
+    if (ni >= name.length) return false;
+    if (c === "?") {
+      ni++;
+      pi++;
+      continue;
+    }
+    if (c === "[") {
+      const r = matchClass(name[ni]!, pat, pi);
+      if (r === null) {
+        // no closing bracket: '[' is literal
+        if (name[ni] !== "[") return false;
+        ni++;
+        pi++;
+        continue;
+      }
+      if (!r.ok) return false;
+      ni++;
+      pi = r.next;
+      continue;
+    }
+    let lit = c;
+    if (c === "\\" && pi + 1 < pat.length) lit = pat[++pi]!;
+    if (name[ni] !== lit) return false;
+    ni++;
+    pi++;
+  }
+  return ni === name.length;
+}
+
+function matchClass(ch: string, pat: string, start: number): { ok: boolean; next: number } | null {
+  let i = start + 1;
+  let negate = false;
+  if (pat[i] === "!" || pat[i] === "^") {
+    negate = true;
+    i++;
+  }
+  let ok = false;
+  let first = true;
+  while (i < pat.length && (pat[i] !== "]" || first)) {
+    first = false;
+    let lo = pat[i]!;
+    if (lo === "\\" && i + 1 < pat.length) lo = pat[++i]!;
+    i++;
+    if (pat[i] === "-" && i + 1 < pat.length && pat[i + 1] !== "]") {
+      let hi = pat[i + 1]!;
+      i += 2;
+      if (hi === "\\" && i < pat.length) hi = pat[i++]!;
+      if (lo <= ch && ch <= hi) ok = true;
+    } else if (lo === ch) ok = true;
+  }
+  if (i >= pat.length) return null;
+  return { ok: ok !== negate, next: i + 1 };
+}
+
+/** GLOB_BRACE: `a{b,c}d` → [abd, acd], nested braces expanded left to right; `{}` stays literal. */
+export function expandBraces(p: string): string[] {
+  let depth = 0;
+  let open = -1;
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i];
+    if (c === "\\") {
+      i++;
+      continue;
+    }
+    if (c === "[") {
+      // skip a character class
+      const close = p.indexOf("]", i + 2);
+      if (close > 0) i = close;
+      continue;
+    }
+    if (c === "{") {
+      if (p[i + 1] === "}" && depth === 0) {
+        i++;
+        continue;
+      }
+      if (depth++ === 0) open = i;
+    } else if (c === "}" && depth > 0) {
+      if (--depth === 0) {
+        const body = p.slice(open + 1, i);
+        const parts: string[] = [];
+        let d = 0;
+        let last = 0;
+        for (let k = 0; k < body.length; k++) {
+          const b = body[k];
+          if (b === "\\") {
+            k++;
+            continue;
+          }
+          if (b === "{") d++;
+          else if (b === "}") d--;
+          else if (b === "," && d === 0) {
+            parts.push(body.slice(last, k));
+            last = k + 1;
+          }
+        }
+        parts.push(body.slice(last));
+        const pre = p.slice(0, open);
+        const post = p.slice(i + 1);
+        return parts.flatMap((part) => expandBraces(pre + part + post));
+      }
+    }
+  }
+  return [p];
+}
+
+/**
+ * glob(pattern, flags) over `fs`. Paths keep the pattern's form (relative stays relative). Matching is by component;
+ * a name starting with '.' only matches a component that starts with a literal '.'. Result: sorted matches (per
+ * brace alternative), or with NOCHECK and no match the unescaped pattern.
+ */
+export async function glob<S>(pattern: string, fs: GlobFs<S>, opts: GlobOptions = {}): Promise<GlobResult<S>> {
+  const paths: string[] = [];
+  const stats: (S | undefined)[] = [];
+  let matchc = 0;
+  const budget = { n: 0 };
+  for (const alt of opts.brace ? expandBraces(pattern) : [pattern]) {
+    const found: { path: string; st: S }[] = [];
+    await globOne(alt, fs, opts, found, budget);
+    if (!opts.nosort) found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    for (const f of found) {
+      paths.push(f.path);
+      stats.push(f.st);
+    }
+    matchc += found.length;
+  }
+  if (matchc === 0 && opts.nocheck) {
+    let p = unescapeGlob(pattern);
+    // sftp-glob.c: a NOCHECK result that names a directory is marked too
+    if (opts.mark && p !== "" && !p.endsWith("/")) {
+      const st = await fs.stat(p);
+      if (st !== null && fs.isDir(st)) p += "/";
+    }
+    return { paths: [p], stats: [undefined], matchc: 0 };
+  }
+  return { paths, stats, matchc };
+}
+
+async function globOne<S>(pattern: string, fs: GlobFs<S>, opts: GlobOptions, out: { path: string; st: S }[], budget: { n: number }): Promise<void> {
+  // Split into components, keeping leading '/' and repeated slashes as glob.c does (it copies them verbatim).
+  const parts = pattern.split("/");
+  const walk = async (prefix: string, idx: number): Promise<void> => {
+    // Copy components without magic onto the prefix.
+    let p = prefix;
+    let i = idx;
+    while (i < parts.length && !hasMagic(parts[i]!)) {
+      p += (i > 0 ? "/" : "") + unescapeGlob(parts[i]!);
+      i++;
+    }
+    if (i === parts.length) {
+      if (++budget.n > GLOB_LIMIT) return;
+      const st = await fs.lstat(p === "" ? "." : p);
+      if (st === null) return;
+      let path = p;
+      if (opts.mark && !path.endsWith("/")) {
+        let dir = fs.isDir(st);
+        if (!dir) {
+          const s2 = await fs.stat(p);
+          dir = s2 !== null && fs.isDir(s2);
+        }
+        if (dir) path += "/";
+      }
+      out.push({ path, st });
+      return;
+    }
+    // Component i has magic: list the directory built so far.
+    const dirPath = i === 0 ? "" : p + "/";
+    const names = await fs.readdir(i === 0 ? "." : p === "" ? "/" : p);
+    if (names === null) return;
+    if ((budget.n += names.length) > GLOB_LIMIT) return;
+    const comp = parts[i]!;
+    for (const name of names) {
+      if (name.startsWith(".") && !comp.startsWith(".")) continue;
+      if (!matchComponent(name, comp)) continue;
+      const next = dirPath + name;
+      if (i === parts.length - 1) {
+        const st = await fs.lstat(next);
+        if (st === null) continue;
+        let path = next;
+        if (opts.mark) {
+          let dir = fs.isDir(st);
+          if (!dir) {
+            const s2 = await fs.stat(next);
+            dir = s2 !== null && fs.isDir(s2);
+          }
+          if (dir) path += "/";
+        }
+        out.push({ path, st });
+      } else {
+        await walk(next, i + 1);
+      }
+    }
+  };
+  // walk() joins with "/" before every component after the first; a leading "/" is parts[0] === "".
+  await walk("", 0);
+}
