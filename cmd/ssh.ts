@@ -19,6 +19,8 @@ import { connectClient, AuthenticationFailedError, type ClientConnection } from 
 import { verifyHostKey, knownKeyTypes } from "../core/client/host-check.ts";
 import { identitySigners, preferAgentKeys } from "../core/client/identities.ts";
 import { AgentClient } from "../core/agent/client.ts";
+import { connectAgentChannel } from "../core/client/agent-forward.ts";
+import { SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, SSH_OPEN_CONNECT_FAILED } from "../core/wire/numbers.ts";
 import { readPassphrase } from "../core/client/terminal.ts";
 import { DEFAULT_PREFERRED_AUTHENTICATIONS, type AuthLogLevel, type ClientAuthOptions } from "../core/auth/index.ts";
 import { HostKeyVerificationError } from "../core/transport/transport.ts";
@@ -380,7 +382,7 @@ function logSink(parsed: Parsed, io: ProgramContext["io"]): (line: string) => vo
 /** Runs the session channel: env, pty, then exec/shell/subsystem; stdin in, stdout/stderr out; the outcome. */
 async function runSession(
   mux: ChannelMux,
-  req: { command: string | undefined; subsystem: boolean; env: [string, string][]; pty: boolean; escapeChar: string | null },
+  req: { command: string | undefined; subsystem: boolean; env: [string, string][]; pty: boolean; escapeChar: string | null; forwardAgent: boolean },
   io: { stdin: AsyncIterable<Uint8Array> | null; stdout: FdWriter; stderr: FdWriter; log: Logger; onTerminate: () => void },
 ): Promise<{ exitStatus: number | null; exitSignal: string | null; refused: boolean }> {
   const ch = await mux.openChannel({ type: "session" });
@@ -412,6 +414,11 @@ async function runSession(
       ch.send({ type: "window-change", widthChars: s.cols, heightRows: s.rows, widthPixels: 0, heightPixels: 0 } as ChannelRequest);
     };
     process.on("SIGWINCH", winch);
+  }
+  if (req.forwardAgent) {
+    // clientloop.c client_session2_setup: no reply wanted; the server opens auth-agent@openssh.com channels later
+    io.log.debug("Requesting authentication agent forwarding.");
+    ch.send({ type: "auth-agent-req@openssh.com" } as ChannelRequest);
   }
   if (req.command !== undefined) io.log.debug(`Sending ${req.subsystem ? "subsystem" : "command"}: ${req.command}`);
   const start: ChannelRequest =
@@ -494,6 +501,30 @@ function agentSocketPath(identityAgent: string | null, env: Readonly<Record<stri
     return fromEnv(name);
   }
   return expand(identityAgent);
+}
+
+/** The strerror(3) text of a failed socket call, or the error's message. */
+function errnoText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === "ENOENT" ? "No such file or directory" : code === "ECONNREFUSED" ? "Connection refused" : code === "EACCES" ? "Permission denied" : (e as Error).message;
+}
+
+/**
+ * The agent socket forwarded connections go to (ssh.c): null without ForwardAgent; SSH_AUTH_SOCK for "yes"; for a
+ * path, the legacy "$NAME" form names a variable (unset: no forwarding), else ~ and %-tokens expanded, and a path that
+ * does not exist is reported as OpenSSH reports it.
+ */
+function forwardAgentSocket(setting: boolean | string, env: Readonly<Record<string, string | undefined>>, expand: (p: string) => string, error: (line: string) => void): string | null {
+  if (setting === false) return null;
+  if (setting === true) return (env.SSH_AUTH_SOCK ?? "") === "" ? null : env.SSH_AUTH_SOCK!;
+  if (setting.startsWith("$") && !setting.startsWith("${")) {
+    const name = setting.slice(1);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail(`Invalid ForwardAgent environment variable name ${setting}`);
+    return (env[name] ?? "") === "" ? null : env[name]!;
+  }
+  const path = expand(setting);
+  if (!existsSync(path)) error(`Cannot forward agent socket path "${path}": No such file or directory`);
+  return path;
 }
 
 function terminalSize(): { cols: number; rows: number } {
@@ -763,9 +794,7 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
       const a = agent;
       signers = preferAgentKeys(signers, { keys, sign: (blob, data, alg) => a.sign(blob, data, alg) }, cfg.identitiesOnly);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why = code === "ENOENT" ? "No such file or directory" : code === "ECONNREFUSED" ? "Connection refused" : code === "EACCES" ? "Permission denied" : (e as Error).message;
-      log.debug(`get_agent_identities: ${agent === null ? "ssh_get_authentication_socket" : "ssh_fetch_identitylist"}: ${why}`);
+      log.debug(`get_agent_identities: ${agent === null ? "ssh_get_authentication_socket" : "ssh_fetch_identitylist"}: ${errnoText(e)}`);
       agent?.close();
       agent = null;
     }
@@ -817,6 +846,27 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
 
   const { transport, mux } = conn;
   let status = 255;
+  // ---- agent forwarding (ssh.c forward_agent_sock_path, clientloop.c client_request_agent) ----
+  const forwardAgentPath = forwardAgentSocket(cfg.forwardAgent, env, (p) => expandPath("ForwardAgent", p), errorLine);
+  mux.handler = {
+    ...mux.handler,
+    onChannelOpen: (request, open) => {
+      if (request.type !== "auth-agent@openssh.com") return open.reject(SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
+      if (forwardAgentPath === null) {
+        errorLine("Warning: ssh server tried agent forwarding.");
+        errorLine("Warning: this is probably a break-in attempt by a malicious server.");
+        return open.reject(SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
+      }
+      connectAgentChannel(forwardAgentPath, () => open.accept()).then(
+        () => log.debug("confirm auth-agent@openssh.com"),
+        (e: unknown) => {
+          log.debug(`client_request_agent: ssh_get_authentication_socket: ${errnoText(e)}`);
+          open.reject(SSH_OPEN_CONNECT_FAILED, "open failed");
+        },
+      );
+    },
+  };
+
   // clientloop.c: SIGHUP, SIGINT (when no pty takes it as a byte), SIGTERM end the connection with 255
   let restoreTerminal = (): void => {};
   for (const [sig, n] of [["SIGHUP", 1], ["SIGINT", 2], ["SIGTERM", 15]] as const) {
@@ -899,7 +949,7 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
       log.debug("Entering interactive session.");
       const outcome = await runSession(
         mux,
-        { command: remoteCommand, subsystem, env: sendEnv, pty: tty, escapeChar: cfg.escapeChar },
+        { command: remoteCommand, subsystem, env: sendEnv, pty: tty, escapeChar: cfg.escapeChar, forwardAgent: forwardAgentPath !== null },
         {
           stdin, stdout, stderr, log,
           onTerminate: () => {

@@ -51,9 +51,9 @@ function sshdWith(name: string, keys: string[]): string {
   return writeSshdConfig(sub, [hostKeys!.keys.ed25519], ["PubkeyAcceptedAlgorithms ssh-ed25519,rsa-sha2-512,rsa-sha2-256"]);
 }
 
-async function ours(sshdConfig: string, extra: string[], env: Record<string, string> = { SSH_AUTH_SOCK: sock }) {
+async function ours(sshdConfig: string, extra: string[], env: Record<string, string> = { SSH_AUTH_SOCK: sock }, command = "echo in") {
   return exec([bin, "ssh", "-F", "none", "-o", `ProxyCommand=${OPENSSH.sshd} -i -f ${sshdConfig}`, "-o", "StrictHostKeyChecking=no",
-    "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", ...extra, "peer", "echo in"], {
+    "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", ...extra, "peer", command], {
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, ...env },
   });
 }
@@ -94,5 +94,18 @@ describe.skipIf(!enabled)("our ssh with OpenSSH's ssh-agent", () => {
     const r = await ours(sshdWith("dead", ["agent_ed"]), ["-i", join(dir, "agent_ed"), "-v", "-o", "LogLevel=DEBUG1"], { SSH_AUTH_SOCK: join(dir, "nobody.sock") });
     expect(r).toMatchObject({ stdout: "in\n", exitCode: 0 });
     expect(r.stderr).toContain("get_agent_identities: ssh_get_authentication_socket: No such file or directory");
+  });
+
+  test("-A forwards the agent: the remote ssh-add lists its keys; without -A there is no agent there", async () => {
+    const cfg = sshdWith("fwd", ["agent_ed"]);
+    const listed = await ours(cfg, ["-A"], { SSH_AUTH_SOCK: sock }, `${SSH_ADD} -l`);
+    expect(listed.exitCode).toBe(0);
+    expect(listed.stdout).toContain("agent_ed (ED25519)");
+    expect(listed.stdout).toContain("agent_rsa (RSA)");
+    const path = await ours(cfg, ["-o", "ForwardAgent=$MY_AGENT"], { SSH_AUTH_SOCK: sock, MY_AGENT: sock }, `${SSH_ADD} -l`);
+    expect(path.exitCode).toBe(0);
+    const none = await ours(cfg, [], { SSH_AUTH_SOCK: sock }, `${SSH_ADD} -l`);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain("Could not open a connection to your authentication agent.");
   });
 });
