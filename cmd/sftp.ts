@@ -859,10 +859,7 @@ class Session {
       return -1;
     }
     if (this.interrupted) return 0;
-    if (gl.matchc === 1 && gl.stats[0] !== undefined && isDir(gl.stats[0])) {
-      await this.lsDir(gl.paths[0]!, strip, lflag).catch((e: unknown) => this.reportOnly(e));
-      return 0;
-    }
+    if (gl.matchc === 1 && gl.stats[0] !== undefined && isDir(gl.stats[0])) return this.soft(() => this.lsDir(gl.paths[0]!, strip, lflag));
     const width = this.width();
     let columns = 1;
     let colspace = 0;
