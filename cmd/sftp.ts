@@ -66,7 +66,8 @@ async function main(ctx: ProgramContext): Promise<number> {
   try {
     parsed = parseCommandLine("sftp", ctx.args);
   } catch (e) {
-    if (e instanceof GetoptError) return usageError("sftp", ctx, e.message);
+    // sftp's getopt complaint ends in CR LF like its log lines (OpenSSH 9.2 prints it through its logger)
+    if (e instanceof GetoptError) return usageError("sftp", ctx, `${e.message}\r`);
     throw e;
   }
   const g: Globals = { quiet: false, showProgress: true, batchmode: false, rflag: false, aflag: false, pflag: false, fflag: false, logLevel: 2 };
@@ -696,7 +697,8 @@ class Session {
   }
 
   private progress(): (() => TransferProgress) | undefined {
-    if (!this.g.showProgress) return undefined;
+    // progressmeter.c can_output(): only when stdout is the terminal we are in the foreground of
+    if (!this.g.showProgress || !process.stdout.isTTY) return undefined;
     return () =>
       new ProgressMeter({
         write: (t) => this.io.out(t),

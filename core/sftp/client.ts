@@ -308,10 +308,16 @@ export class SftpClient {
   private sendPacket(w: Writer): void {
     const packet = w.toBytes();
     if (packet.length - 4 > SFTP_MAX_MSG_LENGTH) throw this.fatal(`Outbound message too long ${packet.length - 4}`);
+    // A pipe whose reader is gone fails later and asynchronously (EPIPE): that is not reported here; the reply
+    // stream ends too and the session dies with "Connection closed", as OpenSSH's sftp says in that case.
+    const ignore = (r: unknown): void => {
+      if (r instanceof Promise) r.catch(() => {});
+    };
     try {
-      this.output.write(packet);
-      this.output.flush?.();
+      ignore(this.output.write(packet));
+      ignore(this.output.flush?.());
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EPIPE") return;
       throw this.fatal(`Couldn't send packet: ${strerror(e)}`);
     }
   }
