@@ -81,6 +81,7 @@ async function main(ctx: ProgramContext): Promise<number> {
   let sftpServer: string | undefined;
   let bufferBytes = 0;
   let numRequests = 0;
+  let limitBits = 0;
   for (const o of parsed.options) {
     const v = o.value ?? "";
     switch (o.flag) {
@@ -149,7 +150,8 @@ async function main(ctx: ProgramContext): Promise<number> {
       case "l": {
         const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
         if (!(n >= 1 && n <= 100 * 1024 * 1024)) return usageError("sftp", ctx);
-        break; // TODO(sftp): bandwidth limit (-l) is accepted but not enforced
+        limitBits = n * 1024; // sftp.c: Kbit/s
+        break;
       }
       case "r":
         g.rflag = true;
@@ -246,7 +248,7 @@ async function main(ctx: ProgramContext): Promise<number> {
   try {
     let conn: SftpClient;
     try {
-      conn = await SftpClient.init(transport.stdout, transport.stdin, { bufferBytes, numRequests, log });
+      conn = await SftpClient.init(transport.stdout, transport.stdin, { bufferBytes, numRequests, log, limitBitsPerSecond: limitBits });
     } catch (e) {
       if (e instanceof SftpConnectionError) throw new Fatal(e.message);
       throw e;

@@ -76,6 +76,47 @@ export interface SftpClientOptions {
   /** Requests in flight during a transfer (sftp -R); default 64. */
   readonly numRequests?: number;
   readonly log?: SftpClientLog;
+  /** sftp -l: bandwidth limit in bits per second (0: none). */
+  readonly limitBitsPerSecond?: number;
+}
+
+/**
+ * misc.c bandwidth_limit(): counts bytes and, once a threshold has passed, says how long to pause so the average stays
+ * at the limit (the threshold adapts as OpenSSH's does).
+ */
+export class BandwidthLimiter {
+  private lamt = 0;
+  private thresh: number;
+  private start: number | null = null;
+  constructor(
+    private readonly rateBits: number,
+    private readonly buflen: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.thresh = buflen;
+  }
+
+  /** Adds `bytes`; returns the milliseconds to wait now (0 for none). */
+  account(bytes: number): number {
+    this.lamt += bytes;
+    if (this.start === null) {
+      this.start = this.now();
+      return 0;
+    }
+    if (this.lamt < this.thresh) return 0;
+    const elapsed = this.now() - this.start;
+    if (elapsed <= 0) return 0;
+    const want = (1000 * this.lamt * 8) / this.rateBits;
+    let wait = 0;
+    if (want > elapsed) {
+      wait = want - elapsed;
+      if (wait >= 1000) this.thresh = Math.max(Math.trunc(this.thresh / 2), Math.trunc(this.buflen / 4));
+      else if (wait < 10) this.thresh = Math.min(this.thresh * 2, this.buflen * 8);
+    }
+    this.lamt = 0;
+    this.start = this.now() + wait;
+    return wait;
+  }
 }
 
 /** One directory entry from READDIR. */
@@ -171,6 +212,9 @@ export class SftpClient {
   private readonly framer = new SftpFramer(new BufferPool());
   private readonly done: Promise<void>;
   private readonly deadWaiters: ((e: SftpConnectionError) => void)[] = [];
+  private limitIn: BandwidthLimiter | null = null;
+  private limitOut: BandwidthLimiter | null = null;
+  private outPending = 0;
 
   private constructor(
     input: SftpSource,
@@ -209,6 +253,10 @@ export class SftpClient {
         c.uploadBufferBytes = Math.max(64, Math.min(limits.writeLength || Infinity, SFTP_MAX_MSG_LENGTH - 1024));
       }
     }
+    if (options.limitBitsPerSecond) {
+      c.limitIn = new BandwidthLimiter(options.limitBitsPerSecond, c.downloadBufferBytes);
+      c.limitOut = new BandwidthLimiter(options.limitBitsPerSecond, c.uploadBufferBytes);
+    }
     if (c.version === 0) {
       c.downloadBufferBytes = Math.min(c.downloadBufferBytes, 20480);
       c.uploadBufferBytes = Math.min(c.uploadBufferBytes, 20480);
@@ -244,6 +292,12 @@ export class SftpClient {
   private async readLoop(input: SftpSource): Promise<void> {
     try {
       for await (const chunk of input as AsyncIterable<Uint8Array>) {
+        if (this.limitIn !== null) {
+          // -l: replies wait, and so do the requests they would release (uploads are paced by their acks)
+          const wait = Math.max(this.limitIn.account(chunk.length), this.limitOut!.account(this.outPending));
+          this.outPending = 0;
+          if (wait > 0) await Bun.sleep(wait);
+        }
         this.framer.push(chunk.slice());
         for (;;) {
           let packet;
@@ -310,6 +364,7 @@ export class SftpClient {
     if (packet.length - 4 > SFTP_MAX_MSG_LENGTH) throw this.fatal(`Outbound message too long ${packet.length - 4}`);
     // A pipe whose reader is gone fails later and asynchronously (EPIPE): that is not reported here; the reply
     // stream ends too and the session dies with "Connection closed", as OpenSSH's sftp says in that case.
+    if (this.limitOut !== null) this.outPending += packet.length;
     const ignore = (r: unknown): void => {
       if (r instanceof Promise) r.catch(() => {});
     };
