@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sshboxBinary } from "../helpers/binary.ts";
-import { OPENSSH, exec, havePeers } from "../helpers/openssh.ts";
+import { OPENSSH, exec, havePeers, opensshHostKeys, writeSshdConfig } from "../helpers/openssh.ts";
 
 const haveOpenssh = havePeers(OPENSSH.sftp, OPENSSH.sftpServer);
 const TIMEOUT = 120000;
@@ -279,4 +279,34 @@ describe.skipIf(!haveOpenssh)("our sftp: destinations through the ssh program (-
     const r = await exec([ourSftp, "-S", "/nonexistent/ssh", "host"], { env: ENV });
     expect(r).toEqual({ stdout: "", stderr: "exec: /nonexistent/ssh: No such file or directory\r\nConnection closed\r\n", exitCode: 255 });
   });
+});
+
+describe.skipIf(!haveOpenssh || !havePeers(OPENSSH.ssh, OPENSSH.sshd, OPENSSH.sshKeygen))("our sftp over a real ssh connection to OpenSSH's sshd -i", () => {
+  let keys: Awaited<ReturnType<typeof opensshHostKeys>> | undefined;
+  let opts: string[] = [];
+  beforeAll(async () => {
+    keys = await opensshHostKeys();
+    const dir = keys.dir;
+    await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "id_ed25519")]);
+    writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "id_ed25519.pub")));
+    const config = writeSshdConfig(dir, [keys.keys.ed25519], [`Subsystem sftp ${OPENSSH.sftpServer}`]);
+    writeFileSync(join(dir, "known_hosts"), `peer ${readFileSync(`${keys.keys.ed25519}.pub`, "utf8").trim()}\n`);
+    opts = [
+      "-F", "none", "-o", `ProxyCommand=${OPENSSH.sshd} -i -f ${config}`, "-o", `UserKnownHostsFile=${join(dir, "known_hosts")}`,
+      "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes", "-i", join(dir, "id_ed25519"),
+    ];
+  }, TIMEOUT);
+  afterAll(async () => {
+    await keys?.[Symbol.asyncDispose]();
+  });
+
+  test.each([["our ssh (the default)", [] as string[]], ["OpenSSH's ssh (-S)", ["-S", OPENSSH.ssh]]])("through %s: a file both ways, byte-identical", async (_name, sArgs) => {
+    const d = workdir();
+    randomFile(join(d, "src"), 3 * 1024 * 1024 + 7);
+    const file = join(d, "..", `batch-${n++}`);
+    writeFileSync(file, `put ${join(d, "src")} ${join(d, "up")}\nget ${join(d, "up")} ${join(d, "down")}\n`);
+    const r = await exec([ourSftp, ...sArgs, ...opts, "-b", file, "peer"], { cwd: d, env: { ...ENV, HOME: keys!.dir } });
+    expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 0, stderr: "" });
+    expect([sha256(join(d, "up")), sha256(join(d, "down"))]).toEqual([sha256(join(d, "src")), sha256(join(d, "src"))]);
+  }, TIMEOUT);
 });
