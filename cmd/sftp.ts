@@ -15,7 +15,7 @@ import { sshProgramArgv, spawnTransport, type TransportProcess } from "../core/c
 import { spawnChild } from "../core/process/spawn.ts";
 import { strerror } from "../core/strerror.ts";
 import {
-  SftpClient, SftpClientError, SftpConnectionError, isDir, sftpPathAppend, type SftpClientLog, type TransferProgress,
+  SftpClient, SftpClientError, SftpConnectionError, isDir, isLink, sftpPathAppend, type SftpClientLog, type TransferProgress,
 } from "../core/sftp/client.ts";
 import type { SftpAttrs } from "../core/sftp/codec.ts";
 import { escapeGlob, glob, type GlobFs } from "../core/sftp/glob.ts";
@@ -691,6 +691,7 @@ class Session {
       lstat: (p) => quiet(() => this.conn.lstat(p)),
       stat: (p) => quiet(() => this.conn.stat(p)),
       isDir: (a) => isDir(a),
+      isLink: (a) => isLink(a),
     };
   }
 
@@ -967,6 +968,7 @@ const LOCAL_FS: GlobFs<Stats> = {
     }
   },
   isDir: (st) => (st.mode & S_IFMT) === S_IFDIR,
+  isLink: (st) => st.isSymbolicLink(),
 };
 
 const HELP =

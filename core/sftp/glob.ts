@@ -8,6 +8,8 @@ export interface GlobFs<S> {
   lstat(path: string): Promise<S | null>;
   stat(path: string): Promise<S | null>;
   isDir(st: S): boolean;
+  /** S_ISLNK; when given, only links are stat()ed again for GLOB_MARK (as glob.c), saving a request per file. */
+  isLink?(st: S): boolean;
 }
 
 export interface GlobOptions {
@@ -225,18 +227,8 @@ async function globOne<S>(pattern: string, fs: GlobFs<S>, opts: GlobOptions, out
     }
     if (i === parts.length) {
       if (++budget.n > GLOB_LIMIT) return;
-      const st = await fs.lstat(p === "" ? "." : p);
-      if (st === null) return;
-      let path = p;
-      if (opts.mark && !path.endsWith("/")) {
-        let dir = fs.isDir(st);
-        if (!dir) {
-          const s2 = await fs.stat(p);
-          dir = s2 !== null && fs.isDir(s2);
-        }
-        if (dir) path += "/";
-      }
-      out.push({ path, st });
+      const found = await marked(p === "" ? "." : p, p, fs, opts);
+      if (found !== null) out.push(found);
       return;
     }
     // Component i has magic: list the directory built so far.
@@ -250,18 +242,8 @@ async function globOne<S>(pattern: string, fs: GlobFs<S>, opts: GlobOptions, out
       if (!matchComponent(name, comp)) continue;
       const next = dirPath + name;
       if (i === parts.length - 1) {
-        const st = await fs.lstat(next);
-        if (st === null) continue;
-        let path = next;
-        if (opts.mark) {
-          let dir = fs.isDir(st);
-          if (!dir) {
-            const s2 = await fs.stat(next);
-            dir = s2 !== null && fs.isDir(s2);
-          }
-          if (dir) path += "/";
-        }
-        out.push({ path, st });
+        const found = await marked(next, next, fs, opts);
+        if (found !== null) out.push(found);
       } else {
         await walk(next, i + 1);
       }
@@ -269,4 +251,20 @@ async function globOne<S>(pattern: string, fs: GlobFs<S>, opts: GlobOptions, out
   };
   // walk() joins with "/" before every component after the first; a leading "/" is parts[0] === "".
   await walk("", 0);
+}
+
+/**
+ * glob2()'s end of a path: lstat it; with GLOB_MARK a directory (or a link to one) gets a '/', and for a symlink the
+ * stat kept is the target's when it can be had (glob.c overwrites its stat buffer with g_stat() there).
+ */
+async function marked<S>(statPath: string, path: string, fs: GlobFs<S>, opts: GlobOptions): Promise<{ path: string; st: S } | null> {
+  let st = await fs.lstat(statPath);
+  if (st === null) return null;
+  if (!opts.mark || path.endsWith("/")) return { path, st };
+  if (fs.isDir(st)) return { path: `${path}/`, st };
+  if (fs.isLink !== undefined && !fs.isLink(st)) return { path, st };
+  const s2 = await fs.stat(statPath);
+  if (s2 === null) return { path, st };
+  st = s2;
+  return { path: fs.isDir(s2) ? `${path}/` : path, st };
 }

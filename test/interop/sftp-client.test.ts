@@ -156,7 +156,12 @@ describe.skipIf(!haveOpenssh)("our sftp: the same transcript as OpenSSH's sftp",
     mkdirSync(join(d, "g"));
     for (const f of ["g-wild*", "g-wildx", "g-q space", "plain", ".hidden"]) writeFileSync(join(d, "g", f), f);
     utimesSync(join(d, "g"), new Date(2020, 0, 1), new Date(2020, 0, 1));
-    for (const f of ["g-wild*", "g-wildx", "g-q space", "plain", ".hidden"]) utimesSync(join(d, "g", f), new Date(2020, 0, 1), new Date(2020, 0, 1));
+    mkdirSync(join(d, "g", "sub"));
+    writeFileSync(join(d, "g", "sub", "y"), "x\n");
+    writeFileSync(join(d, "g", "f"), "hi\n");
+    symlinkSync("f", join(d, "g", "link"));
+    for (const f of ["g-wild*", "g-wildx", "g-q space", "plain", ".hidden", "sub", "f"]) utimesSync(join(d, "g", f), new Date(2020, 0, 1), new Date(2020, 0, 1));
+    utimesSync(join(d, "g"), new Date(2020, 0, 1), new Date(2020, 0, 1));
   };
   const cases: [string, string][] = [
     ["listing and globbing", [
@@ -175,6 +180,11 @@ describe.skipIf(!haveOpenssh)("our sftp: the same transcript as OpenSSH's sftp",
       "-rm missing", "-chmod 644 missing", "-chown 0 missing", "-ln missing x", "-symlink a g", "-cp missing y", "-ls missing",
       "-jajaja", "-get", "-rename a", "-ls -z", "-chmod 99x f", "-get -z a", "-lcd /nonexistent", "-lmkdir g", "-df -x", "@pwd",
       "# a comment", "", "  -  @  # all prefixes", "-get g/* data",
+    ].join("\n")],
+    ["directories, links, resume and errors", [
+      "-get g", "-put g", "get -r g x", "put -r g rg", "-ls -R", "-ls -l nonexistent", "cd", "cd g", "ls -l link", "get link",
+      "-reget f f", "-reput f f", "reget -f f f2", "get -a f f3", "-ln -s nonexist dangling", "ls -la", "-cp g gg", "-rename nonexist x",
+      "-rm g", "-rmdir g", "-mkdir g", "-put /nonexistent-file", "-get *", "-symlink", "cd ..", "rm x/*", "-rm x/sub/*",
     ].join("\n")],
     ["the first failure ends the batch", ["pwd", "get missing", "pwd"].join("\n")],
     ["a bad command ends the batch", ["pwd", "jajaja", "pwd"].join("\n")],

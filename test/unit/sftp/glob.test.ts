@@ -71,6 +71,18 @@ describe("glob", () => {
     expect(r).toEqual({ paths: ["/d/no*pe"], stats: [undefined], matchc: 0 });
     expect((await glob("/d/sub", fs, { nocheck: true, mark: true })).paths).toEqual(["/d/sub/"]);
   });
+  test("with GLOB_MARK a symlink's kept stat is its target's (glob.c reuses its stat buffer)", async () => {
+    const linkFs: GlobFs<{ dir: boolean; link?: boolean; size: number }> = {
+      readdir: async () => ["l", "dangling"],
+      lstat: async (p) => (p.endsWith("/l") || p.endsWith("dangling") ? { dir: false, link: true, size: 1 } : null),
+      stat: async (p) => (p.endsWith("/l") ? { dir: false, size: 3 } : null),
+      isDir: (s) => s.dir,
+      isLink: (s) => s.link === true,
+    };
+    const r = await glob("/x/*", linkFs, { mark: true });
+    expect(r.paths).toEqual(["/x/dangling", "/x/l"]);
+    expect(r.stats.map((s) => s?.size)).toEqual([1, 3]);
+  });
   test("relative patterns stay relative", async () => {
     expect((await glob("rel/*", fs)).paths).toEqual(["rel/one", "rel/two"]);
   });
