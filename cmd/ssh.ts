@@ -17,7 +17,7 @@ import { LogLevel, makeLogger, type Logger } from "../core/log.ts";
 import { connectTcp, proxyCommandLink, ConnectError } from "../core/client/links.ts";
 import { connectClient, AuthenticationFailedError, type ClientConnection } from "../core/client/connect.ts";
 import { verifyHostKey, knownKeyTypes } from "../core/client/host-check.ts";
-import { identitySigners, preferAgentKeys } from "../core/client/identities.ts";
+import { identitySigners, preferAgentKeys, readCertificateFiles } from "../core/client/identities.ts";
 import { AgentClient } from "../core/agent/client.ts";
 import { connectAgentChannel } from "../core/client/agent-forward.ts";
 import { SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, SSH_OPEN_CONNECT_FAILED } from "../core/wire/numbers.ts";
@@ -792,7 +792,8 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
       const keys = await agent.identities();
       log.debug(`get_agent_identities: agent returned ${keys.length} keys`);
       const a = agent;
-      signers = preferAgentKeys(signers, { keys, sign: (blob, data, alg) => a.sign(blob, data, alg) }, cfg.identitiesOnly);
+      const certificates = readCertificateFiles(cfg.certificateFile.map((p) => expandPath("CertificateFile", p)));
+      signers = preferAgentKeys(signers, { keys, sign: (blob, data, alg) => a.sign(blob, data, alg) }, cfg.identitiesOnly, certificates);
     } catch (e) {
       log.debug(`get_agent_identities: ${agent === null ? "ssh_get_authentication_socket" : "ssh_fetch_identitylist"}: ${errnoText(e)}`);
       agent?.close();

@@ -92,13 +92,18 @@ function plainAlgorithm(alg: string): string {
   return alg.replace("-cert-v01@openssh.com", "");
 }
 
+/** The CertificateFile certificates that can be read, with their paths. */
+export function readCertificateFiles(paths: readonly string[]): { path: string; blob: Uint8Array }[] {
+  return paths.map((p) => ({ path: p, blob: readPublic(p) })).filter((c) => c.blob !== null) as { path: string; blob: Uint8Array }[];
+}
+
 /**
  * Signers for the identity files (already expanded), in order, each followed by its certificate when one exists
  * (`<file>-cert.pub`, or a CertificateFile whose key matches). Missing files are logged at debug1 as OpenSSH does.
  */
 export function identitySigners(files: readonly string[], certificateFiles: readonly string[], ctx: IdentityContext): Signer[] {
   const out: Signer[] = [];
-  const certs = certificateFiles.map((p) => ({ path: p, blob: readPublic(p) })).filter((c) => c.blob !== null) as { path: string; blob: Uint8Array }[];
+  const certs = readCertificateFiles(certificateFiles);
   const seen = new Set<string>();
   for (const path of files) {
     if (seen.has(path)) continue;
@@ -168,7 +173,32 @@ export interface AgentKeys {
  * takes the file's place in the agent's order and is signed by the agent; the other agent keys follow (none with
  * IdentitiesOnly); then the identity files the agent does not hold. Labels gain OpenSSH's " agent" note.
  */
-export function preferAgentKeys(files: readonly Signer[], agent: AgentKeys, identitiesOnly: boolean): Signer[] {
+export function preferAgentKeys(
+  files: readonly Signer[],
+  agent: AgentKeys,
+  identitiesOnly: boolean,
+  certificates: readonly { path: string; blob: Uint8Array }[] = [],
+): Signer[] {
+  // sshconnect2.c sign_and_send_pubkey: a certificate is signed by whichever identity holds its key. A CertificateFile
+  // whose key only the agent holds (no identity file) is offered first, as pubkey_prepare puts certificates first.
+  const certSigners: Signer[] = [];
+  for (const c of identitiesOnly ? [] : certificates) {
+    if (files.some((f) => Buffer.from(f.publicKeyBlob).equals(Buffer.from(c.blob)))) continue;
+    let plain: Uint8Array;
+    try {
+      plain = plainKeyBlob(c.blob);
+    } catch {
+      continue;
+    }
+    if (!agent.keys.some((k) => Buffer.from(k.blob).equals(Buffer.from(plain)))) continue;
+    certSigners.push({
+      algorithm: blobType(c.blob),
+      publicKeyBlob: c.blob,
+      queryFirst: true,
+      comment: `${c.path} ${keyTypeLabel(c.blob)} ${fingerprint(c.blob)} agent`,
+      sign: (data, sigAlg) => agent.sign(plain, data, plainAlgorithm(sigAlg)),
+    });
+  }
   const remaining = [...files];
   const matched: Signer[] = [];
   const others: Signer[] = [];
@@ -194,5 +224,5 @@ export function preferAgentKeys(files: readonly Signer[], agent: AgentKeys, iden
       others.push(viaAgent({ algorithm: type, publicKeyBlob: k.blob, comment: `${k.comment} ${keyTypeLabel(k.blob)} ${fingerprint(k.blob)}` }));
     }
   }
-  return [...matched, ...others, ...remaining];
+  return [...certSigners, ...matched, ...others, ...remaining];
 }

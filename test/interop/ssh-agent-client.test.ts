@@ -108,4 +108,17 @@ describe.skipIf(!enabled)("our ssh with OpenSSH's ssh-agent", () => {
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toContain("Could not open a connection to your authentication agent.");
   });
+
+  test("a CertificateFile whose key only the agent holds is signed by the agent (sign_and_send_pubkey)", async () => {
+    await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "ca")]);
+    await exec([OPENSSH.sshKeygen, "-q", "-s", join(dir, "ca"), "-I", "agent cert", "-n", process.env.USER ?? "root", "-O", "no-pty", join(dir, "agent_ed.pub")]);
+    const sub = join(dir, "cert");
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, "authorized_keys"), `cert-authority ${readFileSync(join(dir, "ca.pub"), "utf8")}`);
+    const cfg = writeSshdConfig(sub, [hostKeys!.keys.ed25519]);
+    const plain = await ours(cfg, ["-i", join(dir, "absent")]);
+    expect(plain.exitCode).toBe(255);
+    const cert = await ours(cfg, ["-i", join(dir, "absent"), "-o", `CertificateFile=${join(dir, "agent_ed-cert.pub")}`]);
+    expect(cert).toMatchObject({ stdout: "in\n", exitCode: 0 });
+  });
 });
