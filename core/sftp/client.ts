@@ -236,7 +236,7 @@ export class SftpClient {
     });
     c.sendPacket(encodeRequest({ type: "init", version: SSH_FILEXFER_VERSION, extensions: [] }));
     const v = await version;
-    if (v.type !== "version") throw c.fatal(`Invalid packet back from SSH2_FXP_INIT (type ${v.type})`);
+    if (v.type !== "version") throw c.fatal("Couldn't initialise connection to server");
     c.version = v.version;
     c.log.debug(2, `Remote version: ${v.version}`);
     for (const [name, value] of v.extensions) {
@@ -338,8 +338,10 @@ export class SftpClient {
       return;
     }
     if (this.versionWaiter !== null) {
+      // sftp_init(): error() and no connection; sftp then fatal()s with its own words
       this.versionWaiter = null;
-      throw this.fatal(`Invalid packet back from SSH2_FXP_INIT (type ${reply.type})`);
+      this.log.error(`Invalid packet back from SSH2_FXP_INIT (type ${REPLY_CODES[reply.type]})`);
+      throw this.fatal("Couldn't initialise connection to server");
     }
     const h = this.pending.get(reply.id);
     if (h === undefined) throw this.fatal(`Unexpected reply ${reply.id}`);
