@@ -235,10 +235,14 @@ async function main(ctx: ProgramContext): Promise<number> {
   process.on("SIGTERM", onSignal);
   process.on("SIGHUP", onSignal);
   let interrupt: AbortController | null = null;
+  // sftp.c: interactive, ^C interrupts the running command (cmd_interrupt) or, at the prompt, only the line being
+  // typed; in batch mode or with piped input it ends sftp and its ssh (killchild, exit 1).
   const onInt = (): void => {
-    if (interrupt !== null && !g.batchmode && process.stdin.isTTY) {
-      io.err("\rInterrupt  \n");
-      interrupt.abort();
+    if (!g.batchmode && process.stdin.isTTY) {
+      if (interrupt !== null) {
+        io.err("\rInterrupt  \n");
+        interrupt.abort();
+      } else io.out("\nsftp> ");
       return;
     }
     onSignal();
