@@ -24,7 +24,7 @@ export const PROGRAMS: readonly Program[] = [
   { name: "ssh", aliases: ["slogin"], summary: "OpenSSH-compatible client", implemented: true, load: () => import("./ssh.ts").then((m) => m.ssh) },
   { name: "sftp-server", aliases: [], summary: "SFTP server subsystem", implemented: true, load: () => import("./sftp-server.ts").then((m) => m.sftpServer) },
   { name: "sftp", aliases: [], summary: "SFTP client", implemented: true, load: () => import("./sftp.ts").then((m) => m.sftp) },
-  { name: "scp", aliases: [], summary: "secure copy", implemented: false, load: () => import("./scp.ts").then((m) => m.scp) },
+  { name: "scp", aliases: [], summary: "secure copy", implemented: true, load: () => import("./scp.ts").then((m) => m.scp) },
   { name: "ssh-keygen", aliases: [], summary: "key generation and management", implemented: true, load: () => import("./ssh-keygen.ts").then((m) => m.sshKeygen) },
   { name: "ssh-agent", aliases: [], summary: "authentication agent", implemented: false, load: () => import("./ssh-agent.ts").then((m) => m.sshAgent) },
   { name: "ssh-add", aliases: [], summary: "adds identities to the agent", implemented: false, load: () => import("./ssh-add.ts").then((m) => m.sshAdd) },

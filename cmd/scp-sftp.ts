@@ -73,7 +73,8 @@ export class ScpSftp {
   }
 
   private transfer(): TransferOptions {
-    return { preserve: this.o.preserve, progress: this.o.meter };
+    // scp.c: sftp_upload()/sftp_download() with inplace=1 (`scp f host:f` onto itself must not truncate first)
+    return { preserve: this.o.preserve, progress: this.o.meter, inplace: true, followLinks: true };
   }
 
   /** Reports a failed request the way sftp-client.c's error() would; the connection's death is fatal. */
