@@ -294,7 +294,7 @@ async function main(ctx: ProgramContext): Promise<number> {
 
 function startTransport(argv: string[]): TransportProcess {
   try {
-    return spawnTransport(argv);
+    return spawnTransport(argv, process.env, process.stdin.isTTY === true);
   } catch (e) {
     throw new Fatal(`${(e as Error).message}\r\nConnection closed`);
   }
