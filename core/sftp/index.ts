@@ -10,3 +10,4 @@ export {
   type SftpServerOptions, type SftpSessionEnd, type SftpOutput, type ReplyPacket,
 } from "./server.ts";
 export * from "./client.ts";
+export * from "./glob.ts";
