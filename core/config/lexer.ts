@@ -25,7 +25,8 @@ export interface ConfigFs {
 export const NODE_FS: ConfigFs = {
   readFile(path) {
     try {
-      if (!statSync(path).isFile()) return null;
+      // fopen(3) as readconf.c: anything but a directory (`ssh -F /dev/null` is a common "no config" idiom)
+      if (statSync(path).isDirectory()) return null;
       return readFileSync(path, "latin1");
     } catch {
       return null;

@@ -6,6 +6,7 @@ import { ConfigError } from "../../../core/errors.ts";
 import { formatSshG, loadSshConfig, parseForward, querySsh, sshKeyword, type SshConfig, type SshLoadOptions } from "../../../core/config/index.ts";
 import { ALL_CIPHERS, ALL_MACS } from "../../../core/config/algorithms.ts";
 import { fakeFs } from "./fake-fs.ts";
+import { NODE_FS } from "../../../core/config/lexer.ts";
 
 const LOCAL = { user: "alice", uid: 1000, home: "/home/alice", hostname: "box.example.net", env: { HOME: "/home/alice", FOO: "bar" } };
 const load = (host: string, text: string, extra: Partial<SshLoadOptions> & { files?: Record<string, string> } = {}): SshConfig =>
@@ -62,6 +63,10 @@ describe("Host blocks and first obtained value", () => {
     const n = loadSshConfig({ host: "x", local: LOCAL, fs, configFile: "none" });
     expect([n.port, n.user]).toEqual([22, "alice"]);
     expect(errorOf(() => loadSshConfig({ host: "x", local: LOCAL, fs, configFile: "/missing" }))).toBe("Can't open user config file /missing: No such file or directory");
+  });
+  test("-F /dev/null reads an empty file, as fopen(3) does (a common 'no config' idiom); a directory is not a file", () => {
+    expect(loadSshConfig({ host: "x", local: LOCAL, fs: NODE_FS, configFile: "/dev/null" }).port).toBe(22);
+    expect(errorOf(() => loadSshConfig({ host: "x", local: LOCAL, fs: NODE_FS, configFile: "/" }))).toBe("Can't open user config file /: No such file or directory");
   });
   test("defaults", () => {
     const c = load("Host.Example.COM", "");
