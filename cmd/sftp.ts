@@ -15,7 +15,7 @@ import { sshProgramArgv, spawnTransport, type TransportProcess } from "../core/c
 import { spawnChild } from "../core/process/spawn.ts";
 import { strerror } from "../core/strerror.ts";
 import {
-  SftpClient, SftpClientError, SftpConnectionError, isDir, isLink, sftpPathAppend, type SftpClientLog, type TransferProgress,
+  SftpClient, SftpClientError, SftpConnectionError, isDir, isLink, localPath, pathText, sftpPathAppend, type SftpClientLog, type TransferProgress,
 } from "../core/sftp/client.ts";
 import type { SftpAttrs } from "../core/sftp/codec.ts";
 import { escapeGlob, glob, type GlobFs } from "../core/sftp/glob.ts";
@@ -60,8 +60,17 @@ async function runSftp(ctx: ProgramContext): Promise<number> {
   }
 }
 
+/**
+ * utf8.c mprintf(): bytes of a name that are not UTF-8 (kept as U+DC80..U+DCFF by pathText) are shown as `\ooo`,
+ * as OpenSSH's vis encoding does.
+ */
+function visIo(io: ProgramContext["io"]): ProgramContext["io"] {
+  const vis = (t: string): string => t.replace(/[\udc80-\udcff]/g, (c) => `\\${(c.charCodeAt(0) - 0xdc00).toString(8).padStart(3, "0")}`);
+  return { out: (t) => io.out(vis(t)), err: (t) => io.err(vis(t)) };
+}
+
 async function main(ctx: ProgramContext): Promise<number> {
-  const io = ctx.io;
+  const io = visIo(ctx.io);
   let parsed;
   try {
     parsed = parseCommandLine("sftp", ctx.args);
@@ -765,7 +774,7 @@ class Session {
     for (const p of gl.paths) {
       if (this.interrupted) break;
       try {
-        statSync(p);
+        statSync(localPath(p));
       } catch (e) {
         err = -1;
         this.error(`stat ${p}: ${strerror(e)}`);
@@ -943,7 +952,7 @@ function makeAbsolutePwdGlob(p: string, pwd: string): string {
 
 function localIsDir(p: string): boolean {
   try {
-    return statSync(p).isDirectory();
+    return statSync(localPath(p)).isDirectory();
   } catch {
     return false;
   }
@@ -952,21 +961,21 @@ function localIsDir(p: string): boolean {
 const LOCAL_FS: GlobFs<Stats> = {
   readdir: async (dir) => {
     try {
-      return readdirSync(dir);
+      return readdirSync(localPath(dir), { encoding: "buffer" }).map((n) => pathText(n));
     } catch {
       return null;
     }
   },
   lstat: async (p) => {
     try {
-      return lstatSync(p);
+      return lstatSync(localPath(p));
     } catch {
       return null;
     }
   },
   stat: async (p) => {
     try {
-      return statSync(p);
+      return statSync(localPath(p));
     } catch {
       return null;
     }

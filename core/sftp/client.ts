@@ -167,9 +167,82 @@ export interface TransferOptions {
 type ReplyHandler = (reply: SftpReply) => void;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const bytes = (s: string): Uint8Array => encoder.encode(s);
-const text = (b: Uint8Array): string => decoder.decode(b);
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A remote name as text: UTF-8, with each byte that is not part of valid UTF-8 kept as U+DC80..U+DCFF (Python's
+ * "surrogateescape"), so names in other encodings survive the trip back to the server byte for byte (pathBytes).
+ */
+export function pathText(b: Uint8Array): string {
+  try {
+    return strictDecoder.decode(b);
+  } catch {
+    // fall through to the escaping decoder
+  }
+  let out = "";
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    let n = 0;
+    let cp = 0;
+    if (c < 0x80) {
+      out += String.fromCharCode(c);
+      i++;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      n = 1;
+      cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      cp = c & 0x07;
+    }
+    let ok = n > 0;
+    for (let k = 1; ok && k <= n; k++) {
+      const cc = b[i + k];
+      if (cc === undefined || (cc & 0xc0) !== 0x80) ok = false;
+      else cp = (cp << 6) | (cc & 0x3f);
+    }
+    // no overlong forms, no UTF-16 surrogates, nothing past U+10FFFF
+    if (ok && ((n === 2 && cp < 0x800) || (n === 3 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)) ok = false;
+    if (ok) {
+      out += String.fromCodePoint(cp);
+      i += n + 1;
+    } else {
+      out += String.fromCharCode(0xdc00 + c);
+      i++;
+    }
+  }
+  return out;
+}
+
+/** The bytes of a name made by pathText (or typed as text): UTF-8, escaped bytes restored. */
+export function pathBytes(s: string): Uint8Array {
+  if (!/[\udc80-\udcff]/.test(s)) return encoder.encode(s);
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const u = s.charCodeAt(i);
+    if (u >= 0xdc80 && u <= 0xdcff && !(i > 0 && s.charCodeAt(i - 1) >= 0xd800 && s.charCodeAt(i - 1) <= 0xdbff)) {
+      out.push(u - 0xdc00);
+      continue;
+    }
+    const cp = s.codePointAt(i)!;
+    if (cp > 0xffff) i++;
+    for (const byte of encoder.encode(String.fromCodePoint(cp))) out.push(byte);
+  }
+  return Uint8Array.from(out);
+}
+
+/** A local path for node:fs: the string itself, or its bytes when it carries escaped (non-UTF-8) bytes. */
+export function localPath(s: string): string | Buffer {
+  return /[\udc80-\udcff]/.test(s) ? Buffer.from(pathBytes(s)) : s;
+}
+
+const bytes = pathBytes;
+const localPath_ = localPath;
+const text = pathText;
 
 /** S_ISDIR / S_ISREG / S_ISLNK on an SFTP permissions field. */
 export const isDir = (a: SftpAttrs): boolean => a.permissions !== undefined && (a.permissions & 0o170000) === 0o040000;
@@ -503,7 +576,7 @@ export class SftpClient {
   /** lsetstat@openssh.com: setstat without following a final symlink. */
   async lsetstat(path: string, attrs: SftpAttrs): Promise<void> {
     this.needExt("lsetstat@openssh.com");
-    const w = new Writer(null, 64).string(path);
+    const w = new Writer(null, 64).string(bytes(path));
     writeAttrs(w, attrs);
     const r = await this.extended("lsetstat@openssh.com", w.toBytes());
     if (r.type !== "status") throw this.unexpected("SSH2_FXP_STATUS", 101, r);
@@ -572,14 +645,14 @@ export class SftpClient {
   /** expand-path@openssh.com when offered (`~` and `~user`), else REALPATH. */
   async expandPath(path: string): Promise<string> {
     if (!this.has("expand-path@openssh.com")) return this.realpath(path);
-    const r = await this.extended("expand-path@openssh.com", new Writer(null, 64).string(path).toBytes());
+    const r = await this.extended("expand-path@openssh.com", new Writer(null, 64).string(bytes(path)).toBytes());
     return this.nameOf(r, "expand-path@openssh.com", path, "expand");
   }
 
   /** home-directory extension: the user's (or the session user's, for "") home directory. */
   async homeDirectory(user = ""): Promise<string> {
     this.needExt("home-directory");
-    const r = await this.extended("home-directory", new Writer(null, 64).string(user).toBytes());
+    const r = await this.extended("home-directory", new Writer(null, 64).string(bytes(user)).toBytes());
     return this.nameOf(r, "home-directory", user, "home-directory");
   }
 
@@ -587,7 +660,7 @@ export class SftpClient {
   async rename(oldPath: string, newPath: string, forceLegacy = false): Promise<void> {
     const what = `remote rename "${oldPath}" to "${newPath}"`;
     if (this.has("posix-rename@openssh.com") && !forceLegacy) {
-      const r = await this.extended("posix-rename@openssh.com", new Writer(null, 64).string(oldPath).string(newPath).toBytes());
+      const r = await this.extended("posix-rename@openssh.com", new Writer(null, 64).string(bytes(oldPath)).string(bytes(newPath)).toBytes());
       if (r.type !== "status") throw this.unexpected("SSH2_FXP_STATUS", 101, r);
       if (r.code !== 0) throw new SftpClientError(`${what}: ${fx2txt(r.code)}`, r.code);
       return;
@@ -598,7 +671,7 @@ export class SftpClient {
   /** hardlink@openssh.com. */
   async hardlink(oldPath: string, newPath: string): Promise<void> {
     this.needExt("hardlink@openssh.com");
-    const r = await this.extended("hardlink@openssh.com", new Writer(null, 64).string(oldPath).string(newPath).toBytes());
+    const r = await this.extended("hardlink@openssh.com", new Writer(null, 64).string(bytes(oldPath)).string(bytes(newPath)).toBytes());
     if (r.type !== "status") throw this.unexpected("SSH2_FXP_STATUS", 101, r);
     if (r.code !== 0) throw new SftpClientError(`remote link "${oldPath}" to "${newPath}": ${fx2txt(r.code)}`, r.code);
   }
@@ -645,7 +718,7 @@ export class SftpClient {
   /** statvfs@openssh.com. */
   async statvfs(path: string): Promise<SftpStatvfs> {
     this.needExt("statvfs@openssh.com");
-    return this.statvfsOf(await this.extended("statvfs@openssh.com", new Writer(null, 64).string(path).toBytes()));
+    return this.statvfsOf(await this.extended("statvfs@openssh.com", new Writer(null, 64).string(bytes(path)).toBytes()));
   }
 
   /** fstatvfs@openssh.com. */
@@ -752,7 +825,7 @@ export class SftpClient {
     let fd: number;
     try {
       const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | (opts.resume || opts.inplace ? 0 : fsConstants.O_TRUNC);
-      fd = openSync(localPath, flags, mode | 0o200);
+      fd = openSync(localPath_(localPath), flags, mode | 0o200);
     } catch (e) {
       await this.closeQuietly(handle);
       throw new SftpClientError(`open local "${localPath}": ${strerror(e)}`);
@@ -933,7 +1006,7 @@ export class SftpClient {
   async upload(localPath: string, remotePath: string, opts: TransferOptions = {}): Promise<void> {
     let fd: number;
     try {
-      fd = openSync(localPath, "r");
+      fd = openSync(localPath_(localPath), "r");
     } catch (e) {
       throw new SftpClientError(`open local "${localPath}": ${strerror(e)}`);
     }
@@ -1109,7 +1182,7 @@ export class SftpClient {
       tmpmode = mode | 0o300;
     }
     try {
-      mkdirSync(dst, tmpmode);
+      mkdirSync(localPath_(dst), tmpmode);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") return err(`mkdir ${dst}: ${strerror(e)}`);
     }
@@ -1157,14 +1230,14 @@ export class SftpClient {
     }
     if (opts.preserve && da.atime !== undefined && da.mtime !== undefined) {
       try {
-        utimesSync(dst, da.atime, da.mtime);
+        utimesSync(localPath_(dst), da.atime, da.mtime);
       } catch (e) {
         this.log.error(`local set times on "${dst}": ${strerror(e)}`);
       }
     }
     if (mode !== tmpmode) {
       try {
-        chmodSync(dst, mode);
+        chmodSync(localPath_(dst), mode);
       } catch (e) {
         this.log.error(`local chmod directory "${dst}": ${strerror(e)}`);
       }
@@ -1193,7 +1266,7 @@ export class SftpClient {
     if (depth >= MAX_DIR_DEPTH) return err(`Maximum directory depth exceeded: ${depth} levels`);
     let sb: Stats;
     try {
-      sb = statSync(src);
+      sb = statSync(localPath_(src));
     } catch (e) {
       return err(`stat local "${src}": ${strerror(e)}`);
     }
@@ -1221,7 +1294,7 @@ export class SftpClient {
     }
     let names: string[];
     try {
-      names = readdirSync(src);
+      names = readdirSync(localPath_(src), { encoding: "buffer" }).map((n) => pathText(n));
     } catch (e) {
       return err(`local opendir "${src}": ${strerror(e)}`);
     }
@@ -1232,7 +1305,7 @@ export class SftpClient {
       const newSrc = sftpPathAppend(src, filename);
       let st: Stats;
       try {
-        st = lstatSync(newSrc);
+        st = lstatSync(localPath_(newSrc));
       } catch (e) {
         this.log.info(`local lstat "${filename}": ${strerror(e)}`);
         ok = false;
@@ -1244,7 +1317,7 @@ export class SftpClient {
           continue;
         }
         try {
-          st = statSync(newSrc);
+          st = statSync(localPath_(newSrc));
         } catch (e) {
           this.log.info(`local stat "${filename}": ${strerror(e)}`);
           ok = false;

@@ -160,6 +160,7 @@ describe.skipIf(!haveOpenssh)("our sftp: the same transcript as OpenSSH's sftp",
     writeFileSync(join(d, "g", "sub", "y"), "x\n");
     writeFileSync(join(d, "g", "f"), "hi\n");
     symlinkSync("f", join(d, "g", "link"));
+    writeFileSync(Buffer.concat([Buffer.from(join(d, "g") + "/"), Buffer.from([0x63, 0x61, 0x66, 0xe9])]), "latin1 name\n"); // "café" in ISO-8859-1
     for (const f of ["g-wild*", "g-wildx", "g-q space", "plain", ".hidden", "sub", "f"]) utimesSync(join(d, "g", f), new Date(2020, 0, 1), new Date(2020, 0, 1));
     utimesSync(join(d, "g"), new Date(2020, 0, 1), new Date(2020, 0, 1));
   };
@@ -186,6 +187,7 @@ describe.skipIf(!haveOpenssh)("our sftp: the same transcript as OpenSSH's sftp",
       "-reget f f", "-reput f f", "reget -f f f2", "get -a f f3", "-ln -s nonexist dangling", "ls -la", "-cp g gg", "-rename nonexist x",
       "-rm g", "-rmdir g", "-mkdir g", "-put /nonexistent-file", "-get *", "-symlink", "cd ..", "rm x/*", "-rm x/sub/*",
     ].join("\n")],
+    ["a name that is not UTF-8", ["ls g/caf*", "get g/caf* .", "ls -1 caf*", "put caf* g/up", "ls -1 g/u*", "rm g/caf*"].join("\n")],
     ["the first failure ends the batch", ["pwd", "get missing", "pwd"].join("\n")],
     ["a bad command ends the batch", ["pwd", "jajaja", "pwd"].join("\n")],
     ["quit ends the batch", ["pwd", "quit", "pwd"].join("\n")],

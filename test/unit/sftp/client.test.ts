@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { makeLogger, LogLevel } from "../../../core/log.ts";
 import { BufferPool } from "../../../core/wire/index.ts";
 import { encodeReply, serveSftp, type SftpReply } from "../../../core/sftp/index.ts";
-import { SftpClient, SftpClientError, SftpConnectionError, fx2txt, progressPath, type SftpClientLog } from "../../../core/sftp/client.ts";
+import {
+  SftpClient, SftpClientError, SftpConnectionError, fx2txt, pathBytes, pathText, progressPath, type SftpClientLog,
+} from "../../../core/sftp/client.ts";
 import { ChunkQueue } from "./harness.ts";
 
 const dirs: string[] = [];
@@ -233,5 +235,32 @@ describe("requests", () => {
     await c.close();
     await done;
     await expect(c.stat("/")).rejects.toThrow("Connection closed");
+  });
+});
+
+describe("names that are not UTF-8", () => {
+  test.each([
+    [[0x61, 0x62]], [[0xc3, 0xa9]], [[0xe9]], [[0x66, 0xff, 0xfe, 0x2e]], [[0xc3]], [[0xe2, 0x82]], [[0xed, 0xa0, 0x80]], [[0xc0, 0xaf]],
+    [[0xf0, 0x9f, 0x98, 0x80, 0xe9]], [[0xf4, 0x90, 0x80, 0x80]],
+  ])("%j survives pathText → pathBytes", (arr) => {
+    const b = Uint8Array.from(arr);
+    expect(pathBytes(pathText(b))).toEqual(b);
+  });
+  test("valid UTF-8 decodes normally; typed text encodes as UTF-8", () => {
+    expect(pathText(new TextEncoder().encode("héllo 😀"))).toBe("héllo 😀");
+    expect(pathBytes("héllo")).toEqual(new TextEncoder().encode("héllo"));
+  });
+  test("a latin1-named tree goes down and up byte for byte", async () => {
+    const { c, p, dir } = await connected();
+    const latin = Buffer.from([0x63, 0x61, 0x66, 0xe9]); // "café" in ISO-8859-1
+    mkdirSync(p("t"));
+    writeFileSync(Buffer.concat([Buffer.from(`${p("t")}/`), latin]), "x");
+    const names = (await c.readdir(p("t"))).map((e) => e.filename).filter((n) => !n.startsWith("."));
+    expect(names.map((n) => Buffer.from(pathBytes(n)))).toEqual([latin]);
+    await c.downloadDir(p("t"), p("down"));
+    await c.uploadDir(p("down"), p("up"));
+    const { readdirSync } = await import("node:fs");
+    for (const d of ["down", "up"]) expect(readdirSync(Buffer.from(join(dir, d)), { encoding: "buffer" })).toEqual([latin]);
+    await c.close();
   });
 });
