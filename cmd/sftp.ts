@@ -13,6 +13,7 @@ import {
 import { argvSplit } from "../core/config/index.ts";
 import { sshProgramArgv, spawnTransport, type TransportProcess } from "../core/client/transport-process.ts";
 import { spawnChild } from "../core/process/spawn.ts";
+import { isatty } from "../core/process/tty.ts";
 import { strerror } from "../core/strerror.ts";
 import {
   SftpClient, SftpClientError, SftpConnectionError, isDir, isLink, localPath, pathText, sftpPathAppend, type SftpClientLog, type TransferProgress,
@@ -194,7 +195,7 @@ async function main(ctx: ProgramContext): Promise<number> {
     }
   }
   sshArgs.push("-oForwardAgent no");
-  if (!process.stderr.isTTY) g.showProgress = false;
+  if (!isatty(2)) g.showProgress = false;
   if (noisy) g.quiet = false;
 
   let transport: TransportProcess;
@@ -247,7 +248,7 @@ async function main(ctx: ProgramContext): Promise<number> {
   // sftp.c: interactive, ^C interrupts the running command (cmd_interrupt) or, at the prompt, only the line being
   // typed; in batch mode or with piped input it ends sftp and its ssh (killchild, exit 1).
   const onInt = (): void => {
-    if (!g.batchmode && process.stdin.isTTY) {
+    if (!g.batchmode && isatty(0)) {
       if (interrupt !== null) {
         io.err("\rInterrupt  \n");
         interrupt.abort();
@@ -269,7 +270,7 @@ async function main(ctx: ProgramContext): Promise<number> {
     if (!g.quiet) io.err(sftpDirect === undefined ? `Connected to ${host}.\n` : `Attached to ${sftpDirect}.\n`);
     const session = new Session(conn, g, io, log, () => interrupt?.signal);
     const lines = batchFile === undefined || batchFile === "-" ? stdinLines() : fileLines(batchFile);
-    const interactive = !g.batchmode && process.stdin.isTTY === true;
+    const interactive = !g.batchmode && isatty(0);
     let err: number;
     try {
       err = await session.interactiveLoop(file1, file2, lines, interactive, (c) => {
@@ -303,7 +304,7 @@ async function main(ctx: ProgramContext): Promise<number> {
 
 function startTransport(argv: string[]): TransportProcess {
   try {
-    return spawnTransport(argv, process.env, process.stdin.isTTY === true);
+    return spawnTransport(argv, process.env, isatty(0));
   } catch (e) {
     throw new Fatal(`${(e as Error).message}\r\nConnection closed`);
   }
@@ -714,7 +715,7 @@ class Session {
 
   private progress(): (() => TransferProgress) | undefined {
     // progressmeter.c can_output(): only when stdout is the terminal we are in the foreground of
-    if (!this.g.showProgress || !process.stdout.isTTY) return undefined;
+    if (!this.g.showProgress || !isatty(1)) return undefined;
     return () =>
       new ProgressMeter({
         write: (t) => this.io.out(t),
@@ -804,7 +805,7 @@ class Session {
   }
 
   private width(): number {
-    return process.stdin.isTTY && process.stdout.columns ? process.stdout.columns : 80;
+    return isatty(0) && isatty(1) && process.stdout.columns ? process.stdout.columns : 80;
   }
 
   /** sftp-usergroup.c: names for the ids shown, through users-groups-by-id@openssh.com. */
