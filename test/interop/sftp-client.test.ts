@@ -181,7 +181,7 @@ describe.skipIf(!haveOpenssh)("our sftp: the same transcript as OpenSSH's sftp",
       "-get missing", "-get missing*", "-put missing", "-rename missing other", "-rmdir missing", "-mkdir g", "-cd missing", "-cd data",
       "-rm missing", "-chmod 644 missing", "-chown 0 missing", "-ln missing x", "-symlink a g", "-cp missing y", "-ls missing",
       "-jajaja", "-get", "-rename a", "-ls -z", "-chmod 99x f", "-get -z a", "-lcd /nonexistent", "-lmkdir g", "-df -x", "@pwd",
-      "# a comment", "", "  -  @  # all prefixes", "-get g/* data",
+      "# a comment", "", "  -  @  # all prefixes", "-get g/* data", "-get data /dev/full", "-get data /nonexistent/x",
     ].join("\n")],
     ["directories, links, resume and errors", [
       "-get g", "-put g", "get -r g x", "put -r g rg", "-ls -R", "-ls -l nonexistent", "cd", "cd g", "ls -l link", "get link",
