@@ -20,13 +20,15 @@ import { verifyHostKey, knownKeyTypes } from "../core/client/host-check.ts";
 import { identitySigners, preferAgentKeys, readCertificateFiles } from "../core/client/identities.ts";
 import { AgentClient } from "../core/agent/client.ts";
 import { connectAgentChannel } from "../core/client/agent-forward.ts";
+import { applyHostkeysUpdate, hostkeysChangeLines, planHostkeysUpdate, verifyHostkeyProofs, type HostkeysContext } from "../core/client/update-hostkeys.ts";
+import { decodeHostkeysProveReply } from "../core/connection/messages.ts";
 import { SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, SSH_OPEN_CONNECT_FAILED } from "../core/wire/numbers.ts";
 import { readPassphrase } from "../core/client/terminal.ts";
 import { DEFAULT_PREFERRED_AUTHENTICATIONS, type AuthLogLevel, type ClientAuthOptions } from "../core/auth/index.ts";
 import { HostKeyVerificationError } from "../core/transport/transport.ts";
 import { blobType, fingerprint } from "../core/keys/index.ts";
 import type { Link } from "../core/transport/link.ts";
-import { dataSink, pumpToChannel, type ChannelMux, type ChannelRequest, type GlobalRequest } from "../core/connection/index.ts";
+import { dataSink, pumpToChannel, type ChannelMux, type ChannelRequest, type GlobalRequest, type MuxHandler } from "../core/connection/index.ts";
 import { isatty } from "../core/process/tty.ts";
 
 const LEVELS: Record<string, LogLevel> = {
@@ -712,6 +714,7 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
   const hostKeyAlgs = cfg.hostKeyAlgorithms.filter((a) => signatureSpec(a) !== undefined);
   const preferKnown = [...hostKeyAlgs.filter((a) => known.has(keyTypeOfAlgorithm(a))), ...hostKeyAlgs.filter((a) => !known.has(keyTypeOfAlgorithm(a)))];
   let unsafe = false;
+  let hostkeyTrusted = false;
   const errorLine = (s: string): void => log.error(s);
   /** sshconnect.c load_hostkeys_command: argv split first, then each word %-expanded; run without a shell. */
   const knownHostsCommand = (blob: Uint8Array): string | undefined => {
@@ -749,6 +752,7 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
       // sshconnect.c: CheckHostIP only for direct, non-loopback connections to a name, without HostKeyAlias
       ...(cfg.checkHostIp && !proxied && cfg.hostKeyAlias === null && !isLoopback(address) && address !== cfg.hostname ? { checkIp: cfg.port === 22 ? address : `[${address}]:${cfg.port}` } : {}),
     });
+    hostkeyTrusted = r.trusted === true;
     if (r.unsafe) {
       unsafe = true;
       if (cfg.passwordAuthentication) errorLine("Password authentication is disabled to avoid man-in-the-middle attacks.");
@@ -801,9 +805,25 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
     }
   }
 
+  // hostkeys-00@openssh.com may come with USERAUTH_SUCCESS: kept until the update below is ready for it
+  let hostkeysSeen = false;
+  let hostkeysEarly: readonly Uint8Array[] | null = null;
+  let onHostkeys: ((keys: readonly Uint8Array[]) => void) | null = null;
+  const muxHandler: MuxHandler = {
+    onGlobalRequest: (request) => {
+      if (request.type !== "hostkeys-00@openssh.com") return false;
+      if (hostkeysSeen) throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, "client_input_hostkeys: server already sent hostkeys");
+      hostkeysSeen = true;
+      if (onHostkeys !== null) onHostkeys(request.hostKeys);
+      else hostkeysEarly = request.hostKeys;
+      return true;
+    },
+  };
+
   let conn: ClientConnection;
   try {
     conn = await connectClient({
+      muxHandler,
       link,
       tables: { ciphers: CIPHERS, macs: MACS, kex: KEX_METHODS },
       preferences: {
@@ -867,6 +887,76 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
       );
     },
   };
+
+  // ---- UpdateHostKeys (clientloop.c client_input_hostkeys): hostkeys-00@openssh.com after authentication ----
+  let hostkeysUpdate: Promise<void> = Promise.resolve();
+  // clientloop.c can_update_hostkeys, sshconnect.c: never in BatchMode with "ask", never for a key not trusted from
+  // the user's own known_hosts (or confirmed by the user), never with no UserKnownHostsFile
+  let updateHostKeys = cfg.updateHostKeys;
+  if (updateHostKeys !== "false" && !hostkeyTrusted) {
+    log.debug("check_host_key: hostkey not known or explicitly trusted: disabling UpdateHostkeys");
+    updateHostKeys = "false";
+  }
+  if (updateHostKeys === "ask" && cfg.batchMode) updateHostKeys = "false";
+  if (cfg.userKnownHostsFile.length === 0) updateHostKeys = "false";
+  const hostkeysCtx: HostkeysContext = {
+    host: khPort === 22 ? khHost : `[${khHost}]:${khPort}`,
+    ip: undefined,
+    userKnownHostsFiles: cfg.userKnownHostsFile,
+    hashKnownHosts: cfg.hashKnownHosts,
+    fingerprintHash: cfg.fingerprintHash.toLowerCase() as "sha256",
+    acceptable: (blob) => {
+      // hostkey_accepted_by_hostkeyalgs: RSA keys by any of their signature algorithms
+      const type = blobType(blob);
+      const names = type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [type];
+      return names.some((n) => cfg.hostKeyAlgorithms.includes(n));
+    },
+    log,
+  };
+  const updateHostkeys = async (hostKeys: readonly Uint8Array[]): Promise<void> => {
+    const plan = planHostkeysUpdate(hostKeys, hostkeysCtx);
+    if (plan === null) return;
+    if (plan.toProve.length > 0) {
+      const reply = await mux.globalRequest({ type: "hostkeys-prove-00@openssh.com", hostKeys: plan.toProve.map((i) => plan.keys[i]!) });
+      if (!reply.success) {
+        errorLine("Server failed to confirm ownership of private host keys");
+        return;
+      }
+      let sigs: Uint8Array[];
+      try {
+        sigs = decodeHostkeysProveReply(reply.data);
+      } catch {
+        errorLine("client_global_hostkeys_prove_confirm: parse sig: invalid format");
+        return;
+      }
+      if (!verifyHostkeyProofs(plan, sigs, transport.sessionId, transport.negotiated?.hostKey ?? "", verifySignature, log)) return;
+    }
+    const lines = hostkeysChangeLines(plan, hostkeysCtx.fingerprintHash);
+    if (updateHostKeys === "ask") {
+      log.info("The server has updated its host keys.");
+      log.info("These changes were verified by the server's existing trusted key.");
+      for (const l of lines) log.info(l);
+      let accepted = false;
+      for (let i = 0; i < 3; i++) {
+        const answer = readPassphrase("Accept updated hostkeys? (yes/no): ", { echo: true, env });
+        if (answer !== null && answer.trim().toLowerCase() === "yes") {
+          accepted = true;
+          break;
+        }
+        if (answer === null || answer.trim().toLowerCase() === "no") break;
+        log.info('Please enter "yes" or "no"');
+      }
+      if (!accepted) return;
+    } else {
+      for (const l of lines) log.verbose(l);
+    }
+    applyHostkeysUpdate(plan, hostkeysCtx);
+  };
+  onHostkeys = (keys) => {
+    if (updateHostKeys === "false") return;
+    hostkeysUpdate = updateHostkeys(keys).catch((e: unknown) => log.debug(`client_input_hostkeys: ${(e as Error).message}`));
+  };
+  if (hostkeysEarly !== null) onHostkeys(hostkeysEarly);
 
   // clientloop.c: SIGHUP, SIGINT (when no pty takes it as a byte), SIGTERM end the connection with 255
   let restoreTerminal = (): void => {};
@@ -984,6 +1074,8 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
     }
   }
   clearInterval(aliveTimer);
+  // a known_hosts update still waiting for the server's proof finishes first (it is answered before the session's end)
+  await Promise.race([hostkeysUpdate, transport.closed]);
   await stdout.flushed();
   await stderr.flushed();
   transport.disconnect(11, "disconnected by user");

@@ -2,7 +2,7 @@
 // authentication, then the connection protocol. The front-end supplies the link (TCP or ProxyCommand), the
 // known_hosts policy and the credentials.
 import { runClientAuth, type ClientAuthOptions } from "../auth/index.ts";
-import { ChannelMux } from "../connection/index.ts";
+import { ChannelMux, type MuxHandler } from "../connection/index.ts";
 import { SshError } from "../errors.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import type { Link } from "../transport/link.ts";
@@ -20,6 +20,11 @@ export interface ClientConnectOptions {
   readonly rekeyBytes?: number;
   readonly rekeySeconds?: number;
   readonly log?: Logger;
+  /**
+   * The connection layer's handler, in place before the first message after authentication is delivered (OpenSSH's
+   * sshd sends hostkeys-00@openssh.com right behind USERAUTH_SUCCESS).
+   */
+  readonly muxHandler?: MuxHandler;
 }
 
 /** Authentication failed: `methods` is the server's last list, for `Permission denied (publickey,password).` */
@@ -62,7 +67,7 @@ export async function connectClient(opts: ClientConnectOptions): Promise<ClientC
       throw new AuthenticationFailedError(auth.methods);
     }
     transport.markAuthenticated();
-    const mux = new ChannelMux(transport, {});
+    const mux = new ChannelMux(transport, { handler: opts.muxHandler ?? {} });
     auth.handOver(transport.onMessage, transport.onClose);
     return { transport, mux };
   } catch (e) {

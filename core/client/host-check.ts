@@ -25,6 +25,11 @@ export interface HostCheckSettings {
 export interface HostCheckResult {
   readonly ok: boolean;
   readonly unsafe: boolean;
+  /**
+   * sshconnect.c hostkey_trusted, narrowed as it narrows it for UpdateHostKeys: the key matched a line of a user
+   * known_hosts file, or the user confirmed it at the prompt (not: global files, KnownHostsCommand, accept-new, no).
+   */
+  readonly trusted?: boolean;
 }
 
 /** sshkey_type(): the short type name printed in messages (`ED25519`, `ECDSA`, `RSA`, `ED25519-CERT`). */
@@ -109,9 +114,11 @@ export function verifyHostKey(opts: {
       return { ok: true, unsafe: true };
     }
   }
-  for (const f of all) {
+  for (const [n, f] of all.entries()) {
     const r = checkHostKey(f.kh, host, port, blob);
     if (r.status === "ok") {
+      const trusted = n < user.length;
+      if (!trusted) log.debug3("check_host_key: host key found in GlobalKnownHostsFile; disabling UpdateHostkeys");
       log.debug(`Host '${shown}' is known and matches the ${type} host key.`);
       log.debug(`Found key in ${f.path}:${r.entry!.line}`);
       if (opts.checkIp !== undefined && !all.some((g) => checkHostKey(g.kh, opts.checkIp!, 22, blob).status === "ok")) {
@@ -121,7 +128,7 @@ export function verifyHostKey(opts: {
           log.info(`Warning: Permanently added the ${type} host key for IP address '${opts.checkIp}' to the list of known hosts.`);
         }
       }
-      return { ok: true, unsafe: false };
+      return { ok: true, unsafe: false, trusted };
     }
     if (r.status === "changed" && changed === undefined) changed = { file: f.path, entry: r.entry! };
   }
@@ -152,6 +159,7 @@ export function verifyHostKey(opts: {
     log.error(`No ${type} host key is known for ${shown} and you have requested strict checking.`);
     return { ok: false, unsafe: false };
   }
+  const confirmed = s.strictHostKeyChecking === "ask";
   if (s.strictHostKeyChecking === "ask") {
     if (s.batchMode) return { ok: false, unsafe: false };
     const print = fp(blob, s.fingerprintHash);
@@ -182,7 +190,7 @@ export function verifyHostKey(opts: {
   } else {
     log.info(`Warning: Permanently added '${ipNew ? `${shown},${opts.checkIp}` : shown}' (${type}) to the list of known hosts.`);
   }
-  return { ok: true, unsafe: false };
+  return { ok: true, unsafe: false, trusted: confirmed };
 }
 
 /** Names other known_hosts lines give this very key (sshconnect.c other_hostkeys_message), as `file:line: name`. */
