@@ -30,6 +30,7 @@ import { blobType, fingerprint } from "../core/keys/index.ts";
 import type { Link } from "../core/transport/link.ts";
 import { dataSink, pumpToChannel, type ChannelMux, type ChannelRequest, type GlobalRequest, type MuxHandler } from "../core/connection/index.ts";
 import { isatty } from "../core/process/tty.ts";
+import { ignoredAtStart } from "../core/process/signals.ts";
 
 const LEVELS: Record<string, LogLevel> = {
   QUIET: LogLevel.QUIET, FATAL: LogLevel.FATAL, ERROR: LogLevel.ERROR, INFO: LogLevel.INFO, VERBOSE: LogLevel.VERBOSE,
@@ -961,6 +962,7 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
   // clientloop.c: SIGHUP, SIGINT (when no pty takes it as a byte), SIGTERM end the connection with 255
   let restoreTerminal = (): void => {};
   for (const [sig, n] of [["SIGHUP", 1], ["SIGINT", 2], ["SIGTERM", 15]] as const) {
+    if (ignoredAtStart(n)) continue; // ssh.c: a signal that came ignored stays ignored (sftp, scp run us so)
     process.on(sig, () => {
       restoreTerminal();
       log.verbose(`Killed by signal ${n}.`);
