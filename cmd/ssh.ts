@@ -26,7 +26,7 @@ import { SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, SSH_OPEN_CONNECT_FAILED } from ".
 import { readPassphrase } from "../core/client/terminal.ts";
 import { DEFAULT_PREFERRED_AUTHENTICATIONS, type AuthLogLevel, type ClientAuthOptions } from "../core/auth/index.ts";
 import { HostKeyVerificationError } from "../core/transport/transport.ts";
-import { blobType, fingerprint } from "../core/keys/index.ts";
+import { blobType, fingerprint, type PrivateKey } from "../core/keys/index.ts";
 import type { Link } from "../core/transport/link.ts";
 import { dataSink, pumpToChannel, type ChannelMux, type ChannelRequest, type GlobalRequest, type MuxHandler } from "../core/connection/index.ts";
 import { isatty } from "../core/process/tty.ts";
@@ -778,19 +778,40 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
   };
 
   // ---- identities ----
+  /** sshconnect.c maybe_add_key_to_agent: a key loaded from its file goes to the agent (asked first with "ask"). */
+  const addKeyToAgent = async (path: string, key: PrivateKey): Promise<void> => {
+    if (agentPath === null) return log.debug3("no authentication agent, not adding key");
+    if (cfg.addKeysToAgent === "ask") {
+      const answer = readPassphrase(`Add key ${path} (${key.comment}) to agent? `, { echo: true, env });
+      if (answer === null || !(answer.trim() === "" || answer.trim().toLowerCase() === "yes")) return log.debug3("user denied adding this key");
+    }
+    let a: AgentClient | null = null;
+    try {
+      a = await AgentClient.connect(agentPath);
+      await a.add(key.type, key.privateFields, key.comment === "" ? path : key.comment, {
+        lifetimeSeconds: cfg.addKeysToAgentLifespan, confirm: cfg.addKeysToAgent === "confirm",
+      });
+      log.debug(`identity added to agent: ${path}`);
+    } catch (e) {
+      log.debug(`could not add identity to agent: ${path} (${(e as Error).message})`);
+    } finally {
+      a?.close();
+    }
+  };
   const expandPath = (kw: string, p: string): string => expandSshTokens(kw, p, tokens, { tilde: local.home });
+  const agentPath = agentSocketPath(cfg.identityAgent, env, (p) => expandPath("IdentityAgent", p));
   let signers = cfg.pubkeyAuthentication === "false" ? [] : identitySigners(
     cfg.identityFile.map((p) => expandPath("IdentityFile", p)),
     cfg.certificateFile.map((p) => expandPath("CertificateFile", p)),
     {
       log, uid: local.uid, error: errorLine,
       ...(cfg.batchMode ? {} : { askPassphrase: (prompt: string) => readPassphrase(prompt, { echo: false, env }) }),
+      ...(cfg.addKeysToAgent !== "false" ? { addToAgent: (path: string, key: PrivateKey) => addKeyToAgent(path, key) } : {}),
     },
   );
 
   // ---- the agent (ssh.c IdentityAgent / SSH_AUTH_SOCK; sshconnect2.c get_agent_identities) ----
   let agent: AgentClient | null = null;
-  const agentPath = agentSocketPath(cfg.identityAgent, env, (p) => expandPath("IdentityAgent", p));
   if (agentPath !== null && cfg.pubkeyAuthentication !== "false") {
     try {
       agent = await AgentClient.connect(agentPath);

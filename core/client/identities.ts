@@ -16,6 +16,11 @@ export interface IdentityContext {
   /** Asks for a passphrase (no echo); null: none given. Undefined in BatchMode. */
   readonly askPassphrase?: (prompt: string) => string | null;
   readonly uid: number;
+  /**
+   * AddKeysToAgent (sshconnect.c maybe_add_key_to_agent): told of each private key loaded from a file for signing;
+   * resolves when the agent has it (or has refused it). Absent: nothing is added.
+   */
+  readonly addToAgent?: (path: string, key: PrivateKey) => Promise<void>;
 }
 
 function readPublic(path: string): Uint8Array | null {
@@ -127,8 +132,12 @@ export function identitySigners(files: readonly string[], certificateFiles: read
     }
     ctx.log.debug(`identity file ${path} type ${pub === null ? -1 : keyTypeNumber(blobType(pub))}`);
     let key: PrivateKey | null | undefined;
+    let added: Promise<void> | undefined;
     const getKey = (): PrivateKey | null => {
-      if (key === undefined) key = loadPrivate(path, ctx);
+      if (key === undefined) {
+        key = loadPrivate(path, ctx);
+        if (key !== null && ctx.addToAgent !== undefined) added = ctx.addToAgent(path, key).catch(() => {});
+      }
       return key;
     };
     const signer = (blob: Uint8Array, isCert: boolean, label: string): Signer => ({
@@ -139,6 +148,7 @@ export function identitySigners(files: readonly string[], certificateFiles: read
       async sign(data: Uint8Array, sigAlg: string): Promise<Uint8Array> {
         const k = getKey();
         if (k === null) throw new Error(`no private key for ${path}`);
+        await added;
         return signAsync(k, data, isCert ? plainAlgorithm(sigAlg) : sigAlg);
       },
     });

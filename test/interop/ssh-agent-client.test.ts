@@ -121,4 +121,17 @@ describe.skipIf(!enabled)("our ssh with OpenSSH's ssh-agent", () => {
     const cert = await ours(cfg, ["-i", join(dir, "absent"), "-o", `CertificateFile=${join(dir, "agent_ed-cert.pub")}`]);
     expect(cert).toMatchObject({ stdout: "in\n", exitCode: 0 });
   });
+
+  test("AddKeysToAgent yes puts a key loaded from its file into the agent (comment kept); no leaves it out", async () => {
+    for (const name of ["added_yes", "added_no"]) {
+      await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-C", `${name} comment`, "-f", join(dir, name)]);
+    }
+    const yes = await ours(sshdWith("add_yes", ["added_yes"]), ["-i", join(dir, "added_yes"), "-o", "IdentitiesOnly=yes", "-o", "AddKeysToAgent=yes"]);
+    expect(yes).toMatchObject({ stdout: "in\n", exitCode: 0 });
+    const no = await ours(sshdWith("add_no", ["added_no"]), ["-i", join(dir, "added_no"), "-o", "IdentitiesOnly=yes"]);
+    expect(no).toMatchObject({ stdout: "in\n", exitCode: 0 });
+    const listed = await exec([SSH_ADD, "-l"], { env: { PATH: "/usr/bin:/bin", SSH_AUTH_SOCK: sock } });
+    expect(listed.stdout).toContain("added_yes comment (ED25519)");
+    expect(listed.stdout).not.toContain("added_no comment");
+  });
 });
