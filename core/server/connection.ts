@@ -2,7 +2,9 @@
 // a policy, then the connection protocol with session channels. sshd builds the policies from sshd_config; tests
 // build them by hand. Resolves when the connection is over.
 import { runServerAuth, type AuthLog, type ServerAuthPolicy, type ServerAuthResult } from "../auth/index.ts";
-import { ChannelMux } from "../connection/index.ts";
+import { ChannelMux, type GlobalRequest } from "../connection/index.ts";
+import { encodeHostkeysProveReply } from "../connection/messages.ts";
+import { Writer } from "../wire/writer.ts";
 import { SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, SSH_OPEN_UNKNOWN_CHANNEL_TYPE } from "../wire/index.ts";
 import { DisconnectReason, ProtocolError } from "../errors.ts";
 import { silentLogger, type Logger } from "../log.ts";
@@ -90,6 +92,7 @@ export async function serveConnection(opts: ServerConnectionOptions): Promise<Se
     const policy = await opts.sessionPolicy(result);
     const mux = new ChannelMux(transport, {
       handler: {
+        onGlobalRequest: (req) => (req.type === "hostkeys-prove-00@openssh.com" ? proveHostkeys(req, transport, opts.hostKeys, log) : false),
         onChannelOpen(req, open) {
           if (req.type !== "session") {
             open.reject(req.type === "direct-tcpip" || req.type === "direct-streamlocal@openssh.com" ? SSH_OPEN_ADMINISTRATIVELY_PROHIBITED : SSH_OPEN_UNKNOWN_CHANNEL_TYPE, "open failed");
@@ -101,6 +104,7 @@ export async function serveConnection(opts: ServerConnectionOptions): Promise<Se
       onError: (e) => log.error(`internal error: ${(e as Error).stack ?? e}`),
     });
     result.handOver(transport.onMessage, transport.onClose);
+    notifyHostkeys(mux, opts.hostKeys, log);
     const alive = opts.clientAlive;
     let aliveTimer: ReturnType<typeof setInterval> | undefined;
     if (alive && alive.intervalSeconds > 0) {
@@ -130,4 +134,42 @@ export async function serveConnection(opts: ServerConnectionOptions): Promise<Se
     await transport.closed;
     return { user, authenticated: false, error };
   }
+}
+
+const isCert = (blob: Uint8Array): boolean => {
+  const n = new DataView(blob.buffer, blob.byteOffset, blob.byteLength).getUint32(0);
+  return new TextDecoder().decode(blob.subarray(4, 4 + n)).endsWith("-cert-v01@openssh.com");
+};
+
+/** sshd-session.c notify_hostkeys: every plain host key in hostkeys-00@openssh.com (no reply wanted), for UpdateHostKeys. */
+function notifyHostkeys(mux: ChannelMux, hostKeys: readonly HostKeySigner[], log: Logger): void {
+  const blobs: Uint8Array[] = [];
+  for (const k of hostKeys) {
+    if (isCert(k.publicKeyBlob) || blobs.some((b) => Buffer.from(b).equals(Buffer.from(k.publicKeyBlob)))) continue;
+    log.debug3(`notify_hostkeys: key ${blobs.length}: ${k.algorithms[0] ?? ""}`);
+    blobs.push(k.publicKeyBlob);
+  }
+  log.debug3(`notify_hostkeys: sent ${blobs.length} hostkeys`);
+  if (blobs.length > 0) mux.globalRequestNoReply({ type: "hostkeys-00@openssh.com", hostKeys: blobs });
+}
+
+/**
+ * serverloop.c server_input_hostkeys_prove: a signature over (name, session id, key) by each requested host key, RSA
+ * with the algorithm negotiated in KEX when that was RSA, else rsa-sha2-512. A key we do not hold fails the request.
+ */
+async function proveHostkeys(req: Extract<GlobalRequest, { type: "hostkeys-prove-00@openssh.com" }>, transport: Transport, hostKeys: readonly HostKeySigner[], log: Logger): Promise<Uint8Array | false> {
+  const kexAlg = transport.negotiated?.hostKey ?? "";
+  const sigs: Uint8Array[] = [];
+  for (const blob of req.hostKeys) {
+    const signer = hostKeys.find((k) => Buffer.from(k.publicKeyBlob).equals(Buffer.from(blob)));
+    if (signer === undefined || isCert(blob)) {
+      log.error("server_input_hostkeys_prove: unknown host key");
+      return false;
+    }
+    const alg = signer.algorithms.includes(kexAlg) ? kexAlg : signer.algorithms.includes("rsa-sha2-512") ? "rsa-sha2-512" : signer.algorithms[0]!;
+    log.debug3(`server_input_hostkeys_prove: sign key using sigalg ${alg}`);
+    const data = new Writer(null, 128 + blob.length).string("hostkeys-prove-00@openssh.com").string(transport.sessionId).string(blob).toBytes();
+    sigs.push(await signer.sign(alg, data));
+  }
+  return encodeHostkeysProveReply(sigs);
 }
