@@ -15,6 +15,7 @@ import { LogLevel, makeLogger, type Logger } from "../core/log.ts";
 import { StreamLink, type Link } from "../core/transport/link.ts";
 import type { HostKeySigner } from "../core/transport/transport.ts";
 import { serveConnection } from "../core/server/connection.ts";
+import { openSyslog, SYSLOG_FACILITIES, SYSLOG_PATH } from "../core/server/syslog.ts";
 import { listen } from "../core/server/listener.ts";
 import { serverAuthPolicy, serverSessionPolicy, type KeyGrant, type PeerInfo, type ServerMode } from "../core/server/policy.ts";
 import { getpwnam, getpwuid, type Passwd } from "../core/server/users.ts";
@@ -97,8 +98,11 @@ function parseFlags(ctx: ProgramContext): Flags | number {
   };
 }
 
-/** Where log lines go: -E file (appended), stderr (-e, -d, -D in the foreground), else nowhere (syslog is not wired yet). */
-function makeSshdLogger(flags: Flags, config: SshdConfig | undefined, io: ProgramContext["io"]): Logger {
+/**
+ * Where log lines go (sshd.c log_init): -E file (appended) or stderr with -e, -E, or -d without -i; else the system
+ * log with ident "sshd" and SyslogFacility (log.c). SSHBOX_TEST_SYSLOG_SOCKET names another socket than /dev/log, for tests.
+ */
+function makeSshdLogger(flags: Flags, config: SshdConfig | undefined, io: ProgramContext["io"], early = false): Logger {
   let level = config ? (LEVELS[config.logLevel] ?? LogLevel.INFO) : LogLevel.INFO;
   if (flags.debug > 0) level = Math.max(level, LogLevel.DEBUG1 + Math.min(flags.debug, 3) - 1) as LogLevel;
   if (flags.quiet) level = LogLevel.QUIET;
@@ -112,10 +116,13 @@ function makeSshdLogger(flags: Flags, config: SshdConfig | undefined, io: Progra
       }
     });
   }
-  if (flags.logStderr || flags.debug > 0 || (flags.foreground && !flags.inetd)) {
+  // Until the server runs (config notices, host keys, -t/-T), sshd.c logs to stderr unless it serves inetd.
+  if (flags.logStderr || (flags.debug > 0 && !flags.inetd) || (early && !flags.inetd)) {
     return makeLogger(level, (line) => io.err(`${line}\n`));
   }
-  return makeLogger(LogLevel.QUIET, () => {});
+  const facility = SYSLOG_FACILITIES[config?.syslogFacility ?? "AUTH"] ?? SYSLOG_FACILITIES.AUTH!;
+  const syslog = openSyslog("sshd", facility, process.env.SSHBOX_TEST_SYSLOG_SOCKET || SYSLOG_PATH);
+  return makeLogger(level, (line, l) => syslog.write(l, line));
 }
 
 /** Loads the host keys; logs each problem as OpenSSH does. */
@@ -238,9 +245,9 @@ async function run(ctx: ProgramContext): Promise<number> {
     }
     throw e;
   }
-  const log = makeSshdLogger(flags, config, ctx.io);
+  const early = makeSshdLogger(flags, config, ctx.io, true);
   for (const n of config.notices) {
-    const sink = { ERROR: log.error, INFO: log.info, VERBOSE: log.verbose, DEBUG1: log.debug, DEBUG2: log.debug2, DEBUG3: log.debug3 }[n.level];
+    const sink = { ERROR: early.error, INFO: early.info, VERBOSE: early.verbose, DEBUG1: early.debug, DEBUG2: early.debug2, DEBUG3: early.debug3 }[n.level];
     sink(n.text);
   }
 
@@ -265,7 +272,7 @@ async function run(ctx: ProgramContext): Promise<number> {
   const self = getpwuid(process.getuid!()) ?? { name: String(process.getuid!()), uid: process.getuid!(), gid: process.getgid!(), gecos: "", home: "/", shell: "/bin/sh" };
   const mode: ServerMode = { privileged: process.getuid!() === 0, self };
   const keyPaths = [...flags.hostKeys, ...config.hostKey];
-  const keys = loadHostKeys(keyPaths.length > 0 ? keyPaths : DEFAULT_HOST_KEYS, log);
+  const keys = loadHostKeys(keyPaths.length > 0 ? keyPaths : DEFAULT_HOST_KEYS, early);
   if (keys.length === 0) {
     // sshd.c: logit() then exit(1)
     ctx.io.err("sshd: no hostkeys available -- exiting.\n");
@@ -273,6 +280,7 @@ async function run(ctx: ProgramContext): Promise<number> {
   }
   const signers = hostKeySigners(keys, config.hostKeyAlgorithms);
   if (flags.test) return 0;
+  const log = flags.inetd ? early : makeSshdLogger(flags, config, ctx.io);
 
   if (flags.inetd) {
     const stdout = Bun.stdout.writer();

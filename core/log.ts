@@ -15,10 +15,13 @@ export interface Logger {
   debug3(msg: string): void;
 }
 
-/** A logger that writes lines at or below `level` to `sink`, with OpenSSH's "debug1: " style prefixes. */
-export function makeLogger(level: LogLevel, sink: (line: string) => void, prefix = ""): Logger {
+/**
+ * A logger that writes lines at or below `level` to `sink`, with OpenSSH's "debug1: " style prefixes; the sink also
+ * gets each line's level (syslog priorities).
+ */
+export function makeLogger(level: LogLevel, sink: (line: string, level: LogLevel) => void, prefix = ""): Logger {
   const at = (l: LogLevel, tag: string) => (msg: string) => {
-    if (l <= level) sink(`${prefix}${tag}${msg}`);
+    if (l <= level) sink(`${prefix}${tag}${msg}`, l);
   };
   return {
     level,

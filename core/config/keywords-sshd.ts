@@ -86,6 +86,8 @@ export interface SshdSettings {
   readonly pubkeyAuthentication: boolean;
   readonly passwordAuthentication: boolean;
   readonly kbdInteractiveAuthentication: boolean;
+  /** UsePAM: keyboard-interactive and password checks through PAM's "sshd" service. */
+  readonly usePam: boolean;
   readonly printMotd: boolean;
   readonly printLastLog: boolean;
   readonly x11Forwarding: boolean;
@@ -851,8 +853,8 @@ export const SSHD_KEYWORDS: readonly SshdKeyword[] = [
   legacy("AuthorizedKeysFile2", true, "deprecated"),
   ...["UsePrivilegeSeparation", "KerberosTgtPassing", "AFSTokenPassing"].map((name) => legacy(name, false, "deprecated")),
   legacy("Protocol", false, "ignored"),
-  // SSHD_CONFIG_ENTRIES_PAM: a build without PAM
-  legacy("UsePAM", false, "unsupported"),
+  // SSHD_CONFIG_ENTRIES_PAM: UsePAM (libpam through bun:ffi, core/server/pam.ts); PAMServiceName is not supported yet
+  row("UsePAM", G, "none", flag),
   legacy("PAMServiceName", true, "unsupported"),
   // SSHD_CONFIG_ENTRIES_LASTLOG
   row("PrintLastLog", G, "none", flag),
@@ -1181,6 +1183,7 @@ function finalize(raw: Raw, env: SshdEnv, diag: Diagnostics): SshdSettings {
     pubkeyAuthentication: b("PubkeyAuthentication", true),
     passwordAuthentication: b("PasswordAuthentication", true),
     kbdInteractiveAuthentication: b("KbdInteractiveAuthentication", true),
+    usePam: b("UsePAM", false),
     printMotd: b("PrintMotd", true),
     printLastLog: b("PrintLastLog", true),
     x11Forwarding: b("X11Forwarding", false),
@@ -1377,6 +1380,7 @@ export function formatSshdTest(c: SshdSettings, format: SshdTestFormat = {}): st
     const hostPort = l.host.includes(":") ? `[${l.host}]:${l.port}` : `${l.host}:${l.port}`;
     put("ListenAddress", l.rdomain === null ? hostPort : `${hostPort} rdomain ${l.rdomain}`);
   }
+  put("UsePAM", yn(c.usePam));
   put("LoginGraceTime", c.loginGraceTime);
   put("X11DisplayOffset", c.x11DisplayOffset);
   put("MaxAuthTries", c.maxAuthTries);
