@@ -1,5 +1,5 @@
 // Interop: our ssh against OpenSSH's sshd, through ProxyCommand (`sshd -i`) and listening on 127.0.0.1: commands, exit
-// statuses, stdio separation, 16 MiB both ways, every algorithm both sides have, known_hosts texts compared with
+// statuses, stdio separation, 64 MiB both ways, every algorithm both sides have, known_hosts texts compared with
 // OpenSSH's own ssh in the same situation, -G against OpenSSH's -G, -Q.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
@@ -97,8 +97,8 @@ describe.skipIf(!enabled)("our ssh → OpenSSH sshd -i (ProxyCommand)", () => {
     expect(r.exitCode).toBe(255);
   });
 
-  test("16 MiB upload and download keep every byte (sha256)", async () => {
-    const data = randomBytes(16 * 1024 * 1024);
+  test("64 MiB upload and download keep every byte (sha256)", async () => {
+    const data = randomBytes(64 * 1024 * 1024);
     const file = join(dir, "blob");
     writeFileSync(file, data);
     const want = createHash("sha256").update(data).digest("hex");

@@ -151,6 +151,10 @@ describe("errors (readconf.c wording)", () => {
   test("IgnoreUnknown lets listed unknown keywords pass; Protocol and deprecated ones are accepted", () => {
     const c = load("h", "IgnoreUnknown UseKeychain,AddKeysToAgentX\nUseKeychain yes\nProtocol 2\nUseRoaming no\nGSSAPIAuthentication yes\n");
     expect(c.notices.map((n) => n.text)).toEqual(['/cfg line 2: Ignored unknown option "usekeychain"', '/cfg line 4: Deprecated option "useroaming"', '/cfg line 5: Unsupported option "gssapiauthentication"']);
+    // Debian's stock ssh_config says GSSAPIAuthentication yes: that is a debug note, never an error line on stderr
+    expect(c.notices.find((n) => n.text.includes("gssapi"))?.level).toBe("DEBUG1");
+    const k = load("h", "KerberosAuthentication yes\n");
+    expect(k.notices.map((n) => [n.level, n.text])).toEqual([["ERROR", '/cfg line 1: Unsupported option "kerberosauthentication"']]);
   });
 });
 
