@@ -52,10 +52,21 @@ function shuffle32(a: string, b: string, lanes: readonly number[]): string {
  *   does not keep them in four general registers) ~789 vs ~833; h or r/s kept in memory in the stitched loop
  *   ~776-818 vs all in locals ~830; polyPairs (two blocks per carry with r²) ~760: more live values, more spills.
  * - stitchOpen (keystream and Poly1305 together, XOR after the tag check) ~845 vs ~550 for MAC-then-decrypt.
+ * - radix32 (Poly1305 in radix 2^32 as OpenSSL's 32-bit C: 20 products a block instead of 25, message words without
+ *   limb splitting, seven factors instead of nine) with polyInterleave (each z_k summed onto the carry from z_(k-1)
+ *   where it is computed) and fold5Shift (5·(h4 >> 2) as (h4 & ~3) + (h4 >> 2)): in one process, kernels called
+ *   directly (CPU time, median of 15), seal 951 / open 902 / seal+open 468 vs radix 2^26's 832 / 796 / 411; radix32
+ *   alone 922 / 876 / 454, with interleave 936 / 889 / 459. bench/crypto-chachapoly.ts "seal+open 32 KiB" cpuMbPerS
+ *   445-450 vs 390-393 (interleaved runs), Poly1305 alone ~1450 vs ~1220.
+ * - What the OMG disassembly (BUN_JSC_dumpOMGDisassembly=1) shows: B3 rebalances every sum of products into a tree,
+ *   so all products of a limb are live at once and spill (about 40 stack accesses a Poly1305 block with ~11 free
+ *   general registers); rewriting the sum as c − Σ x·(−f) does not stop it (polySubChain, negated factors in memory:
+ *   B3 turns it back into c − (Σ …)). Constant shift counts are rematerialised per shift (Move $12; And32 $31; movq;
+ *   pslld): four instructions where x86 has one.
  */
 export const OPTIONS = {
   byteShuffleRotate: true, mulShift: false, rows: 3, stitch: true, unroll: false, hInMemory: false, rsInMemory: false,
-  stitchOpen: true, roundsPerIteration: 1, diagonalsABC: true, polyPairs: false,
+  stitchOpen: true, roundsPerIteration: 1, diagonalsABC: true, polyPairs: false, polyInterleave: true, polySubChain: false, radix32: true, fold5Shift: true,
 };
 /** Rotate each 32-bit lane left by 16 or 8 with one byte shuffle (pshufb on x86), by other counts with two shifts. */
 function rotl(v: string, n: number): string[] {
@@ -351,12 +362,13 @@ const g64 = (n: string): string => `(local.get $${n})`;
 /** The i64 locals of the Poly1305 code below. */
 const POLY_LOCALS = ["h0", "h1", "h2", "h3", "h4", "r0", "r1", "r2", "r3", "r4", "s1", "s2", "s3", "s4", "z0", "z1", "z2", "z3",
   "z4", "c", "lo", "hi", "hibit", "g0", "g1", "g2", "g3", "g4", "mask", "q0", "q1", "q2", "q3", "q4", "qs1", "qs2", "qs3", "qs4",
-  "m0", "m1", "m2", "m3", "m4"].map((n) => `(local $${n} i64)`).join(" ");
+  "m0", "m1", "m2", "m3", "m4", "nr0", "nr1", "nr2", "nr3", "nr4", "ns1", "ns2", "ns3", "ns4"].map((n) => `(local $${n} i64)`).join(" ");
 /** Where r0..r4, s1..s4 live when the stitched seal reads them from memory (nine i64 in LAYOUT.rs). */
 const RS_NAMES = ["r0", "r1", "r2", "r3", "r4", "s1", "s2", "s3", "s4"];
 
 /** RFC 8439 §2.5: clamp r, split into 26-bit limbs; s_k = 5 r_k folds 2^130 ≡ 5 back in. h = 0. */
-function polyInit(key: string, toMemory: boolean): string[] {
+function polyInit(key: string, toMemory: boolean, negToMemory = false): string[] {
+  if (OPTIONS.radix32) return polyInit32(key);
   const out = [
     set("lo", `(i64.load align=1 ${key})`), set("hi", `(i64.load offset=8 align=1 ${key})`),
     set("r0", `(i64.and ${g64("lo")} (i64.const 0x3ffffff))`),
@@ -367,9 +379,11 @@ function polyInit(key: string, toMemory: boolean): string[] {
     ...[1, 2, 3, 4].map((k) => set(`s${k}`, `(i64.mul ${g64(`r${k}`)} (i64.const 5))`)),
     ...[0, 1, 2, 3, 4].map((k) => set(`h${k}`, "(i64.const 0)")),
     set("hibit", "(i64.const 0x1000000)"),
+    ...(OPTIONS.polySubChain ? RS_NAMES.map((n) => set(`n${n}`, `(i64.sub (i64.const 0) ${g64(n)})`)) : []),
   ];
+  if (negToMemory) RS_NAMES.forEach((n, k) => out.push(`(i64.store offset=${LAYOUT.rs + 8 * k} ${i32(0)} (i64.sub (i64.const 0) ${g64(n)}))`));
   if (toMemory) {
-    RS_NAMES.forEach((n, k) => out.push(`(i64.store offset=${LAYOUT.rs + 8 * k} ${i32(0)} ${g64(n)})`));
+    if (!negToMemory) RS_NAMES.forEach((n, k) => out.push(`(i64.store offset=${LAYOUT.rs + 8 * k} ${i32(0)} ${g64(n)})`));
     for (let k = 0; k < 5; k++) out.push(`(i64.store offset=${LAYOUT.rs + 72 + 8 * k} ${i32(0)} (i64.const 0))`);
   }
   return out;
@@ -379,7 +393,8 @@ function polyInit(key: string, toMemory: boolean): string[] {
  * One Poly1305 block at address `at` (RFC 8439 §2.5.1: h = (h + m) · r mod 2^130 − 5), 26-bit limbs, i64 products.
  * With `rsInMemory` the factors are loaded from LAYOUT.rs, leaving general registers to the interleaved ChaCha20 code.
  */
-function polyBlock(at: string, rsInMemory = false, hInMemory = false): string {
+function polyBlock(at: string, rsInMemory = false, hInMemory = false, negInMemory = false): string {
+  if (OPTIONS.radix32) return polyBlock32(at);
   const factor = (n: string): string =>
     rsInMemory ? `(i64.load offset=${LAYOUT.rs + 8 * RS_NAMES.indexOf(n)} ${i32(0)})` : g64(n);
   const sum = (terms: string[]): string => terms.reduce((acc, t) => `(i64.add ${acc} ${t})`);
@@ -388,6 +403,33 @@ function polyBlock(at: string, rsInMemory = false, hInMemory = false): string {
   const out: string[] = [];
   // In the stitched loop h also waits in memory between blocks (LAYOUT.rs + 72): fewer registers live across ChaCha20.
   if (hInMemory) for (let k = 0; k < 5; k++) out.push(set(`h${k}`, `(i64.load offset=${LAYOUT.rs + 72 + 8 * k} ${i32(0)})`));
+  if (OPTIONS.polyInterleave) {
+    // Each limb's products are summed onto the carry from the limb below right where they are computed: written as
+    // "all five z, then the carry chain", B3 re-associates each z's sum down to the carry's position and keeps the 25
+    // products alive until then (spilled to the stack).
+    out.push(...polyLimbs(at, MM, false), ...MM.map((m, k) => set(m, `(i64.add ${g64(m)} ${g64(`h${k}`)})`)));
+    for (let k = 0; k < 5; k++) {
+      if (OPTIONS.polySubChain) {
+        // z = c − Σ x_j·(−f): B3 keeps a chain of subtractions in order (one product live at a time), where it
+        // rebalances a sum into a tree that needs all five products at once.
+        const first = k === 0 ? `(i64.mul ${g64(MM[0]!)} ${factor("r0")})` : g64("c");
+        const rest = rs[k]!.map((r, j) => [r, j] as const).filter(([, j]) => k > 0 || j > 0);
+        // the negated factors come from memory (LAYOUT.rs, negInMemory) where B3 cannot see that they are negations
+        const neg = (r: string): string =>
+          negInMemory ? `(i64.load offset=${LAYOUT.rs + 8 * RS_NAMES.indexOf(r)} ${i32(0)})` : g64(`n${r}`);
+        out.push(set(`z${k}`, rest.reduce((acc, [r, j]) => `(i64.sub ${acc} (i64.mul ${g64(MM[j]!)} ${neg(r)}))`, first)));
+      } else {
+        const terms = rs[k]!.map((r, j) => `(i64.mul ${g64(MM[j]!)} ${factor(r)})`);
+        out.push(set(`z${k}`, sum(k === 0 ? terms : [g64("c"), ...terms])));
+      }
+      out.push(set("c", `(i64.shr_u ${g64(`z${k}`)} (i64.const 26))`), set(`h${k}`, `(i64.and ${g64(`z${k}`)} ${M26})`));
+    }
+    out.push(set("h0", `(i64.add ${g64("h0")} (i64.mul ${g64("c")} (i64.const 5)))`));
+    out.push(set("c", `(i64.shr_u ${g64("h0")} (i64.const 26))`), set("h0", `(i64.and ${g64("h0")} ${M26})`));
+    out.push(set("h1", `(i64.add ${g64("h1")} ${g64("c")})`));
+    if (hInMemory) for (let k = 0; k < 5; k++) out.push(`(i64.store offset=${LAYOUT.rs + 72 + 8 * k} ${i32(0)} ${g64(`h${k}`)})`);
+    return out.join("\n    ");
+  }
   out.push(
     set("lo", `(i64.load align=1 ${at})`), set("hi", `(i64.load offset=8 align=1 ${at})`),
     set("h0", `(i64.add ${g64("h0")} (i64.and ${g64("lo")} ${M26}))`),
@@ -472,6 +514,7 @@ function polyPair(at: string): string {
  * final reduction and the tag at `out`.
  */
 function polyFinish(out: string): string {
+  if (OPTIONS.radix32) return polyFinish32(out);
   const carry = (from: string, to: string): string[] => [
     set("c", `(i64.shr_u ${g64(from)} (i64.const 26))`), set(from, `(i64.and ${g64(from)} ${M26})`),
     set(to, `(i64.add ${g64(to)} ${g64("c")})`),
@@ -508,6 +551,116 @@ function polyFinish(out: string): string {
     ;; tag = (h + s) mod 2^128; s was kept in the one-time key at LAYOUT.polyKey + 16
     ${set("lo", `(i64.or (i64.or ${g64("h0")} (i64.shl ${g64("h1")} (i64.const 26))) (i64.shl ${g64("h2")} (i64.const 52)))`)}
     ${set("hi", `(i64.or (i64.or (i64.shr_u ${g64("h2")} (i64.const 12)) (i64.shl ${g64("h3")} (i64.const 14))) (i64.shl ${g64("h4")} (i64.const 40)))`)}
+    ${set("c", `(i64.load offset=16 align=1 ${get("pk")})`)}
+    ${set("lo", `(i64.add ${g64("lo")} ${g64("c")})`)}
+    ${set("hi", `(i64.add (i64.add ${g64("hi")} (i64.load offset=24 align=1 ${get("pk")})) (i64.extend_i32_u (i64.lt_u ${g64("lo")} ${g64("c")})))`)}
+    (i64.store align=1 ${out} ${g64("lo")}) (i64.store offset=8 align=1 ${out} ${g64("hi")})`;
+}
+
+const M32 = "(i64.const 0xffffffff)";
+/**
+ * Poly1305 in radix 2^32 (the form of OpenSSL's poly1305.c for 32-bit targets): h = h0 + h1·2^32 + ... + h4·2^128
+ * with h0..h3 32-bit words (h0 may exceed 2^32 a little between blocks) and h4 ≤ 3, r = r0..r3. Clamping clears the
+ * low two bits of r1..r3, so s_k = r_k + r_k/4 = 5·r_k/4 folds r_k·2^128 ≡ s_k exactly (2^130 ≡ 5). Per block 20
+ * products (every one below 2^61, a sum of five below 2^63) where radix 2^26 takes 25, and the message words need
+ * no splitting into limbs.
+ */
+function polyInit32(key: string): string[] {
+  return [
+    set("lo", `(i64.and (i64.load align=1 ${key}) (i64.const 0x0ffffffc0fffffff))`),
+    set("hi", `(i64.and (i64.load offset=8 align=1 ${key}) (i64.const 0x0ffffffc0ffffffc))`),
+    set("r0", `(i64.and ${g64("lo")} ${M32})`), set("r1", `(i64.shr_u ${g64("lo")} (i64.const 32))`),
+    set("r2", `(i64.and ${g64("hi")} ${M32})`), set("r3", `(i64.shr_u ${g64("hi")} (i64.const 32))`),
+    ...[1, 2, 3].map((k) => set(`s${k}`, `(i64.add ${g64(`r${k}`)} (i64.shr_u ${g64(`r${k}`)} (i64.const 2)))`)),
+    ...[0, 1, 2, 3, 4].map((k) => set(`h${k}`, "(i64.const 0)")),
+    set("hibit", "(i64.const 1)"),
+  ];
+}
+/** One block at `at` in radix 2^32: h += m (carried, h4 gets the 2^128 bit $hibit), h ·= r, carry, fold h4's top. */
+function polyBlock32(at: string): string {
+  const sum = (terms: string[]): string => terms.reduce((acc, t) => `(i64.add ${acc} ${t})`);
+  const mul = (h: string, f: string): string => `(i64.mul ${g64(h)} ${g64(f)})`;
+  const words = [`(i64.and ${g64("lo")} ${M32})`, `(i64.shr_u ${g64("lo")} (i64.const 32))`,
+    `(i64.and ${g64("hi")} ${M32})`, `(i64.shr_u ${g64("hi")} (i64.const 32))`];
+  const out = [set("lo", `(i64.load align=1 ${at})`), set("hi", `(i64.load offset=8 align=1 ${at})`)];
+  out.push(set("c", `(i64.add ${g64("h0")} ${words[0]})`), set("h0", `(i64.and ${g64("c")} ${M32})`));
+  for (let k = 1; k < 4; k++) {
+    out.push(set("c", `(i64.add (i64.add ${g64(`h${k}`)} ${words[k]}) (i64.shr_u ${g64("c")} (i64.const 32)))`));
+    out.push(set(`h${k}`, `(i64.and ${g64("c")} ${M32})`));
+  }
+  out.push(set("h4", `(i64.add (i64.add ${g64("h4")} ${g64("hibit")}) (i64.shr_u ${g64("c")} (i64.const 32)))`));
+  const terms = [
+    [mul("h0", "r0"), mul("h1", "s3"), mul("h2", "s2"), mul("h3", "s1")],
+    [mul("h0", "r1"), mul("h1", "r0"), mul("h2", "s3"), mul("h3", "s2"), mul("h4", "s1")],
+    [mul("h0", "r2"), mul("h1", "r1"), mul("h2", "r0"), mul("h3", "s3"), mul("h4", "s2")],
+    [mul("h0", "r3"), mul("h1", "r2"), mul("h2", "r1"), mul("h3", "r0"), mul("h4", "s3")],
+  ];
+  if (OPTIONS.polyInterleave) {
+    // each z_k summed onto the carry from z_(k-1) where it is computed, new h_k written as soon as it is known (the
+    // old h_k is still needed by later z: kept in m_k)
+    out.push(...[0, 1, 2, 3, 4].map((k) => set(`m${k}`, g64(`h${k}`))));
+    const mm = (t: string): string => t.replace(/\$h(\d)/g, "$m$1");
+    for (let k = 0; k < 4; k++) {
+      out.push(set(`z${k}`, sum(k === 0 ? terms[0]!.map(mm) : [`(i64.shr_u ${g64(`z${k - 1}`)} (i64.const 32))`, ...terms[k]!.map(mm)])));
+      out.push(set(`h${k}`, `(i64.and ${g64(`z${k}`)} ${M32})`));
+    }
+    out.push(set("h4", `(i64.add (i64.mul ${g64("m4")} ${g64("r0")}) (i64.shr_u ${g64("z3")} (i64.const 32)))`));
+  } else {
+    out.push(...terms.map((t, k) => set(`z${k}`, sum(t))), set("h4", mul("h4", "r0")), set("h0", `(i64.and ${g64("z0")} ${M32})`));
+    for (let k = 1; k < 4; k++) {
+      out.push(set(`z${k}`, `(i64.add ${g64(`z${k}`)} (i64.shr_u ${g64(`z${k - 1}`)} (i64.const 32)))`));
+      out.push(set(`h${k}`, `(i64.and ${g64(`z${k}`)} ${M32})`));
+    }
+    out.push(set("h4", `(i64.add ${g64("h4")} (i64.shr_u ${g64("z3")} (i64.const 32)))`));
+  }
+  // h4·2^128 = (h4 mod 4)·2^128 + (h4 div 4)·2^130, and 2^130 ≡ 5: add 5·(h4 div 4) = (h4 & ~3) + (h4 >> 2) to h0
+  out.push(set("c", OPTIONS.fold5Shift ? `(i64.add (i64.and ${g64("h4")} (i64.const -4)) (i64.shr_u ${g64("h4")} (i64.const 2)))`
+    : `(i64.mul (i64.shr_u ${g64("h4")} (i64.const 2)) (i64.const 5))`), set("h4", `(i64.and ${g64("h4")} (i64.const 3))`));
+  out.push(set("h0", `(i64.add ${g64("h0")} ${g64("c")})`));
+  return out.join("\n    ");
+}
+/** polyFinish in radix 2^32. */
+function polyFinish32(out: string): string {
+  const carryAll = (): string[] => {
+    const o = [set("c", g64("h0")), set("h0", `(i64.and ${g64("c")} ${M32})`)];
+    for (let k = 1; k < 4; k++) {
+      o.push(set("c", `(i64.add ${g64(`h${k}`)} (i64.shr_u ${g64("c")} (i64.const 32)))`), set(`h${k}`, `(i64.and ${g64("c")} ${M32})`));
+    }
+    o.push(set("h4", `(i64.add ${g64("h4")} (i64.shr_u ${g64("c")} (i64.const 32)))`));
+    return o;
+  };
+  return `(block $full (loop $blocks
+      (br_if $full (i32.lt_u ${get("pn")} ${i32(16)}))
+      ${polyBlock32(get("pm"))}
+      ${set("pm", `(i32.add ${get("pm")} ${i32(16)})`)}
+      ${set("pn", `(i32.sub ${get("pn")} ${i32(16)})`)}
+      (br $blocks)))
+    (if ${get("pn")} (then
+      ;; the short last block: its bytes, then 0x01, then zeros, and no 2^128 bit
+      (v128.store ${i32(LAYOUT.pad)} (v128.const i64x2 0 0))
+      ${set("pi", i32(0))}
+      (block $copied (loop $copy
+        (br_if $copied (i32.ge_u ${get("pi")} ${get("pn")}))
+        (i32.store8 offset=${LAYOUT.pad} ${get("pi")} (i32.load8_u (i32.add ${get("pm")} ${get("pi")})))
+        ${set("pi", `(i32.add ${get("pi")} ${i32(1)})`)}
+        (br $copy)))
+      (i32.store8 offset=${LAYOUT.pad} ${get("pn")} ${i32(1)})
+      ${set("hibit", "(i64.const 0)")}
+      ${polyBlock32(i32(LAYOUT.pad))}))
+    ;; full carry (h < 2^130 + 2^35 after it), then h mod p: h + 5 − 2^130 when that does not go negative (constant time)
+    ${carryAll().join(" ")}
+    ${set("c", `(i64.mul (i64.shr_u ${g64("h4")} (i64.const 2)) (i64.const 5))`)} ${set("h4", `(i64.and ${g64("h4")} (i64.const 3))`)}
+    ${set("h0", `(i64.add ${g64("h0")} ${g64("c")})`)}
+    ${carryAll().join(" ")}
+    ${set("c", `(i64.add ${g64("h0")} (i64.const 5))`)} ${set("g0", `(i64.and ${g64("c")} ${M32})`)}
+    ${[1, 2, 3].map((k) => `${set("c", `(i64.add ${g64(`h${k}`)} (i64.shr_u ${g64("c")} (i64.const 32)))`)} ${set(`g${k}`, `(i64.and ${g64("c")} ${M32})`)}`).join(" ")}
+    ${set("g4", `(i64.add ${g64("h4")} (i64.shr_u ${g64("c")} (i64.const 32)))`)}
+    ;; mask = all ones when h + 5 reaches 2^130 (then h ≥ p: take g)
+    ${set("mask", `(i64.sub (i64.const 0) (i64.shr_u ${g64("g4")} (i64.const 2)))`)}
+    ${[0, 1, 2, 3].map((k) => set(`h${k}`, `(i64.or (i64.and ${g64(`h${k}`)} (i64.xor ${g64("mask")} (i64.const -1))) (i64.and ${g64(`g${k}`)} ${g64("mask")}))`)).join(" ")}
+    ;; tag = (h + s) mod 2^128; s was kept in the one-time key at LAYOUT.polyKey + 16
+    ${set("lo", `(i64.or ${g64("h0")} (i64.shl ${g64("h1")} (i64.const 32)))`)}
+    ${set("hi", `(i64.or ${g64("h2")} (i64.shl ${g64("h3")} (i64.const 32)))`)}
     ${set("c", `(i64.load offset=16 align=1 ${get("pk")})`)}
     ${set("lo", `(i64.add ${g64("lo")} ${g64("c")})`)}
     ${set("hi", `(i64.add (i64.add ${g64("hi")} (i64.load offset=24 align=1 ${get("pk")})) (i64.extend_i32_u (i64.lt_u ${g64("lo")} ${g64("c")})))`)}
@@ -563,7 +716,7 @@ function sshPacket(): string {
       if (k < 0) return k === -1 ? [polyPair(`(i32.add ${get("pm")} (i32.shl ${get("hk")} ${i32(5)}))`)] : [];
       return k < polyPerStep / 2 ? [polyPair(`(i32.add ${get("pm")} ${i32(32 * k)})`)] : [];
     }
-    const rs = [OPTIONS.rsInMemory, OPTIONS.hInMemory] as const;
+    const rs = [OPTIONS.rsInMemory, OPTIONS.hInMemory, OPTIONS.polySubChain] as const;
     if (k < 0) return [polyBlock(`(i32.add ${get("pm")} (i32.add (i32.shl ${get("hk")} ${i32(4)}) ${i32(k === -2 ? 16 : 0)}))`, ...rs)];
     return k < polyPerStep ? [polyBlock(`(i32.add ${get("pm")} ${i32(16 * k)})`, ...rs)] : [];
   };
@@ -581,7 +734,7 @@ function sshPacket(): string {
     ${lengthAndPolyKey}
     ${lengthXorTmp}
     ${set("pk", i32(LAYOUT.polyKey))}
-    ${polyInit(get("pk"), OPTIONS.rsInMemory || OPTIONS.hInMemory).join(" ")}
+    ${polyInit(get("pk"), OPTIONS.rsInMemory || OPTIONS.hInMemory, OPTIONS.polySubChain).join(" ")}
     ${OPTIONS.polyPairs ? polyInitSquare().join(" ") : ""}
     ${rowsSetup(get("slot"), i32(1), i32(0), i32(0), get("n"))}
     ${set("q", `(i32.add ${get("p")} ${i32(4)})`)} ${set("pm", get("p"))}
@@ -651,7 +804,7 @@ function sshPacket(): string {
       (return ${get("ok")})))
     ${lengthAndPolyKey}
     ${set("pk", i32(LAYOUT.polyKey))}
-    ${polyInit(get("pk"), false).join(" ")}
+    ${polyInit(get("pk"), false, OPTIONS.polySubChain).join(" ")}
     ${OPTIONS.polyPairs ? polyInitSquare().join(" ") : ""}
     ${rowsSetup(get("slot"), i32(1), i32(0), i32(0), get("n"))}
     ${set("q", get("ks"))} ${set("pm", get("p"))}
@@ -676,7 +829,7 @@ function sshPacket(): string {
     (if ${get("ok")} (then
       (call $xor_bytes (i32.add ${get("p")} ${i32(4)}) ${get("ks")} ${get("len")})
       ${lengthXorTmp}))
-    ${wipe}
+    ${wipe} ${OPTIONS.polySubChain ? wipeRs : ""}
     ${get("ok")})
   `;
   return `${seal}  ${OPTIONS.stitchOpen ? openStitched : openPlain}  (func $ssh_length (export "ssh_length") (param $slot i32) (param $seq i32) (param $p i32) (result i32) (local $n i32)
@@ -687,6 +840,9 @@ function sshPacket(): string {
 
 /** The whole module as WAT text. */
 export function chachaWat(): string {
+  if (OPTIONS.radix32 && (OPTIONS.polyPairs || OPTIONS.hInMemory || OPTIONS.rsInMemory || OPTIONS.polySubChain)) {
+    throw new Error("radix32 Poly1305 has no polyPairs, hInMemory, rsInMemory or polySubChain form");
+  }
   return `;; GENERATED by scripts/gen-chacha-wasm.ts
 (module
   (import "env" "memory" (memory 1 ${MAX_PAGES} shared))
