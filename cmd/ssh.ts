@@ -3,6 +3,8 @@
 // files, passwords or keyboard-interactive, runs one session and exits with the remote status (255 for its own failures).
 import { appendFileSync, existsSync, write as fsWrite } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { dlopen } from "bun:ffi";
+import { selfArgv, spawnChild } from "../core/process/spawn.ts";
 import { GetoptError, countFlag, getopt, lastValue, firstValue } from "./getopt.ts";
 import { parseSshCommandLine, tableOf } from "./command-line.ts";
 import { usageError, type ProgramContext, type ProgramModule } from "./pending.ts";
@@ -41,7 +43,7 @@ const LEVELS: Record<string, LogLevel> = {
 const NOT_YET: Record<string, string> = {
   L: "local port forwarding (-L)", R: "remote port forwarding (-R)", D: "dynamic port forwarding (-D)",
   J: "jump hosts (-J)", O: "multiplexing control (-O)", S: "control sockets (-S)", M: "connection multiplexing (-M)",
-  w: "tunnel forwarding (-w)", f: "going to the background (-f)",
+  w: "tunnel forwarding (-w)",
 };
 
 /** A fatal error ssh reports with its own exit status. */
@@ -250,6 +252,7 @@ function parseArgs(ctx: ProgramContext): Parsed | number {
       case "4": lines.push("AddressFamily inet"); break;
       case "6": lines.push("AddressFamily inet6"); break;
       case "n": lines.push("StdinNull yes"); break;
+      case "f": lines.push("ForkAfterAuthentication yes", "StdinNull yes"); break; // ssh.c: -f implies -n
       case "x": lines.push("ForwardX11 no"); break;
       case "X": lines.push("ForwardX11 yes"); break;
       case "Y": lines.push("ForwardX11 yes", "ForwardX11Trusted yes"); break;
@@ -490,6 +493,32 @@ async function* escapeFilter(
   }
 }
 
+/** Marks the copy of ssh that `-f` runs (its value is unused). */
+const BACKGROUND_CHILD = "SSHBOX_SSH_BACKGROUND";
+
+/** ssh -f in the foreground: run the copy, wait for its "authenticated" (SIGUSR1) or its end. */
+async function runInBackground(ctx: ProgramContext): Promise<number> {
+  const ready = new Promise<number>((resolve) => process.once("SIGUSR1", () => resolve(0)));
+  const child = spawnChild({
+    argv: selfArgv(["ssh", ...ctx.args]),
+    env: { ...process.env, [BACKGROUND_CHILD]: "1" },
+    cwd: process.cwd(), // the same program in the same place (relative -i, -F paths)
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const status = await Promise.race([ready, child.exited]);
+  child.unref();
+  return status;
+}
+
+/** setsid(2) through libc, as daemon(3) does after the fork: the background ssh leaves the terminal's session. */
+function detachSession(): void {
+  try {
+    dlopen("libc.so.6", { setsid: { args: [], returns: "i32" } }).symbols.setsid();
+  } catch {
+    // not glibc: stays in the session (SIGHUP from a closing terminal then ends it, as without -f)
+  }
+}
+
 /**
  * The agent socket ssh uses (ssh.c): IdentityAgent when set ("none": no agent; "SSH_AUTH_SOCK" or unset: that
  * variable; the legacy "$NAME" form: the variable NAME; otherwise a path, ~ and %-tokens expanded), else SSH_AUTH_SOCK.
@@ -654,7 +683,12 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
   let remoteCommand: string | undefined = parsed.command.length > 0 ? commandLine : undefined;
   if (remoteCommand !== undefined && cfg.remoteCommand !== null) fail("Cannot execute command-line and remote command.");
   remoteCommand ??= cfg.remoteCommand ?? undefined;
-  if (cfg.forkAfterAuthentication) fail(`${ctx.progname}: going to the background (-f) is not available yet in ${SSHBOX_RELEASE}`);
+  // ssh.c: no command and a session wanted → nothing to do in the background
+  if (cfg.forkAfterAuthentication && remoteCommand === undefined && cfg.sessionType !== "none") fail("Cannot fork into background without a command to execute.");
+  // -f (ssh.c fork_postauth): Bun cannot fork, so this process runs a copy of itself with the same arguments and
+  // waits. The copy connects and authenticates (prompts reach the terminal as usual), then tells us (SIGUSR1) and
+  // leaves our session (setsid, as daemon(3) does); we exit 0 then, or with its status if it ends first.
+  if (cfg.forkAfterAuthentication && process.env[BACKGROUND_CHILD] === undefined) return await runInBackground(ctx);
 
   const sessionNone = cfg.sessionType === "none";
   const subsystem = cfg.sessionType === "subsystem";
@@ -878,6 +912,11 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
     fail([`${e instanceof Error ? e.message : String(e)}`]);
   }
   agent?.close(); // sshconnect2.c pubkey_cleanup: the agent connection ends with authentication
+  if (cfg.forkAfterAuthentication && process.env[BACKGROUND_CHILD] !== undefined) {
+    log.debug("forking to background");
+    process.kill(process.ppid, "SIGUSR1");
+    detachSession();
+  }
   log.verbose(`Authenticated to ${cfg.hostname} (${proxied ? "via proxy" : `[${address}]:${remotePort}`}).`);
 
   // ---- LocalCommand (ssh.c ssh_local_cmd) ----

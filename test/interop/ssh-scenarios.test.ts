@@ -208,4 +208,20 @@ describe.skipIf(!enabled)("seed scenarios with our ssh", () => {
     }
     expect((await ours(["-F", cfg, "-G", "-o", "Port=2222", "arc"])).stdout.split("\n")).toContain("port 2222");
   });
+
+  test("-f: ssh returns once authenticated while the command runs on in the background; without a command it refuses", async () => {
+    const kh = join(dir, "kh-f");
+    const marker = join(dir, "bg-done");
+    await exec(["mkfifo", join(dir, "bg-go")]);
+    const p = Bun.spawn([bin, "ssh", ...base(kh), "-o", "StrictHostKeyChecking=accept-new", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-f",
+      `${user()}@localhost`, `read line < ${join(dir, "bg-go")}; echo "bg:$line"; touch ${marker}`], { env: env(), stdout: "pipe", stderr: "pipe" });
+    expect(await p.exited).toBe(0); // the foreground ssh is done while the remote command still waits
+    expect(existsSync(marker)).toBe(false);
+    writeFileSync(join(dir, "bg-go"), "released\n");
+    expect(await new Response(p.stdout).text()).toBe("bg:released\n"); // the background ssh kept our stdout
+    expect(existsSync(marker)).toBe(true);
+    const none = await ours([...base(kh), "-f", `${user()}@localhost`]);
+    expect(none).toEqual({ stdout: "", stderr: "Cannot fork into background without a command to execute.\r\n", exitCode: 255 });
+    expect(none).toEqual(await theirs([...base(kh), "-f", `${user()}@localhost`]));
+  });
 });
