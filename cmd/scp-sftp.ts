@@ -49,7 +49,8 @@ export class ScpSftp {
 
   private async open(host: string, user: string | undefined, port: number, counts = true): Promise<Connection | null> {
     const t = this.o.connect(host, user, port);
-    if (t === null) return null;
+    // a program that could not start (already reported as its exec would) reads as a closed connection: sftp_init()
+    if (t === null) throw new ScpFatal("Connection closed");
     if (counts) this.last = t;
     try {
       const client = await SftpClient.init(t.stdout, t.stdin, {

@@ -136,11 +136,8 @@ export class LegacyScp {
   /** scp.c run_err(): "\001scp: msg\n" to the peer, and "msg\n" to our stderr unless we are the remote side. */
   async runErr(message: string): Promise<void> {
     this.errs++;
-    try {
-      await this.output(enc.encode(`\x01scp: ${message}\n`));
-    } catch {
-      // fprintf() to a dead peer: nothing to do
-    }
+    // fprintf() to a peer that is gone raises SIGPIPE, which scp.c turns into lostconn()
+    await this.send(`\x01scp: ${message}\n`);
     if (!this.opts.remote) this.opts.stderr(`${visTerminal(message)}\n`);
   }
 
