@@ -16,6 +16,7 @@ import { StreamLink, type Link } from "../core/transport/link.ts";
 import type { HostKeySigner } from "../core/transport/transport.ts";
 import { serveConnection } from "../core/server/connection.ts";
 import { openSyslog, SYSLOG_FACILITIES, SYSLOG_PATH } from "../core/server/syslog.ts";
+import { pamUnavailable, PAM_NEW_AUTHTOK_REQD, PAM_SUCCESS } from "../core/server/pam.ts";
 import { listen } from "../core/server/listener.ts";
 import { serverAuthPolicy, serverSessionPolicy, type KeyGrant, type PeerInfo, type ServerMode } from "../core/server/policy.ts";
 import { getpwnam, getpwuid, type Passwd } from "../core/server/users.ts";
@@ -215,14 +216,23 @@ async function serveOne(link: Link, peer: PeerInfo, config: SshdConfig, signers:
     ...(config.rekeyLimit.bytes > 0 ? { rekeyBytes: config.rekeyLimit.bytes } : {}),
     ...(config.rekeyLimit.seconds > 0 ? { rekeySeconds: config.rekeyLimit.seconds } : {}),
     log,
-    sessionPolicy: (r) => {
+    sessionPolicy: async (r) => {
       onAuthenticated?.();
       const pw = getpwnam(r.user)!;
+      const account = auth.pamAccount(r.user);
+      if (account) {
+        // auth2.c userauth_finish: do_pam_account for every method (kbd-int and password already ran it)
+        const a = await account;
+        if (a.rc !== PAM_SUCCESS && a.rc !== PAM_NEW_AUTHTOK_REQD) {
+          log.error(`Access denied for user ${r.user} by PAM account configuration`);
+          throw new Error(`PAM account: ${a.text}`);
+        }
+      }
       const userConfig = auth.configFor(r.user) ?? applyMatch(config, { user: r.user, addr: peer.remoteAddress, host: peer.remoteAddress, laddr: peer.localAddress, lport: peer.localPort });
       const grant = r.methods.at(-1)?.attachment as KeyGrant | undefined;
       return serverSessionPolicy({ config: userConfig, pw, peer, grant, internalSftp: internalSftp(log, mode), authInfo: r.exposeAuthInfo, log });
     },
-  });
+  }).finally(() => auth.dispose());
   if (result.error && !result.authenticated) {
     const who = result.user ? `authenticating user ${result.user} ` : "";
     log.info(`Connection closed by ${who}${peer.remoteAddress} port ${peer.remotePort} [preauth]`);
@@ -280,6 +290,12 @@ async function run(ctx: ProgramContext): Promise<number> {
   }
   const signers = hostKeySigners(keys, config.hostKeyAlgorithms);
   if (flags.test) return 0;
+  const pamMissing = config.usePam ? pamUnavailable() : null;
+  if (pamMissing !== null) {
+    // auth-pam.c fatal("PAM: initialisation failed"), said at startup with the reason
+    ctx.io.err(`sshd: UsePAM yes, but PAM: initialisation failed: ${pamMissing}\n`);
+    return 255;
+  }
   const log = flags.inetd ? early : makeSshdLogger(flags, config, ctx.io);
 
   if (flags.inetd) {

@@ -3,7 +3,7 @@
 // with tokens, StrictModes, key options, RevokedKeys, PubkeyAcceptedAlgorithms), and how sessions run (session.c).
 import { readFileSync, statSync, existsSync, mkdtempSync, writeFileSync, rmSync, chownSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
-import type { AuthUser, PasswordVerdict, PublicKeyCheck, PublicKeyVerdict, ServerAuthPolicy, SignatureCheck, UserAuthSetup } from "../auth/index.ts";
+import type { AuthUser, KbdIntDialog, PasswordVerdict, PublicKeyCheck, PublicKeyVerdict, ServerAuthPolicy, SignatureCheck, UserAuthSetup } from "../auth/index.ts";
 import { applyMatch, expandSshdTokens, matchPattern, matchPatternList, addrMatchList, type SshdConfig } from "../config/index.ts";
 import {
   describePublicKey, fingerprint, parseAuthorizedKeys, parsePublicKeyLine, revokedKeysFileRevokes, parseCertificate, verifyCertificateSignature,
@@ -13,6 +13,7 @@ import { verifySignature } from "../crypto/registry.ts";
 import { escapeForLog, silentLogger, type Logger } from "../log.ts";
 import { getpwnam, groupsOf, type Passwd } from "./users.ts";
 import { passwordMatches, shadowHash } from "./passwords.ts";
+import { fakePassword, PamContext, pamKbdIntDialog, PAM_DISALLOW_NULL_AUTHTOK, PAM_NEW_AUTHTOK_REQD, PAM_SUCCESS, type PamResult } from "./pam.ts";
 import type { SessionPolicy, SubsystemTarget } from "./session.ts";
 
 /** Who is connecting, for Match and log lines. */
@@ -71,9 +72,22 @@ function strictModesProblem(path: string, pw: Passwd): string | null {
   }
 }
 
+/** What sshd asks of a connection's authentication policy besides the auth layer's questions. */
+export interface ConnectionAuthPolicy extends ServerAuthPolicy {
+  /** The Match-applied config of a user seen in a request. */
+  configFor(user: string): SshdConfig | undefined;
+  /** UsePAM: pam_acct_mgmt for the logged-in user (do_pam_account); null without UsePAM. */
+  pamAccount(user: string): Promise<PamResult> | null;
+  /** Ends the connection's PAM handle (sshpam_cleanup). */
+  dispose(): void;
+}
+
 /** Builds the authentication policy for one connection. */
-export function serverAuthPolicy(base: SshdConfig, peer: PeerInfo, mode: ServerMode, log: Logger = silentLogger): ServerAuthPolicy & { configFor(user: string): SshdConfig | undefined } {
+export function serverAuthPolicy(base: SshdConfig, peer: PeerInfo, mode: ServerMode, log: Logger = silentLogger): ConnectionAuthPolicy {
   const perUser = new Map<string, { pw: Passwd | undefined; config: SshdConfig }>();
+  // auth-pam.c: one PAM handle per connection, started for the user of the first request that needs it (UsePAM is global).
+  let pam: PamContext | undefined;
+  const pamFor = (user: string): PamContext => (pam ??= new PamContext(user, peer.remoteAddress));
   const setup = (user: string): { pw: Passwd | undefined; config: SshdConfig } => {
     let s = perUser.get(user);
     if (!s) {
@@ -169,6 +183,8 @@ export function serverAuthPolicy(base: SshdConfig, peer: PeerInfo, mode: ServerM
 
   return {
     configFor: (user) => perUser.get(user)?.config,
+    pamAccount: (user) => (base.usePam ? pamFor(user).account() : null),
+    dispose: () => pam?.end(),
 
     async startUser(user): Promise<UserAuthSetup> {
       const { pw, config } = setup(user);
@@ -177,7 +193,10 @@ export function serverAuthPolicy(base: SshdConfig, peer: PeerInfo, mode: ServerM
       const methods: string[] = [];
       if (config.pubkeyAuthentication) methods.push("publickey");
       // Passwords come from /etc/shadow, which only root can read: an unprivileged sshd cannot check them.
-      if (config.passwordAuthentication && mode.privileged) methods.push("password");
+      // With UsePAM, PAM decides (pam_unix's setuid helper checks the invoking user's own password).
+      if (config.passwordAuthentication && (mode.privileged || base.usePam)) methods.push("password");
+      // auth2.c: keyboard-interactive is offered whenever enabled; without PAM (no devices on Linux) it always fails.
+      if (config.kbdInteractiveAuthentication) methods.push("keyboard-interactive");
       let banner: string | undefined;
       if (config.banner) {
         try {
@@ -282,9 +301,38 @@ export function serverAuthPolicy(base: SshdConfig, peer: PeerInfo, mode: ServerM
       const { pw, config } = setup(who.user);
       // auth-passwd.c: root may use a password only with PermitRootLogin yes; the check still runs to keep timing alike.
       const rootRefused = pw?.uid === 0 && config.permitRootLogin !== "yes";
+      if (base.usePam) {
+        // auth-passwd.c: an empty password fails first without PermitEmptyPasswords; then sshpam_auth_passwd, which
+        // gives PAM junk of the same length for an invalid user or a refused root.
+        if (password.length === 0 && !config.permitEmptyPasswords) return { result: "failure" };
+        const honest = who.valid && !rootRefused;
+        const r = await pamFor(who.user).authenticatePassword(honest ? password : fakePassword(password.length), config.permitEmptyPasswords ? 0 : PAM_DISALLOW_NULL_AUTHTOK);
+        if (r.rc === PAM_SUCCESS && honest) {
+          log.debug(`PAM: password authentication accepted for ${who.user}`);
+        } else {
+          if (r.rc === -1) log.error(`PAM: ${r.text}`);
+          log.debug(`PAM: password authentication failed for ${who.valid ? who.user : "an illegal user"}: ${r.text}`);
+          return { result: "failure" };
+        }
+        const acct = await pamFor(who.user).account();
+        return { result: acct.rc === PAM_SUCCESS || acct.rc === PAM_NEW_AUTHTOK_REQD ? "success" : "failure" };
+      }
       const ok = await passwordMatches(password, pw ? shadowHash(pw.name) : undefined, config.permitEmptyPasswords);
       if (rootRefused && ok) log.info(`ROOT LOGIN REFUSED FROM ${peer.remoteAddress} port ${peer.remotePort}`);
       return { result: ok && !rootRefused && who.valid ? "success" : "failure" };
+    },
+
+    async startKeyboardInteractive(who: AuthUser, submethods: string): Promise<KbdIntDialog | null> {
+      const { pw, config } = setup(who.user);
+      // auth2-chall.c kbdint_alloc: the only device on Linux is PAM's, and only with UsePAM; a client's submethods
+      // list (KbdInteractiveDevices) must name it exactly (kbdint_next_device).
+      if (!base.usePam) {
+        log.debug("auth2_challenge_start: no devices");
+        return null;
+      }
+      if (submethods !== "" && !submethods.split(",").includes("pam")) return null;
+      const rootRefused = pw?.uid === 0 && config.permitRootLogin !== "yes";
+      return pamKbdIntDialog(pamFor(who.user), who, { usePassword: who.valid && !rootRefused, permitEmptyPasswords: config.permitEmptyPasswords, log });
     },
 
     async verifySignature(check: SignatureCheck): Promise<boolean> {
@@ -301,7 +349,7 @@ export function serverAuthPolicy(base: SshdConfig, peer: PeerInfo, mode: ServerM
       }
       return verifySignature(alg, blob, check.data, check.signature);
     },
-  } satisfies ServerAuthPolicy & { configFor(user: string): SshdConfig | undefined };
+  } satisfies ConnectionAuthPolicy;
 }
 
 /** Why a user certificate cannot log in with these principals from `addr` (OpenSSH's wording), or null. */

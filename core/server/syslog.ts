@@ -66,7 +66,10 @@ const SOCKADDR_UN_BYTES = 110;
 
 /** A sender of syslog datagrams to one socket path. */
 export interface SyslogWriter {
-  /** Sends one line at `level`; silently dropped when the socket is missing or full. */
+  /**
+   * Sends one line at `level` as log.c does for syslog: ERROR lines get "error: " (FATAL "fatal: "), which stderr
+   * lines do not, and the text is cut at 500 characters. Silently dropped when the socket is missing or full.
+   */
   write(level: LogLevel, message: string): void;
   /** Closes the socket. */
   close(): void;
@@ -89,7 +92,8 @@ export function openSyslog(ident: string, facility: number, path: string = SYSLO
       if (c === null) return;
       if (fd < 0) fd = c.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (fd < 0) return;
-      const bytes = Buffer.from(formatSyslog(facility, level, ident, pid, message));
+      const tag = level === LogLevel.ERROR ? "error: " : level <= LogLevel.FATAL ? "fatal: " : "";
+      const bytes = Buffer.from(formatSyslog(facility, level, ident, pid, (tag + message).slice(0, 500)));
       c.sendto(fd, bytes, bytes.length, MSG_DONTWAIT | MSG_NOSIGNAL, addr, addrLen);
     },
     close() {

@@ -76,7 +76,7 @@ describe.skipIf(!enabled)("OpenSSH ssh → our sshd -i", () => {
     const proxy = `${bin} sshd -i -f ${join(dir, "sshd_config")}`;
     const r = await exec([OPENSSH.ssh, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-i", join(dir, "other"), "root@peer", "true"]);
     expect(r.exitCode).toBe(255);
-    expect(r.stderr).toContain(process.getuid?.() === 0 ? "root@peer: Permission denied (publickey,password)." : "root@peer: Permission denied (publickey).");
+    expect(r.stderr).toContain(process.getuid?.() === 0 ? "root@peer: Permission denied (publickey,password,keyboard-interactive)." : "root@peer: Permission denied (publickey,keyboard-interactive).");
   });
   test("sshd -T prints the configuration and -t checks it", async () => {
     const t = await exec([bin, "sshd", "-T", "-f", join(dir, "sshd_config")]);
@@ -155,7 +155,7 @@ describe.skipIf(!enabled || process.getuid?.() !== 0)("root mode", () => {
     expect([good.stdout, good.exitCode]).toEqual([`${TEST_USER}\n`, 0]);
     const bad = await attempt("wrong");
     expect(bad.exitCode).toBe(255);
-    expect(bad.stderr).toContain(`${TEST_USER}@peer: Permission denied (publickey,password).`);
+    expect(bad.stderr).toContain(`${TEST_USER}@peer: Permission denied (publickey,password,keyboard-interactive).`);
     const log = readFileSync(join(dir, "pw.log"), "utf8");
     expect(log).toMatch(new RegExp(`Accepted password for ${TEST_USER} from \\S+ port \\d+ ssh2`));
     expect(log).toMatch(new RegExp(`Failed password for ${TEST_USER} from \\S+ port \\d+ ssh2`));

@@ -37,12 +37,23 @@ describe("openSyslog", () => {
       const w = openSyslog("sshd", SYSLOG_FACILITIES.DAEMON!, sock.path, 777);
       const log = makeLogger(LogLevel.DEBUG1, (line, level) => w.write(level, line));
       log.info("Server listening on 0.0.0.0 port 22.");
-      log.error("error: x");
+      log.error("PAM: Authentication failure for fred from 127.0.0.1");
       log.debug("y");
       log.debug2("not at this level");
       w.close();
       const got = sock.drain().map((d) => d.replace(/^(<\d+>)\w{3} [ \d]\d \d\d:\d\d:\d\d /, "$1"));
-      expect(got).toEqual(["<30>sshd[777]: Server listening on 0.0.0.0 port 22.", "<27>sshd[777]: error: x", "<31>sshd[777]: debug1: y"]);
+      expect(got).toEqual(["<30>sshd[777]: Server listening on 0.0.0.0 port 22.", "<27>sshd[777]: error: PAM: Authentication failure for fred from 127.0.0.1", "<31>sshd[777]: debug1: y"]);
+    } finally {
+      sock.close();
+    }
+  });
+  test("lines are cut at 500 characters, as log.c's %.500s", () => {
+    const sock = syslogSocket(join(dir, "log500"));
+    try {
+      const w = openSyslog("sshd", SYSLOG_FACILITIES.AUTH!, sock.path, 1);
+      w.write(LogLevel.INFO, "x".repeat(700));
+      w.close();
+      expect(sock.drain()[0]!.split(": ")[1]!.length).toBe(500);
     } finally {
       sock.close();
     }

@@ -1,0 +1,133 @@
+// OpenSSH's ssh against our sshd -i with UsePAM (issue #6): keyboard-interactive driven by PAM's own prompts, password
+// auth through PAM, the log lines auth-pam.c and auth.c write, kbd-int without PAM (no devices), and sshd's syslog
+// lines on a socket standing in for /dev/log. Root only: a throwaway user with a known password is created and removed.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { OPENSSH, exec, havePeers } from "../helpers/openssh.ts";
+import { sshboxBinary } from "../helpers/binary.ts";
+import { syslogSocket } from "../helpers/syslog-socket.ts";
+import { getpwnam } from "../../core/server/users.ts";
+
+const PAM_USER = "sshboxpam";
+const PASSWORD = "Pam-s3cret!";
+const enabled = havePeers(OPENSSH.ssh, OPENSSH.sshKeygen) && process.getuid?.() === 0 && existsSync("/etc/pam.d/sshd") && existsSync("/lib/x86_64-linux-gnu/libpam.so.0");
+let dir = "";
+let bin = "";
+let createdUser = false;
+
+beforeAll(async () => {
+  if (!enabled) return;
+  bin = await sshboxBinary();
+  dir = mkdtempSync(join(tmpdir(), "sshbox-pam-"));
+  chmodSync(dir, 0o755);
+  await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host")]);
+  if (!getpwnam(PAM_USER)) {
+    expect((await exec(["/usr/sbin/useradd", "-m", "-s", "/bin/sh", PAM_USER])).exitCode).toBe(0);
+    createdUser = true;
+  }
+  expect((await exec(["/usr/sbin/chpasswd"], { stdin: new TextEncoder().encode(`${PAM_USER}:${PASSWORD}\n`) })).exitCode).toBe(0);
+}, 120_000);
+afterAll(async () => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (createdUser) await exec(["/usr/sbin/userdel", "-r", PAM_USER]);
+});
+
+let runs = 0;
+/** One login through ProxyCommand=`sshd -i` with `config` lines; the answer comes from SSH_ASKPASS. */
+async function login(config: string[], opts: { password: string; method: string; user?: string; sshdArgs?: string[]; env?: Record<string, string>; extra?: string[] }) {
+  const n = ++runs;
+  const cfg = join(dir, `sshd_config.${n}`);
+  writeFileSync(cfg, [`HostKey ${join(dir, "host")}`, "LogLevel VERBOSE", ...config, ""].join("\n"));
+  writeFileSync(join(dir, `askpass.${n}`), `#!/bin/sh\nprintf '%s\\n' '${opts.password}'\n`, { mode: 0o755 });
+  const log = join(dir, `sshd.${n}.log`);
+  const proxy = `${bin} sshd -i -f ${cfg} ${(opts.sshdArgs ?? ["-E", log]).join(" ")}`;
+  const r = await exec([OPENSSH.ssh, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+    "-o", `PreferredAuthentications=${opts.method}`, "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", ...(opts.extra ?? []), `${opts.user ?? PAM_USER}@peer`, "id -un"],
+    // SSH_CONNECTION reaches sshd -i through the ProxyCommand: the peer address in log lines and PAM_RHOST
+    { env: { PATH: "/usr/bin:/bin", SSH_ASKPASS: join(dir, `askpass.${n}`), SSH_ASKPASS_REQUIRE: "force", DISPLAY: "x", SSH_CONNECTION: "127.0.0.1 40022 127.0.0.1 22", ...opts.env } });
+  return { ...r, log: existsSync(log) ? readFileSync(log, "utf8") : "" };
+}
+
+describe.skipIf(!enabled)("UsePAM yes", () => {
+  test("keyboard-interactive with PAM's Password: prompt logs in, as OpenSSH logs it", async () => {
+    const r = await login(["UsePAM yes", "KbdInteractiveAuthentication yes", "PasswordAuthentication no"], { password: PASSWORD, method: "keyboard-interactive" });
+    expect([r.stdout, r.exitCode]).toEqual([`${PAM_USER}\n`, 0]);
+    expect(r.log).toContain(`Postponed keyboard-interactive for ${PAM_USER} from 127.0.0.1 port 40022 ssh2`);
+    expect(r.log).toContain(`Postponed keyboard-interactive/pam for ${PAM_USER} from 127.0.0.1 port 40022 ssh2`);
+    expect(r.log).toContain(`Accepted keyboard-interactive/pam for ${PAM_USER} from 127.0.0.1 port 40022 ssh2`);
+  }, 30_000);
+
+  test("a wrong password: PAM's error and Failed keyboard-interactive/pam, then Permission denied", async () => {
+    const r = await login(["UsePAM yes", "PasswordAuthentication no"], { password: "wrong", method: "keyboard-interactive" });
+    expect(r.exitCode).toBe(255);
+    expect(r.stderr).toContain(`${PAM_USER}@peer: Permission denied (publickey,keyboard-interactive).`);
+    expect(r.log).toContain(`PAM: Authentication failure for ${PAM_USER} from 127.0.0.1`);
+    expect(r.log).toContain(`Failed keyboard-interactive/pam for ${PAM_USER} from 127.0.0.1 port 40022 ssh2`);
+    expect(r.log).not.toContain("Accepted");
+  }, 30_000);
+
+  test("an invalid user is asked too, and fails as an illegal user", async () => {
+    const r = await login(["UsePAM yes", "PasswordAuthentication no"], { password: PASSWORD, method: "keyboard-interactive", user: "nosuchuser-pam" });
+    expect(r.exitCode).toBe(255);
+    expect(r.log).toContain("Invalid user nosuchuser-pam from 127.0.0.1 port 40022");
+    expect(r.log).toContain("PAM: Authentication failure for illegal user nosuchuser-pam from 127.0.0.1");
+    expect(r.log).toContain("Failed keyboard-interactive/pam for invalid user nosuchuser-pam from 127.0.0.1 port 40022 ssh2");
+  }, 30_000);
+
+  test("password authentication goes through PAM", async () => {
+    const good = await login(["UsePAM yes", "PasswordAuthentication yes"], { password: PASSWORD, method: "password" });
+    expect([good.stdout, good.exitCode]).toEqual([`${PAM_USER}\n`, 0]);
+    expect(good.log).toContain(`Accepted password for ${PAM_USER} from 127.0.0.1 port 40022 ssh2`);
+    const bad = await login(["UsePAM yes", "PasswordAuthentication yes"], { password: "wrong", method: "password" });
+    expect(bad.exitCode).toBe(255);
+    expect(bad.stderr).toContain(`${PAM_USER}@peer: Permission denied (publickey,password,keyboard-interactive).`);
+    expect(bad.log).toContain(`Failed password for ${PAM_USER} from 127.0.0.1 port 40022 ssh2`);
+  }, 30_000);
+
+  test("KbdInteractiveDevices naming another device gets no PAM dialog", async () => {
+    const r = await login(["UsePAM yes", "PasswordAuthentication no"], { password: PASSWORD, method: "keyboard-interactive", extra: ["-o", "KbdInteractiveDevices=bsdauth"] });
+    expect(r.exitCode).toBe(255);
+    expect(r.log).toContain(`Failed keyboard-interactive for ${PAM_USER} from 127.0.0.1 port 40022 ssh2`);
+    expect(r.log).not.toContain("keyboard-interactive/pam");
+    const pam = await login(["UsePAM yes", "PasswordAuthentication no"], { password: PASSWORD, method: "keyboard-interactive", extra: ["-o", "KbdInteractiveDevices=pam"] });
+    expect(pam.exitCode).toBe(0);
+  }, 30_000);
+});
+
+describe.skipIf(!enabled)("UsePAM no", () => {
+  test("keyboard-interactive is offered but has no device: the right password still fails", async () => {
+    const r = await login(["UsePAM no", "PasswordAuthentication no"], { password: PASSWORD, method: "keyboard-interactive" });
+    expect(r.exitCode).toBe(255);
+    expect(r.stderr).toContain(`${PAM_USER}@peer: Permission denied (publickey,keyboard-interactive).`);
+    expect(r.log).toContain(`Failed keyboard-interactive for ${PAM_USER} from 127.0.0.1 port 40022 ssh2`);
+  }, 30_000);
+  test("KbdInteractiveAuthentication no leaves the method out", async () => {
+    const r = await login(["UsePAM no", "KbdInteractiveAuthentication no", "PasswordAuthentication yes"], { password: "wrong", method: "password" });
+    expect(r.stderr).toContain(`${PAM_USER}@peer: Permission denied (publickey,password).`);
+  }, 30_000);
+});
+
+describe.skipIf(!enabled)("syslog", () => {
+  test("without -e or -E, sshd -i logs to the syslog socket with ident sshd[pid] and SyslogFacility", async () => {
+    const sock = syslogSocket(join(dir, "devlog"));
+    try {
+      const r = await login(["UsePAM yes", "PasswordAuthentication no", "SyslogFacility LOCAL5"], { password: "wrong", method: "keyboard-interactive", sshdArgs: [], env: { SSHBOX_TEST_SYSLOG_SOCKET: sock.path } });
+      expect(r.exitCode).toBe(255);
+      const lines = sock.drain();
+      // LOCAL5 (21 << 3): INFO is <174>, ERROR <171> with log.c's "error: " prefix that stderr lines lack
+      expect(lines.some((l) => /^<174>\w{3} [ \d]\d \d\d:\d\d:\d\d sshd\[\d+\]: Failed keyboard-interactive\/pam for sshboxpam from 127\.0\.0\.1 port 40022 ssh2$/.test(l))).toBe(true);
+      expect(lines.some((l) => /^<171>.* sshd\[\d+\]: error: PAM: Authentication failure for sshboxpam from 127\.0\.0\.1$/.test(l))).toBe(true);
+    } finally {
+      sock.close();
+    }
+  }, 30_000);
+  test("sshd -T prints syslogfacility and usepam", async () => {
+    writeFileSync(join(dir, "t_config"), `HostKey ${join(dir, "host")}\nSyslogFacility AUTHPRIV\nUsePAM yes\n`);
+    const t = await exec([bin, "sshd", "-T", "-f", join(dir, "t_config")]);
+    expect(t.stdout.split("\n")).toEqual(expect.arrayContaining(["syslogfacility AUTHPRIV", "usepam yes"]));
+    const d = await exec([bin, "sshd", "-T", "-f", "/dev/null"]);
+    expect(d.stdout.split("\n")).toEqual(expect.arrayContaining(["syslogfacility AUTH", "usepam no"]));
+  });
+});
