@@ -166,8 +166,16 @@ export function internalSftpOptions(
   };
 }
 
-async function run(ctx: ProgramContext): Promise<number> {
-  const errLine = (m: string) => ctx.io.err(`${m}\r\n`);
+/**
+ * internal-sftp inside sshd's session child (session.c: sftp_server_main(argc, argv, pw)): the same program with the
+ * account given rather than looked up (a jail has no /etc/passwd), and log lines going to sshd's log through `log`.
+ */
+export function runInternalSftp(ctx: ProgramContext, user: UserEntry, log: (line: string) => void): Promise<number> {
+  return run(ctx, { user, log });
+}
+
+async function run(ctx: ProgramContext, internal?: { user: UserEntry; log: (line: string) => void }): Promise<number> {
+  const errLine = internal?.log ?? ((m: string) => ctx.io.err(`${m}\r\n`));
   let flags: SftpServerFlags;
   try {
     let parsed;
@@ -207,8 +215,10 @@ async function run(ctx: ProgramContext): Promise<number> {
   let user: UserEntry;
   const uid = process.getuid?.() ?? 0;
   const names = fileNameService();
-  const name = names.userName(uid);
-  if (name !== undefined) {
+  const name = internal ? undefined : names.userName(uid);
+  if (internal) {
+    user = internal.user;
+  } else if (name !== undefined) {
     user = { name, uid, home: names.user(name)?.home ?? "/" };
   } else {
     try {

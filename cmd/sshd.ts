@@ -21,6 +21,10 @@ import { listen } from "../core/server/listener.ts";
 import { serverAuthPolicy, serverSessionPolicy, type KeyGrant, type PeerInfo, type ServerMode } from "../core/server/policy.ts";
 import { getpwnam, getpwuid, type Passwd } from "../core/server/users.ts";
 import type { SubsystemTarget } from "../core/server/session.ts";
+import { SESSION_CHILD_VARIABLE, chrootProblem, runSessionChild, type SessionChildSpec } from "../core/server/session-child.ts";
+import { expandSshdTokens } from "../core/config/index.ts";
+import { runInternalSftp, internalSftpOptions } from "./sftp-server.ts";
+import { processIo } from "./io.ts";
 import { serveSftp, fileNameService } from "../core/sftp/index.ts";
 import { selfArgv, spawnChild } from "../core/process/spawn.ts";
 
@@ -165,28 +169,52 @@ function serverExtensions(_config: SshdConfig): Map<string, Uint8Array> {
   ]);
 }
 
-function internalSftp(log: Logger, mode: ServerMode): (pw: Passwd, config: SshdConfig) => SubsystemTarget {
-  return (pw) => {
-    // Root mode for another user: never serve files as root in this process; run our sftp-server as that user.
-    if (mode.privileged && pw.uid !== 0) return { kind: "command", command: selfArgv(["sftp-server"]).map(shellQuote).join(" ") };
-    return internalSftpInProcess(log, pw);
+function internalSftp(log: Logger, mode: ServerMode): (pw: Passwd, config: SshdConfig, args: readonly string[]) => SubsystemTarget {
+  return (pw, config, args) => {
+    // Root mode for another user, or a jail: never serve files as root in this process; the session child chroots,
+    // drops to the user and serves internal-sftp itself.
+    if ((mode.privileged && pw.uid !== 0) || chrootOf(config) !== null) return { kind: "sftp-child", args };
+    return internalSftpInProcess(log, pw, args);
   };
 }
 
-/** POSIX shell single-quoting. */
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./=:-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+/** ChrootDirectory as configured, or null for none. */
+function chrootOf(config: SshdConfig): string | null {
+  const c = config.chrootDirectory;
+  return c === null || c.toLowerCase() === "none" ? null : c;
 }
 
-function internalSftpInProcess(log: Logger, pw: Passwd): SubsystemTarget {
-  return ({
+/** internal-sftp in this process (sshd runs as the user already): its flags as the session's options. */
+function internalSftpInProcess(log: Logger, pw: Passwd, args: readonly string[]): SubsystemTarget {
+  const user = { name: pw.name, uid: pw.uid, gid: pw.gid, home: pw.home, shell: pw.shell };
+  return {
     kind: "internal",
+    args,
     serve: async (input, output) => {
-      const end = await serveSftp(input, output, { user: { name: pw.name, uid: pw.uid, gid: pw.gid, home: pw.home, shell: pw.shell }, cwd: pw.home, logger: log, names: fileNameService() } as Parameters<typeof serveSftp>[2]);
+      const parsed = internalSftpOptions(args.slice(1), user);
+      if (!parsed.ok) {
+        if (parsed.message) log.error(parsed.message);
+        return parsed.status;
+      }
+      // internal-sftp's -l sets its own level; its lines go to sshd's log.
+      const logger = makeLogger(parsed.logLevel, (line) => log.info(line));
+      const conn = process.env.SSH_CONNECTION;
+      const end = await serveSftp(input, output, { user, logger, names: fileNameService(), ...parsed.options, ...(conn ? { clientAddress: conn.split(" ")[0] } : {}) } as Parameters<typeof serveSftp>[2]);
       return end.exitStatus;
     },
-  });
+  };
 }
+
+/** The session child (SSHBOX_SESSION_CHILD): see core/server/session-child.ts. */
+function sessionChild(text: string): Promise<number> {
+  const spec = JSON.parse(text) as SessionChildSpec;
+  return runSessionChild(spec, (args, user, log) =>
+    runInternalSftp({ args: args.slice(1), progname: args[0] ?? "internal-sftp", io: processIo }, { name: user.name, uid: user.uid, home: user.home }, log),
+  );
+}
+
+/** Thrown from the session setup when sshd must end the connection after authentication (a fatal() there). */
+class PostAuthFatal extends Error {}
 
 /** Serves one connection (a socket or stdin/stdout) with everything sshd_config says. */
 /** Serves one connection; resolves to OpenSSH's exit status for `sshd -i` (255 when the connection failed: fatal()). */
@@ -230,9 +258,32 @@ async function serveOne(link: Link, peer: PeerInfo, config: SshdConfig, signers:
       }
       const userConfig = auth.configFor(r.user) ?? applyMatch(config, { user: r.user, addr: peer.remoteAddress, host: peer.remoteAddress, laddr: peer.localAddress, lport: peer.localPort });
       const grant = r.methods.at(-1)?.attachment as KeyGrant | undefined;
-      return serverSessionPolicy({ config: userConfig, pw, peer, grant, internalSftp: internalSftp(log, mode), authInfo: r.exposeAuthInfo, log });
+      // sshd-session.c privsep_postauth → session.c do_setusercontext: ChrootDirectory is checked once the user is in;
+      // a problem is fatal() for the whole connection.
+      let chroot: string | undefined;
+      const wanted = chrootOf(userConfig);
+      if (wanted !== null) {
+        if (!mode.privileged) {
+          log.error("server lacks privileges to chroot to ChrootDirectory");
+          throw new PostAuthFatal();
+        }
+        const home = pw.home;
+        const tilde = wanted === "~" ? home : wanted.startsWith("~/") ? `${home}/${wanted.slice(2)}` : wanted;
+        chroot = expandSshdTokens("ChrootDirectory", tilde, { h: pw.home, u: pw.name, U: String(pw.uid) });
+        const problem = chrootProblem(chroot);
+        if (problem) {
+          log.error(problem);
+          throw new PostAuthFatal();
+        }
+        log.verbose(`Changed root directory to "${chroot}"`);
+      }
+      return serverSessionPolicy({
+        config: userConfig, pw, peer, grant, internalSftp: internalSftp(log, mode), authInfo: r.exposeAuthInfo, log,
+        privileged: mode.privileged, debug: debugFlag, ...(chroot !== undefined ? { chroot } : {}),
+      });
     },
   }).finally(() => auth.dispose());
+  if (result.error instanceof PostAuthFatal) return 255;
   if (result.error && !result.authenticated) {
     const who = result.user ? `authenticating user ${result.user} ` : "";
     log.info(`Connection closed by ${who}${peer.remoteAddress} port ${peer.remotePort} [preauth]`);
@@ -242,9 +293,15 @@ async function serveOne(link: Link, peer: PeerInfo, config: SshdConfig, signers:
   return 0;
 }
 
+/** sshd -d, for the session child's "Running …" lines. */
+let debugFlag = false;
+
 async function run(ctx: ProgramContext): Promise<number> {
+  const child = process.env[SESSION_CHILD_VARIABLE];
+  if (child !== undefined) return sessionChild(child);
   const flags = parseFlags(ctx);
   if (typeof flags === "number") return flags;
+  debugFlag = flags.debug > 0;
   let config: SshdConfig;
   try {
     config = loadSshdConfig(flags.config, { overrides: flags.overrides, ...(flags.ports.length ? { ports: flags.ports } : {}) });

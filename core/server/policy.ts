@@ -14,7 +14,8 @@ import { escapeForLog, silentLogger, type Logger } from "../log.ts";
 import { getpwnam, groupsOf, type Passwd } from "./users.ts";
 import { passwordMatches, shadowHash } from "./passwords.ts";
 import { fakePassword, PamContext, pamKbdIntDialog, PAM_DISALLOW_NULL_AUTHTOK, PAM_NEW_AUTHTOK_REQD, PAM_SUCCESS, type PamResult } from "./pam.ts";
-import type { SessionPolicy, SubsystemTarget } from "./session.ts";
+import { argvSplit, type SessionPolicy, type SubsystemTarget } from "./session.ts";
+import { lastLoginMessage, readLastLog, writeLastLog } from "./lastlog.ts";
 
 /** Who is connecting, for Match and log lines. */
 export interface PeerInfo {
@@ -410,7 +411,14 @@ export function serverSessionPolicy(opts: {
   readonly pw: Passwd;
   readonly peer: PeerInfo;
   readonly grant: KeyGrant | undefined;
-  readonly internalSftp: (pw: Passwd, config: SshdConfig) => SubsystemTarget;
+  /** internal-sftp for this user, with its argv (`internal-sftp -l INFO …` split as session.c does). */
+  readonly internalSftp: (pw: Passwd, config: SshdConfig, args: readonly string[]) => SubsystemTarget;
+  /** The expanded, checked ChrootDirectory (root mode). */
+  readonly chroot?: string;
+  /** sshd runs as root (sessions switch to the user; logins are recorded). */
+  readonly privileged?: boolean;
+  /** sshd -d. */
+  readonly debug?: boolean;
   /** The auth layer's ExposeAuthInfo text (one line per method). */
   readonly authInfo?: string;
   readonly log?: Logger;
@@ -461,7 +469,9 @@ export function serverSessionPolicy(opts: {
       return undefined;
     }
   };
-  const motd = config.printMotd && !existsSync(join(pw.home, ".hushlogin")) ? readText("/etc/motd") : undefined;
+  // session.c check_quietlogin: ~/.hushlogin silences the last login and the motd.
+  const hushed = existsSync(join(pw.home, ".hushlogin"));
+  const motd = config.printMotd && !hushed ? readText("/etc/motd") : undefined;
   const nologin = pw.uid !== 0 ? readText("/etc/nologin") : undefined;
   return {
     user: { name: pw.name, uid: pw.uid, gid: pw.gid, home: pw.home, shell: pw.shell || "/bin/sh" },
@@ -471,7 +481,7 @@ export function serverSessionPolicy(opts: {
     subsystem: (name) => {
       const s = config.subsystem.find((x) => x.name === name);
       if (!s) return undefined;
-      if (s.command === "internal-sftp") return opts.internalSftp(pw, config);
+      if (s.command === "internal-sftp") return opts.internalSftp(pw, config, argvSplit(s.args || s.command));
       return { kind: "command", command: s.args || s.command };
     },
     ...(forced !== undefined && forced !== null ? { forceCommand: forced } : {}),
@@ -479,6 +489,19 @@ export function serverSessionPolicy(opts: {
     ...(motd !== undefined ? { motd } : {}),
     ...(nologin !== undefined ? { nologin } : {}),
     ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.chroot !== undefined ? { chroot: opts.chroot } : {}),
+    // session.c do_rc_files: no ~/.ssh/rc under an sshd_config ForceCommand, PermitUserRC no, or the key's no-user-rc.
+    userRc: config.permitUserRc && config.forceCommand == null && (grant?.restrictions.permitUserRc ?? true),
+    switchUser: opts.privileged === true,
+    debug: opts.debug === true,
+    remoteId: `user ${pw.name} ${peer.remoteAddress} port ${peer.remotePort}`,
+    lastLogMessage: () => (config.printLastLog && !hushed ? lastLoginMessage(readLastLog(pw.uid)) : undefined),
+    recordLogin: (tty) => {
+      // sshlogin.c record_login at pty allocation: only root can write lastlog (unprivileged sshd: a debug line).
+      writeLastLog(pw.uid, tty, peer.remoteAddress, Math.floor(Date.now() / 1000), opts.log ?? silentLogger);
+      return undefined;
+    },
+    internalSftp: (args) => opts.internalSftp(pw, config, args),
     peer: { address: peer.remoteAddress, port: peer.remotePort },
     dispose: () => {
       if (authDir) rmSync(authDir, { recursive: true, force: true });

@@ -2,11 +2,12 @@
 // subsystem requests run as a child of this process (the logged-in user in unprivileged mode), with stdout and stderr
 // kept apart, exit-status / exit-signal, signals, window changes, and nothing lost at EOF.
 import { basename } from "node:path";
-import { existsSync, readlinkSync } from "node:fs";
+import { closeSync, existsSync, readlinkSync } from "node:fs";
 import type { Channel, ChannelData, ChannelRequest, PtyRequest } from "../connection/index.ts";
 import { pumpToChannel } from "../connection/index.ts";
-import { spawnChild } from "../process/spawn.ts";
+import { childEnvironment, selfArgv, spawnChild } from "../process/spawn.ts";
 import { escapeForLog, silentLogger, type Logger } from "../log.ts";
+import { SESSION_CHILD_VARIABLE, SYSTEM_RC, USER_RC, type SessionChildRun, type SessionChildSpec } from "./session-child.ts";
 
 /** The account a session runs as. */
 export interface SessionUser {
@@ -20,7 +21,14 @@ export interface SessionUser {
 /** What a subsystem request starts: an external command, or an in-process server on the channel's bytes. */
 export type SubsystemTarget =
   | { readonly kind: "command"; readonly command: string }
-  | { readonly kind: "internal"; readonly serve: (input: AsyncIterable<Uint8Array>, output: (bytes: Uint8Array) => Promise<void>) => Promise<number> };
+  | {
+      readonly kind: "internal";
+      readonly serve: (input: AsyncIterable<Uint8Array>, output: (bytes: Uint8Array) => Promise<void>) => Promise<number>;
+      /** internal-sftp's argv, should the session need the session child after all (an rc file to run first). */
+      readonly args?: readonly string[];
+    }
+  /** internal-sftp in the session child (another user, a chroot, an rc file): `args` as internal-sftp's argv. */
+  | { readonly kind: "sftp-child"; readonly args: readonly string[] };
 
 /** How sessions of one connection behave (from sshd_config, after Match, and authorized_keys options). */
 export interface SessionPolicy {
@@ -41,6 +49,22 @@ export interface SessionPolicy {
   readonly motd?: string;
   /** /etc/nologin's text for a non-root user: shown, then the session ends with status 254 (session.c do_nologin). */
   readonly nologin?: string;
+  /** ChrootDirectory, expanded and checked (root mode only): sessions run jailed in the session child. */
+  readonly chroot?: string;
+  /** ~/.ssh/rc may run before shells and commands: PermitUserRC, the key's user-rc, no ForceCommand in sshd_config. */
+  readonly userRc?: boolean;
+  /** sshd runs as root: the session child switches to the user. */
+  readonly switchUser?: boolean;
+  /** sshd -d (the session child prints "Running …" before an rc file, as session.c does). */
+  readonly debug?: boolean;
+  /** `user NAME ADDR port N` (sshpkt_fmt_connection_id after authentication). */
+  readonly remoteId?: string;
+  /** PrintLastLog (sshlogin.c store_lastlog_message): "Last login: …\r\n" from lastlog, read before a pty login is recorded. */
+  lastLogMessage?(): string | undefined;
+  /** Records a pty login (sshlogin.c record_login: lastlog, utmp, wtmp) and, when given, its end. */
+  recordLogin?(tty: string, pid: number): (() => void) | undefined;
+  /** ForceCommand internal-sftp …: internal-sftp with that command line's words as its argv. */
+  internalSftp?(args: readonly string[]): SubsystemTarget;
   readonly log?: Logger;
   /** The client, for the `Starting session: … for USER from ADDR port N id I` line (session.c do_exec). */
   readonly peer?: { readonly address: string; readonly port: number };
@@ -48,6 +72,33 @@ export interface SessionPolicy {
   onExit?(status: number | null, signal: string | null): void;
   /** Called once when the connection is over (removes the ExposeAuthInfo file, …). */
   dispose?(): void;
+}
+
+/** session.c IS_INTERNAL_SFTP: the command is "internal-sftp", alone or followed by a blank. */
+export function isInternalSftp(command: string): boolean {
+  return command === "internal-sftp" || /^internal-sftp[ \t]/.test(command);
+}
+
+/** misc.c argv_split (no terminate-on-comment): words split on blanks, with '…' / "…" quoting and backslash escapes. */
+export function argvSplit(s: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < s.length) {
+    while (i < s.length && (s[i] === " " || s[i] === "\t")) i++;
+    if (i >= s.length) break;
+    let word = "";
+    let quote = "";
+    for (; i < s.length; i++) {
+      const c = s[i]!;
+      if (quote === "" && (c === " " || c === "\t")) break;
+      if (c === "\\" && (s[i + 1] === "'" || s[i + 1] === '"' || s[i + 1] === "\\" || (quote === "" && s[i + 1] === " "))) word += s[++i];
+      else if (quote === "" && (c === "'" || c === '"')) quote = c;
+      else if (c === quote) quote = "";
+      else word += c;
+    }
+    out.push(word);
+  }
+  return out;
 }
 
 /** util-linux setpriv(1), which switches uid, gid and supplementary groups before exec. */
@@ -142,7 +193,7 @@ class ServerSession {
     return env;
   }
 
-  private run(command: string | undefined, subsystemName?: string): boolean {
+  private run(command: string | undefined, subsystemName?: string, childRun?: SessionChildRun): boolean {
     if (this.started) return false;
     this.started = true;
     this.startLabel = subsystemName !== undefined ? `subsystem '${subsystemName}'` : command === undefined ? "shell" : "command";
@@ -159,12 +210,22 @@ class ServerSession {
       this.finish(254, null);
       return true;
     }
-    if (effective === undefined && this.pty && this.policy.motd) {
-      // session.c do_login → do_motd: only interactive pty logins; CR LF as the terminal would show it.
-      this.channel.write(new TextEncoder().encode(this.policy.motd.replace(/\r?\n/g, "\r\n")));
+    if (effective === undefined && this.pty) {
+      // session.c do_login (unless check_quietlogin): display_loginmsg (the last login, read when the pty was made),
+      // then do_motd; CR LF as the terminal would show it.
+      const text = (this.policy.lastLogMessage?.() ?? "") + (this.policy.motd ?? "").replace(/\r?\n/g, "\r\n");
+      if (text !== "") this.channel.write(new TextEncoder().encode(text));
     }
     const env = this.childEnv(forced !== undefined ? (command ?? "") : undefined);
     const cwd = existsSync(u.home) ? u.home : "/";
+    // session.c do_exec: ForceCommand internal-sftp refuses shells and commands (SUBSYSTEM_INT_SFTP_ERROR, in do_child).
+    if (childRun === undefined && forced !== undefined && isInternalSftp(forced) && subsystemName === undefined) {
+      childRun = { kind: "sftp-only", remoteId: this.policy.remoteId ?? `user ${u.name}` };
+    }
+    const isSubsystem = subsystemName !== undefined || childRun !== undefined;
+    if (childRun !== undefined || this.policy.chroot !== undefined || this.rcWanted(isSubsystem)) {
+      return this.runChild(childRun ?? { kind: "exec", shell, argv: [argv0, ...argv.slice(1)] }, env, isSubsystem);
+    }
     // Root mode: the command runs as the user, with the user's groups (initgroups), through util-linux setpriv: Bun's
     // own uid/gid spawn options drop supplementary groups (bun-platform.md §2).
     const asUser = process.getuid?.() === 0 && u.uid !== 0 ? [SETPRIV, `--reuid=${u.uid}`, `--regid=${u.gid}`, "--init-groups", "--"] : [];
@@ -180,6 +241,65 @@ class ServerSession {
     return true;
   }
 
+  /** session.c do_rc_files would run something: ~/.ssh/rc (not for subsystems), else /etc/ssh/sshrc. */
+  private rcWanted(isSubsystem: boolean): boolean {
+    const u = this.policy.user;
+    return (!isSubsystem && this.policy.userRc === true && existsSync(`${u.home}/${USER_RC}`)) || existsSync(SYSTEM_RC);
+  }
+
+  /** Runs the session in the session child (session-child.ts): sshd's binary again, which jails, drops and execs. */
+  private runChild(run: SessionChildRun, env: Record<string, string>, isSubsystem: boolean): boolean {
+    const u = this.policy.user;
+    const spec: SessionChildSpec = {
+      user: { name: u.name, uid: u.uid, gid: u.gid, home: u.home, shell: u.shell },
+      switchUser: this.policy.switchUser === true,
+      chroot: this.policy.chroot ?? null,
+      userRc: this.policy.userRc === true && !isSubsystem,
+      debug: this.policy.debug === true,
+      env,
+      run,
+    };
+    const argv = selfArgv(["sshd"]);
+    const childEnv = childEnvironment({ env: { [SESSION_CHILD_VARIABLE]: JSON.stringify(spec) }, privileged: true });
+    try {
+      if (this.pty) this.spawnPty(argv, "sshd", childEnv, "/", true);
+      else this.spawnPipes(argv, "sshd", childEnv, "/", true);
+    } catch (e) {
+      this.log.error(`session: cannot start the session child: ${(e as Error).message}`);
+      this.finish(1, null);
+    }
+    return true;
+  }
+
+  /** The session child's log lines (its fd 3; Bun hands us our end as a bare fd): "error …" or "info …", into sshd's log. */
+  private readChildLog(fd: number): Promise<void> {
+    return (async () => {
+      let text = "";
+      const emit = (line: string): void => {
+        if (line.startsWith("error ")) this.log.error(line.slice(6));
+        else this.log.info(line.replace(/^info /, ""));
+      };
+      try {
+        for await (const chunk of Bun.file(fd).stream()) {
+          text += new TextDecoder().decode(chunk, { stream: true });
+          let nl;
+          while ((nl = text.indexOf("\n")) >= 0) {
+            emit(text.slice(0, nl));
+            text = text.slice(nl + 1);
+          }
+        }
+      } catch {
+        // the child is gone
+      }
+      if (text !== "") emit(text);
+      try {
+        closeSync(fd); // Bun leaves extra stdio fds open
+      } catch {
+        // already closed
+      }
+    })();
+  }
+
   private startLabel = "shell";
 
   /** session.c do_exec: "Starting session: <type>[ on <tty>] for <user> from <addr> port <port> id <n>". */
@@ -190,20 +310,24 @@ class ServerSession {
     this.log.verbose(`Starting session: ${forced}${tty ? ` on ${tty}` : ""} for ${this.policy.user.name} from ${p.address} port ${p.port} id ${this.channel.localId}`);
   }
 
-  private spawnPipes(argv: string[], argv0: string, env: Record<string, string>, cwd: string): void {
-    const proc = spawnChild({ argv, argv0, env, cwd, stdio: ["pipe", "pipe", "pipe"] });
+  private spawnPipes(argv: string[], argv0: string, env: Record<string, string>, cwd: string, child = false): void {
+    const proc = child
+      ? (Bun.spawn(argv, { argv0, env, cwd, stdio: ["pipe", "pipe", "pipe", "pipe"] }) as unknown as ReturnType<typeof spawnChild>)
+      : spawnChild({ argv, argv0, env, cwd, stdio: ["pipe", "pipe", "pipe"] });
     this.proc = proc;
     const out = pumpToChannel(proc.stdout as ReadableStream<Uint8Array>, this.channel, 0);
     const err = pumpToChannel(proc.stderr as ReadableStream<Uint8Array>, this.channel, 1);
-    void Promise.all([proc.exited, out, err]).then(() => this.finish(proc.exitCode, proc.signalCode === null ? null : String(proc.signalCode)));
+    const logs = child ? this.readChildLog((proc as unknown as { stdio: number[] }).stdio[3]!) : undefined;
+    void Promise.all([proc.exited, out, err, logs]).then(() => this.finish(proc.exitCode, proc.signalCode === null ? null : String(proc.signalCode)));
   }
 
-  private spawnPty(argv: string[], argv0: string, env: Record<string, string>, cwd: string): void {
+  private spawnPty(argv: string[], argv0: string, env: Record<string, string>, cwd: string, child = false): void {
     const pty = this.pty!;
     const proc = Bun.spawn(argv, {
       argv0,
       env,
       cwd,
+      ...(child ? { stdio: ["inherit", "inherit", "inherit", "pipe"] as ["inherit", "inherit", "inherit", "pipe"] } : {}),
       terminal: {
         cols: Math.max(1, pty.widthChars || 80),
         rows: Math.max(1, pty.heightRows || 24),
@@ -222,20 +346,36 @@ class ServerSession {
       // the child is already gone
     }
     this.logStart(this.startLabel, tty);
+    const logout = tty !== undefined ? this.policy.recordLogin?.(tty, proc.pid) : undefined;
+    const logs = child ? this.readChildLog((proc as unknown as { stdio: number[] }).stdio[3]!) : undefined;
     // bun-platform.md §1: output is complete before `exited` resolves.
-    void proc.exited.then(() => this.finish(proc.exitCode, proc.signalCode === null ? null : String(proc.signalCode)));
+    void Promise.all([proc.exited, logs]).then(() => {
+      logout?.();
+      this.finish(proc.exitCode, proc.signalCode === null ? null : String(proc.signalCode));
+    });
   }
 
   private subsystem(name: string): boolean | Promise<boolean> {
     if (this.started) return false;
-    const target = this.policy.subsystem(name);
+    let target = this.policy.subsystem(name);
     if (target === undefined) {
       this.log.info(`subsystem request for ${escapeForLog(name)} by user ${this.policy.user.name} failed, subsystem not found`);
       return false;
     }
+    // session.c do_exec: a forced internal-sftp serves the subsystem with the forced command's arguments; any other
+    // forced command replaces it (run() applies it).
+    const forced = this.policy.forceCommand;
+    if (forced !== undefined) {
+      if (isInternalSftp(forced) && this.policy.internalSftp) target = this.policy.internalSftp(argvSplit(forced));
+      else target = { kind: "command", command: forced };
+    }
     if (target.kind === "command") {
       this.log.debug(`subsystem: exec() ${target.command}`);
       return this.run(target.command, name) && true;
+    }
+    if (target.kind === "sftp-child" || this.policy.chroot !== undefined || this.rcWanted(true)) {
+      const args = target.args ?? ["internal-sftp"];
+      return this.run(undefined, name, { kind: "sftp", args });
     }
     this.started = true;
     this.logStart(`subsystem '${name}'`);

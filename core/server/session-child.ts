@@ -1,0 +1,232 @@
+// The session child (session.c do_child after fork): sshd re-spawns its own binary with a JSON description in
+// SSHBOX_SESSION_CHILD for a session that needs more than `setpriv shell`: ChrootDirectory (safely_chroot), ~/.ssh/rc
+// or /etc/ssh/sshrc (do_rc_files), or internal-sftp as another user. It switches groups, chroots, drops to the user,
+// changes to the home directory, runs the rc file and then execve(2)s the shell, so the shell keeps the pid and the
+// terminal (bun-platform.md §2); internal-sftp is served by this same process instead, inside the jail.
+import { statSync, writeSync } from "node:fs";
+
+/** The environment variable holding the child's description (bun-platform.md §6: child mode by environment). */
+export const SESSION_CHILD_VARIABLE = "SSHBOX_SESSION_CHILD";
+/** pathnames.h _PATH_SSH_USER_RC and _PATH_SSH_SYSTEM_RC. */
+export const USER_RC = ".ssh/rc";
+export const SYSTEM_RC = "/etc/ssh/sshrc";
+/** pathnames.h _PATH_BSHELL. */
+const BSHELL = "/bin/sh";
+
+/** What the child does once it runs as the user. */
+export type SessionChildRun =
+  | { readonly kind: "exec"; readonly shell: string; readonly argv: readonly string[] }
+  | { readonly kind: "sftp"; readonly args: readonly string[] }
+  | { readonly kind: "sftp-only"; readonly remoteId: string };
+
+/** The description sshd hands the child. */
+export interface SessionChildSpec {
+  readonly user: { readonly name: string; readonly uid: number; readonly gid: number; readonly home: string; readonly shell: string };
+  /** Switch to the user (sshd runs as root). */
+  readonly switchUser: boolean;
+  /** The expanded ChrootDirectory, or null. */
+  readonly chroot: string | null;
+  /** ~/.ssh/rc may run (not a subsystem, no ForceCommand, PermitUserRC and the key's user-rc). */
+  readonly userRc: boolean;
+  /** sshd -d: "Running …" lines on the session's stderr, as session.c prints them. */
+  readonly debug: boolean;
+  readonly env: Readonly<Record<string, string>>;
+  readonly run: SessionChildRun;
+}
+
+/**
+ * session.c safely_chroot's checks, without the chroot: each component of `path` must be a root-owned directory that
+ * group and others cannot write. Returns OpenSSH's fatal() text for the first problem, or null.
+ */
+export function chrootProblem(path: string): string | null {
+  if (!path.startsWith("/")) return "chroot path does not begin at root";
+  if (Buffer.byteLength(path) >= 4096) return "chroot path too long";
+  let at = 0;
+  for (;;) {
+    const slash = path.indexOf("/", at);
+    const last = slash < 0;
+    const component = last ? path : path.slice(0, slash + 1);
+    let st;
+    try {
+      st = statSync(component);
+    } catch (e) {
+      return `safely_chroot: stat("${component}"): ${errnoText(e)}`;
+    }
+    if (st.uid !== 0 || (st.mode & 0o022) !== 0) return `bad ownership or modes for chroot directory ${last ? "" : "component "}"${component}"`;
+    if (!st.isDirectory()) return `chroot path ${last ? "" : "component "}"${component}" is not a directory`;
+    if (last) return null;
+    at = slash + 1;
+    if (at === path.length) return null; // a trailing slash: the last component was checked with it
+  }
+}
+
+/** strerror(3) for a node:fs error. */
+export function errnoText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const known: Record<string, string> = {
+    ENOENT: "No such file or directory", EACCES: "Permission denied", ENOTDIR: "Not a directory", EPERM: "Operation not permitted",
+    ELOOP: "Too many levels of symbolic links", ENAMETOOLONG: "File name too long", EIO: "Input/output error",
+  };
+  return (code !== undefined && known[code]) || (e as Error).message;
+}
+
+interface Libc {
+  chroot(path: Uint8Array): number;
+  chdir(path: Uint8Array): number;
+  execve(path: Uint8Array, argv: unknown, envp: unknown): number;
+  errno(): number;
+  strerror(n: number): string;
+}
+
+async function openLibc(): Promise<Libc> {
+  const { dlopen, ptr, read, CString } = await import("bun:ffi");
+  const { symbols: c } = dlopen("libc.so.6", {
+    chroot: { args: ["ptr"], returns: "i32" },
+    chdir: { args: ["ptr"], returns: "i32" },
+    execve: { args: ["ptr", "ptr", "ptr"], returns: "i32" },
+    __errno_location: { args: [], returns: "ptr" },
+    strerror: { args: ["i32"], returns: "ptr" },
+  });
+  return {
+    chroot: (p) => c.chroot(ptr(p)),
+    chdir: (p) => c.chdir(ptr(p)),
+    execve: (p, a, e) => c.execve(ptr(p), a as never, e as never),
+    errno: () => read.i32(c.__errno_location()!, 0),
+    strerror: (n) => new CString(c.strerror(n)!).toString(),
+  };
+}
+
+function cstr(s: string): Uint8Array {
+  return new TextEncoder().encode(`${s}\0`);
+}
+
+/** A NULL-terminated char *[] for execve; the strings are kept alive in `keep`. */
+async function cstrArray(items: readonly string[], keep: Uint8Array[]): Promise<unknown> {
+  const { ptr } = await import("bun:ffi");
+  const table = new BigUint64Array(items.length + 1);
+  items.forEach((s, i) => {
+    const b = cstr(s);
+    keep.push(b);
+    table[i] = BigInt(ptr(b));
+  });
+  keep.push(new Uint8Array(table.buffer));
+  return ptr(table);
+}
+
+/** Where the child's own log lines go (fd 3, read by sshd into its log), and its fatal(). */
+function childLog(level: "error" | "info", line: string): void {
+  try {
+    writeSync(3, `${level} ${line}\n`);
+  } catch {
+    // sshd is gone
+  }
+}
+
+/**
+ * Runs the session child; resolves to its exit status when it does not execve. `serveSftp` runs internal-sftp with
+ * its argument vector for the user, logging through `log`.
+ */
+export async function runSessionChild(
+  spec: SessionChildSpec,
+  serveSftp: (args: readonly string[], user: SessionChildSpec["user"], log: (line: string) => void) => Promise<number>,
+): Promise<number> {
+  const u = spec.user;
+  const libc = await openLibc(); // before any chroot: libc is not in the jail
+  const ids = process as unknown as { initgroups(user: string, gid: number): void; setgid(id: number): void; setuid(id: number): void };
+  const err = (text: string): void => {
+    try {
+      writeSync(2, text);
+    } catch {
+      // the channel is gone
+    }
+  };
+  const fatal = (msg: string): number => {
+    childLog("error", msg); // fatal(): sshd logs it without a prefix to -E and stderr, as OpenSSH
+    return 255;
+  };
+  // session.c do_setusercontext: groups first (initgroups reads /etc/group, which the jail may lack), then the chroot.
+  if (spec.switchUser) {
+    try {
+      ids.initgroups(u.name, u.gid);
+      ids.setgid(u.gid);
+    } catch (e) {
+      err(`initgroups: ${errnoText(e)}\n`);
+      return 1;
+    }
+  }
+  if (spec.chroot !== null) {
+    const problem = chrootProblem(spec.chroot);
+    if (problem) return fatal(problem);
+    if (libc.chdir(cstr(spec.chroot)) !== 0) return fatal(`Unable to chdir to chroot path "${spec.chroot}": ${libc.strerror(libc.errno())}`);
+    if (libc.chroot(cstr(spec.chroot)) !== 0) return fatal(`chroot("${spec.chroot}"): ${libc.strerror(libc.errno())}`);
+    if (libc.chdir(cstr("/")) !== 0) return fatal(`safely_chroot: chdir(/) after chroot: ${libc.strerror(libc.errno())}`);
+  }
+  if (spec.switchUser) {
+    try {
+      ids.setuid(u.uid);
+    } catch {
+      return fatal(`Failed to set uids to ${u.uid}.`);
+    }
+  }
+  // session.c do_child: change to the home directory; the complaint is left out in a chroot.
+  try {
+    process.chdir(u.home);
+  } catch (e) {
+    if (spec.chroot === null) err(`Could not chdir to home directory ${u.home}: ${errnoText(e)}\n`);
+  }
+  const shell = u.shell || BSHELL;
+  runRcFiles(spec, shell, err);
+
+  switch (spec.run.kind) {
+    case "sftp-only":
+      childLog("error", `Connection from ${spec.run.remoteId}: refusing non-sftp session`);
+      try {
+        writeSync(1, "This service allows sftp connections only.\n");
+      } catch {
+        // the channel is gone
+      }
+      return 1;
+    case "sftp":
+      for (const k of Object.keys(process.env)) delete process.env[k];
+      Object.assign(process.env, spec.env);
+      return serveSftp(spec.run.args, u, (line) => childLog("info", line));
+    case "exec": {
+      const keep: Uint8Array[] = [];
+      const argv = await cstrArray(spec.run.argv, keep);
+      const envp = await cstrArray(Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), keep);
+      libc.execve(cstr(spec.run.shell), argv, envp);
+      err(`${spec.run.shell}: ${libc.strerror(libc.errno())}\n`); // perror(shell)
+      return 1;
+    }
+  }
+}
+
+/** session.c do_rc_files (no X11, so nothing on the rc's stdin): ~/.ssh/rc, else /etc/ssh/sshrc. */
+function runRcFiles(spec: SessionChildSpec, shell: string, err: (text: string) => void): void {
+  const userRc = `${spec.user.home}/${USER_RC}`;
+  let cmd: string;
+  if (spec.userRc && exists(userRc)) {
+    cmd = `${shell} -c '${BSHELL} ${userRc}'`;
+    if (spec.debug) err(`Running ${cmd}\n`);
+  } else if (exists(SYSTEM_RC)) {
+    cmd = `${BSHELL} ${SYSTEM_RC}`;
+    if (spec.debug) err(`Running ${cmd}\n`);
+  } else {
+    return;
+  }
+  try {
+    // popen(cmd, "w"): `sh -c cmd` reads an empty stdin and writes to the session's own stdout and stderr.
+    Bun.spawnSync([BSHELL, "-c", cmd], { env: { ...spec.env }, stdin: new Uint8Array(0), stdout: "inherit", stderr: "inherit" });
+  } catch {
+    // popen's `sh -c` fails quietly when the jail has no shell
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
