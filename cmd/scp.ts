@@ -539,7 +539,7 @@ async function run(ctx: ProgramContext): Promise<number> {
     operands = parsed.operands;
   } catch (e) {
     if (e instanceof GetoptError) {
-      ctx.io.err(`${logPrefix}: ${e.message}\n`);
+      ctx.io.err(`${logPrefix}: ${e.message}\r\n`); // OpenSSH's getopt reports through its log, hence \r\n
       return usage();
     }
     if (e instanceof UsageExit) return usage();

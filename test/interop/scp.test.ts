@@ -1,0 +1,299 @@
+// scp both ways against OpenSSH's scp: our client with OpenSSH's `scp -t/-f` or sftp-server on the far side, OpenSSH's
+// `scp -O` with ours as the remote `scp -t/-f`, and both clients side by side for OpenSSH's messages and exit statuses.
+// The "ssh" is a wrapper (-S) that runs the remote command here, as OpenSSH's regress scp-ssh-wrapper.sh does.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import {
+  chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { sshboxBinary } from "../helpers/binary.ts";
+import { OPENSSH, havePeers } from "../helpers/openssh.ts";
+
+const OPENSSH_SCP = "/usr/bin/scp";
+const haveOpenssh = havePeers(OPENSSH_SCP, OPENSSH.sftpServer);
+const TIMEOUT = 120000;
+
+let scratch = "";
+let home = "";
+/** Client binaries: ours through a link named scp, and OpenSSH's. */
+const client = { ours: "", openssh: OPENSSH_SCP };
+/** Directories put first on the wrapper's PATH: which `scp` and `sftp-server` the far side runs. */
+const remote = { ours: "", openssh: "" };
+let wrapper = "";
+
+beforeAll(async () => {
+  if (!haveOpenssh) return;
+  scratch = realpathSync(mkdtempSync(join(tmpdir(), "scp-interop-")));
+  const bin = await sshboxBinary();
+  for (const d of ["client", "remote-ours", "remote-openssh", "home"]) mkdirSync(join(scratch, d));
+  home = join(scratch, "home");
+  client.ours = join(scratch, "client", "scp");
+  symlinkSync(bin, client.ours);
+  remote.ours = join(scratch, "remote-ours");
+  remote.openssh = join(scratch, "remote-openssh");
+  symlinkSync(bin, join(remote.ours, "scp"));
+  symlinkSync(bin, join(remote.ours, "sftp-server"));
+  symlinkSync(OPENSSH_SCP, join(remote.openssh, "scp"));
+  symlinkSync(OPENSSH.sftpServer, join(remote.openssh, "sftp-server"));
+  wrapper = join(scratch, "ssh-wrapper");
+  // The far side starts in $HOME, as a login would; the command goes through sh -c, as sshd runs it.
+  writeFileSync(
+    wrapper,
+    [
+      "#!/bin/sh",
+      'for a; do last=$a; done',
+      'PATH="$REMOTE:$PATH"; export PATH',
+      'cd "$HOME" || exit 1',
+      'case "$SCPTESTMODE" in',
+      "  cut-download) printf 'C0644 100000 file\\n'; head -c 1000 /dev/zero; exit 0 ;;",
+      "  cut-upload) printf '\\000'; read line; printf '\\000'; head -c 5000 >/dev/null; exit 1 ;;",
+      "  cut-sftp) exec \"$BUN\" \"$CUTTER\" ;;",
+      "esac",
+      'case "$last" in sftp) exec sftp-server ;; esac',
+      'exec sh -c "$last"',
+      "",
+    ].join("\n"),
+  );
+  chmodSync(wrapper, 0o755);
+  // An sftp-server whose connection dies after 200000 bytes of replies (the server is killed, its pipe closes).
+  writeFileSync(
+    join(scratch, "cutter.ts"),
+    [
+      'const p = Bun.spawn(["sftp-server"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });',
+      "(async () => { for await (const c of Bun.stdin.stream()) { p.stdin.write(c); await p.stdin.flush(); } p.stdin.end(); })();",
+      "let n = 0;",
+      "for await (const c of p.stdout) {",
+      "  const room = 200000 - n;",
+      "  process.stdout.write(c.subarray(0, Math.max(0, room)));",
+      "  n += c.length;",
+      "  if (n >= 200000) break;",
+      "}",
+      'p.kill("SIGKILL");',
+      "process.exit(0);",
+      "",
+    ].join("\n"),
+  );
+}, TIMEOUT);
+afterAll(() => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+let n = 0;
+function workdir(): string {
+  const d = join(scratch, `w${n++}`);
+  mkdirSync(d);
+  return d;
+}
+const sha256 = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
+function randomFile(path: string, size: number): void {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, Math.min(size, i + 65536)));
+  writeFileSync(path, bytes);
+}
+
+type Side = "ours" | "openssh";
+/** Runs a client with the wrapper as its ssh and `far` as the remote programs. */
+async function scp(who: Side, far: Side, args: string[], opts: { cwd?: string; mode?: string } = {}): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  const env: Record<string, string> = {
+    PATH: "/usr/bin:/bin", HOME: home, REMOTE: remote[far], SCPTESTMODE: opts.mode ?? "", BUN: process.execPath,
+    CUTTER: join(scratch, "cutter.ts"),
+  };
+  const p = Bun.spawn([client[who], ...args], { cwd: opts.cwd ?? scratch, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, exitCode] = await Promise.all([p.stdout.text(), p.stderr.text(), p.exited]);
+  // OpenSSH prefixes its messages with argv[0]
+  return { stdout, stderr: stderr.replaceAll(client[who], "scp"), exitCode };
+}
+
+/** Every file under `dir` (relative path → sha256 and permission bits). */
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      const mode = (statSync(p).mode & 0o777).toString(8);
+      if (e.isDirectory()) {
+        out[`${relative(dir, p)}/`] = mode;
+        walk(p);
+      } else out[relative(dir, p)] = `${sha256(p)} ${mode}`;
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const MODES = [
+  ["legacy", ["-O"]],
+  ["sftp", []],
+] as const;
+/** Client → far side pairs; OpenSSH's client is used only in legacy mode (its SFTP mode tests sftp-server, not scp). */
+const PAIRS: readonly [Side, Side, "legacy" | "sftp" | "both"][] = [
+  ["ours", "openssh", "both"],
+  ["ours", "ours", "both"],
+  ["openssh", "ours", "legacy"],
+];
+const CASES = MODES.flatMap(([mode, flags]) =>
+  PAIRS.filter(([, , m]) => m === "both" || m === mode).map(([c, f]) => ({ label: `${mode}: ${c} scp, ${f} far side`, mode, flags: [...flags], c, f })),
+);
+const SIZES = [0, 1, 32767, 32768, 32769, 20 * 1024 * 1024];
+
+describe.skipIf(!haveOpenssh)("scp interop", () => {
+  describe.each(CASES)("$label", ({ flags, c, f }) => {
+    test.each(SIZES)("%i bytes up and down are byte-identical", async (size) => {
+      const d = workdir();
+      randomFile(join(d, "src"), size);
+      const up = await scp(c, f, [...flags, "-q", "-S", wrapper, join(d, "src"), `h:${join(d, "up")}`]);
+      expect(up).toMatchObject({ exitCode: 0, stderr: "" });
+      const down = await scp(c, f, [...flags, "-q", "-S", wrapper, `h:${join(d, "up")}`, join(d, "down")]);
+      expect(down).toMatchObject({ exitCode: 0, stderr: "" });
+      expect([sha256(join(d, "up")), sha256(join(d, "down"))]).toEqual([sha256(join(d, "src")), sha256(join(d, "src"))]);
+    }, TIMEOUT);
+
+    test("-r -p: a tree with odd names comes back the same, modes and times kept", async () => {
+      const d = workdir();
+      const src = join(d, "tree");
+      mkdirSync(join(src, "sub dir", "deeper"), { recursive: true });
+      const names = ["a b", "it's", "$(touch pwned)", "semi;colon", "back`tick`", "star*", "q?", "brace{x}", "dash -n", "ünï"];
+      names.forEach((name, i) => {
+        writeFileSync(join(src, name), `${name}\n`.repeat(i + 1));
+        chmodSync(join(src, name), i % 2 ? 0o640 : 0o604);
+      });
+      randomFile(join(src, "sub dir", "deeper", "big"), 300000);
+      chmodSync(join(src, "sub dir"), 0o750);
+      utimesSync(join(src, "a b"), new Date("2001-02-03T04:05:06Z"), new Date("2001-02-03T04:05:06Z"));
+      const up = await scp(c, f, [...flags, "-q", "-r", "-p", "-S", wrapper, src, `h:${join(d, "up")}`]);
+      expect(up).toMatchObject({ exitCode: 0, stderr: "" });
+      const down = await scp(c, f, [...flags, "-q", "-r", "-p", "-S", wrapper, `h:${join(d, "up")}`, join(d, "down")]);
+      expect(down).toMatchObject({ exitCode: 0, stderr: "" });
+      expect(tree(join(d, "up"))).toEqual(tree(src));
+      expect(tree(join(d, "down"))).toEqual(tree(src));
+      expect(statSync(join(d, "down", "a b")).mtimeMs).toBe(Date.parse("2001-02-03T04:05:06Z"));
+      expect(existsSync(join(home, "pwned")) || existsSync(join(d, "pwned")) || existsSync(join(scratch, "pwned"))).toBe(false);
+    }, TIMEOUT);
+
+    test("several sources into a remote directory, and a remote directory's files back with a glob", async () => {
+      const d = workdir();
+      for (const name of ["one.txt", "two.txt", "three.dat"]) writeFileSync(join(d, name), name);
+      mkdirSync(join(d, "up"));
+      mkdirSync(join(d, "back"));
+      const up = await scp(c, f, [...flags, "-q", "-S", wrapper, join(d, "one.txt"), join(d, "two.txt"), join(d, "three.dat"), `h:${join(d, "up")}`]);
+      expect(up).toMatchObject({ exitCode: 0, stderr: "" });
+      const down = await scp(c, f, [...flags, "-q", "-S", wrapper, `h:${join(d, "up")}/*.txt`, join(d, "back")]);
+      expect(down).toMatchObject({ exitCode: 0, stderr: "" });
+      expect(readdirSync(join(d, "back")).sort()).toEqual(["one.txt", "two.txt"]);
+    }, TIMEOUT);
+  });
+
+  test.each(MODES)("%s: ~ paths are the remote login directory", async (_mode, flags) => {
+    const d = workdir();
+    writeFileSync(join(d, "f"), "home sweet home");
+    const up = await scp("ours", "openssh", [...flags, "-q", "-S", wrapper, join(d, "f"), "h:~/tilde-file"]);
+    expect(up).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(readFileSync(join(home, "tilde-file"), "utf8")).toBe("home sweet home");
+    const down = await scp("ours", "openssh", [...flags, "-q", "-S", wrapper, "h:tilde-file", join(d, "back")]);
+    expect(down).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(readFileSync(join(d, "back"), "utf8")).toBe("home sweet home");
+  }, TIMEOUT);
+
+  test.each(MODES)("%s: scp:// URIs with user and port", async (_mode, flags) => {
+    const d = workdir();
+    writeFileSync(join(d, "f"), "uri");
+    const up = await scp("ours", "openssh", [...flags, "-q", "-S", wrapper, join(d, "f"), `scp://someone@h:2222/${join(d, "up")}`]);
+    expect(up).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(readFileSync(join(d, "up"), "utf8")).toBe("uri");
+  }, TIMEOUT);
+
+  // The same command through both clients (each with its own kind of far side): same words, same status.
+  const ERRORS: [string, (d: string) => string[]][] = [
+    ["legacy: remote file missing", (d) => ["-O", "-S", wrapper, `h:${d}/missing`, d]],
+    ["legacy: local file missing", (d) => ["-O", "-S", wrapper, `${d}/missing`, `h:${d}/x`]],
+    ["legacy: a directory without -r", (d) => ["-O", "-S", wrapper, `${d}/dir`, `h:${d}/x`]],
+    ["legacy: several sources, target not a directory", (d) => ["-O", "-S", wrapper, `${d}/file`, `${d}/file`, `h:${d}/file`]],
+    ["legacy: remote directory without -r", (d) => ["-O", "-S", wrapper, `h:${d}/dir`, `${d}/x`]],
+    ["sftp: remote file missing", (d) => ["-S", wrapper, `h:${d}/missing`, d]],
+    ["sftp: local file missing", (d) => ["-S", wrapper, `${d}/missing`, `h:${d}/x`]],
+    ["one operand", (d) => [`${d}/file`]],
+    ["bad port", (d) => ["-P", "0", `${d}/file`, `h:${d}/x`]],
+    ["bad limit", (d) => ["-l", "0", `${d}/file`, `h:${d}/x`]],
+    ["protocol 1", (d) => ["-1", `${d}/file`, `h:${d}/x`]],
+    ["unknown option", (d) => ["-Z", `${d}/file`, `h:${d}/x`]],
+    ["missing option value", () => ["-P"]],
+    ["bad -X", (d) => ["-X", "nope", `${d}/file`, `h:${d}/x`]],
+    ["invalid URI", (d) => ["-S", wrapper, "scp://h:0/x", d]],
+    ["invalid user name", (d) => ["-O", "-S", wrapper, `it's@h:${d}/file`, `${d}/x`]],
+    ["local target not a directory", (d) => [`${d}/file`, `${d}/file`, `${d}/file`]],
+  ];
+  test.each(ERRORS)("%s: OpenSSH's message and status", async (_name, argv) => {
+    const outcome = async (who: Side) => {
+      const d = workdir();
+      writeFileSync(join(d, "file"), "x");
+      mkdirSync(join(d, "dir"));
+      writeFileSync(join(d, "dir", "inner"), "y");
+      const r = await scp(who, who, argv(d), { cwd: d });
+      return { exitCode: r.exitCode, stderr: r.stderr.replaceAll(d, "D") };
+    };
+    expect(await outcome("ours")).toEqual(await outcome("openssh"));
+  }, TIMEOUT);
+
+  // OpenSSH races here: its INIT write either meets the dead pipe (SIGPIPE: "lost connection", 1) or is followed by EOF
+  // (sftp_init(): "Connection closed", 255); ours always gives the second.
+  test("sftp: an ssh program that cannot start", async () => {
+    const d = workdir();
+    const r = await scp("ours", "ours", ["-S", `${d}/no-such-ssh`, `h:${d}/file`, `${d}/x`]);
+    expect(r).toEqual({ stdout: "", stderr: `${d}/no-such-ssh: No such file or directory\nscp: Connection closed\r\n`, exitCode: 255 });
+    const theirs = await scp("openssh", "openssh", ["-S", `${d}/no-such-ssh`, `h:${d}/file`, `${d}/x`]);
+    expect([`${d}/no-such-ssh: No such file or directory\nscp: Connection closed\r\n`, `${d}/no-such-ssh: No such file or directory\nlost connection\n`]).toContain(theirs.stderr);
+  }, TIMEOUT);
+
+  test("legacy: a remote that dies mid-file is an error, not a finished file", async () => {
+    for (const who of ["ours", "openssh"] as const) {
+      const d = workdir();
+      const r = await scp(who, who, ["-O", "-S", wrapper, "h:file", d], { mode: "cut-download" });
+      expect({ who, exitCode: r.exitCode, said: r.stderr.length > 0 }).toEqual({ who, exitCode: 1, said: true });
+    }
+  }, TIMEOUT);
+
+  test("legacy: a remote sink that dies mid-file fails the upload with 'lost connection'", async () => {
+    const d = workdir();
+    randomFile(join(d, "big"), 1 << 20);
+    for (const who of ["ours", "openssh"] as const) {
+      const r = await scp(who, who, ["-O", "-S", wrapper, join(d, "big"), `h:${d}/x`], { mode: "cut-upload" });
+      expect({ who, exitCode: r.exitCode, stderr: r.stderr }).toEqual({ who, exitCode: 1, stderr: "lost connection\n" });
+    }
+  }, TIMEOUT);
+
+  test("sftp: a connection that dies mid-download fails, and the file is never complete", async () => {
+    const d = workdir();
+    randomFile(join(d, "big"), 4 << 20);
+    const r = await scp("ours", "openssh", ["-q", "-S", wrapper, `h:${d}/big`, join(d, "copy")], { mode: "cut-sftp" });
+    expect(r.exitCode).not.toBe(0);
+    expect(existsSync(join(d, "copy")) ? statSync(join(d, "copy")).size : 0).toBeLessThan(4 << 20);
+  }, TIMEOUT);
+
+  test("sftp: a connection that dies mid-upload fails", async () => {
+    const d = workdir();
+    randomFile(join(d, "big"), 4 << 20);
+    const r = await scp("ours", "openssh", ["-q", "-S", wrapper, join(d, "big"), `h:${d}/copy`], { mode: "cut-sftp" });
+    expect(r.exitCode).not.toBe(0);
+  }, TIMEOUT);
+
+  test("-3 between two remotes through us, both protocols", async () => {
+    for (const flags of [["-O"], []]) {
+      const d = workdir();
+      randomFile(join(d, "src"), 100000);
+      const r = await scp("ours", "openssh", [...flags, "-3", "-q", "-S", wrapper, `a:${d}/src`, `b:${d}/dst`]);
+      expect(r).toMatchObject({ exitCode: 0, stderr: "" });
+      expect(sha256(join(d, "dst"))).toBe(sha256(join(d, "src")));
+    }
+  }, TIMEOUT);
+
+  test("-v shows the ssh command line OpenSSH would run", async () => {
+    const d = workdir();
+    writeFileSync(join(d, "f"), "v");
+    const r = await scp("ours", "openssh", ["-O", "-v", "-P", "2022", "-S", wrapper, join(d, "f"), `me@h:${d}/g`]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(`Executing: program ${wrapper} host h, user me, command scp -v -t ${d}/g\n`);
+  }, TIMEOUT);
+});
