@@ -182,13 +182,17 @@ class ServerSession {
 
   /** The environment of the child: base, then accepted client variables, then the ones sshd always sets. */
   private childEnv(originalCommand: string | undefined): Record<string, string> {
+    // session.c do_setup_env's order: the client's env requests, the account's variables, the key's environment=
+    // options, then sshd_config SetEnv (which may override HOME, PATH, ...), and last the SSH_* variables.
     const u = this.policy.user;
-    const env: Record<string, string> = { ...this.policy.baseEnv };
+    const env: Record<string, string> = {};
     for (const [k, v] of this.env) env[k] = v;
-    Object.assign(env, this.policy.overrideEnv ?? {});
     Object.assign(env, { USER: u.name, LOGNAME: u.name, HOME: u.home, SHELL: u.shell, MAIL: `/var/mail/${u.name}` });
     env.PATH ??= DEFAULT_SESSION_PATH;
     if (this.pty) env.TERM = this.pty.term;
+    Object.assign(env, this.policy.baseEnv);
+    Object.assign(env, this.policy.overrideEnv ?? {});
+    for (const k of ["SSH_CLIENT", "SSH_CONNECTION", "SSH_USER_AUTH"]) if (this.policy.baseEnv[k] !== undefined) env[k] = this.policy.baseEnv[k]!;
     if (originalCommand !== undefined) env.SSH_ORIGINAL_COMMAND = originalCommand;
     return env;
   }
