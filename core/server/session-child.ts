@@ -74,6 +74,8 @@ interface Libc {
   chroot(path: Uint8Array): number;
   chdir(path: Uint8Array): number;
   execve(path: Uint8Array, argv: unknown, envp: unknown): number;
+  /** popen(cmd, "w") and pclose: `sh -c cmd` on an empty stdin with our stdout and stderr, waited for. */
+  popenWait(argv: unknown, envp: unknown): void;
   errno(): number;
   strerror(n: number): string;
 }
@@ -84,6 +86,14 @@ async function openLibc(): Promise<Libc> {
     chroot: { args: ["ptr"], returns: "i32" },
     chdir: { args: ["ptr"], returns: "i32" },
     execve: { args: ["ptr", "ptr", "ptr"], returns: "i32" },
+    pipe: { args: ["ptr"], returns: "i32" },
+    close: { args: ["i32"], returns: "i32" },
+    posix_spawn_file_actions_init: { args: ["ptr"], returns: "i32" },
+    posix_spawn_file_actions_adddup2: { args: ["ptr", "i32", "i32"], returns: "i32" },
+    posix_spawn_file_actions_addclose: { args: ["ptr", "i32"], returns: "i32" },
+    posix_spawn_file_actions_destroy: { args: ["ptr"], returns: "i32" },
+    posix_spawn: { args: ["ptr", "ptr", "ptr", "ptr", "ptr", "ptr"], returns: "i32" },
+    waitpid: { args: ["i32", "ptr", "i32"], returns: "i32" },
     __errno_location: { args: [], returns: "ptr" },
     strerror: { args: ["i32"], returns: "ptr" },
   });
@@ -91,6 +101,25 @@ async function openLibc(): Promise<Libc> {
     chroot: (p) => c.chroot(ptr(p)),
     chdir: (p) => c.chdir(ptr(p)),
     execve: (p, a, e) => c.execve(ptr(p), a as never, e as never),
+    // Bun.spawn needs /dev/null, which a jail may lack; posix_spawn(3) does not.
+    popenWait: (argv, envp) => {
+      const fds = new Int32Array(2);
+      if (c.pipe(ptr(fds)) !== 0) return;
+      const actions = new Uint8Array(256); // posix_spawn_file_actions_t is 80 bytes on glibc
+      const pid = new Int32Array(1);
+      c.posix_spawn_file_actions_init(ptr(actions));
+      c.posix_spawn_file_actions_adddup2(ptr(actions), fds[0]!, 0);
+      c.posix_spawn_file_actions_addclose(ptr(actions), fds[0]!);
+      c.posix_spawn_file_actions_addclose(ptr(actions), fds[1]!);
+      const sh = new TextEncoder().encode(`${BSHELL}\0`);
+      const rc = c.posix_spawn(ptr(pid), ptr(sh), ptr(actions), null, argv as never, envp as never);
+      c.posix_spawn_file_actions_destroy(ptr(actions));
+      c.close(fds[0]!);
+      c.close(fds[1]!); // the rc sees EOF on its stdin (no X11 cookie to give it)
+      if (rc !== 0) return;
+      const status = new Int32Array(1);
+      while (c.waitpid(pid[0]!, ptr(status), 0) < 0 && read.i32(c.__errno_location()!, 0) === 4 /* EINTR */);
+    },
     errno: () => read.i32(c.__errno_location()!, 0),
     strerror: (n) => new CString(c.strerror(n)!).toString(),
   };
@@ -175,7 +204,7 @@ export async function runSessionChild(
     if (spec.chroot === null) err(`Could not chdir to home directory ${u.home}: ${errnoText(e)}\n`);
   }
   const shell = u.shell || BSHELL;
-  runRcFiles(spec, shell, err);
+  await runRcFiles(spec, shell, err, libc);
 
   switch (spec.run.kind) {
     case "sftp-only":
@@ -202,7 +231,7 @@ export async function runSessionChild(
 }
 
 /** session.c do_rc_files (no X11, so nothing on the rc's stdin): ~/.ssh/rc, else /etc/ssh/sshrc. */
-function runRcFiles(spec: SessionChildSpec, shell: string, err: (text: string) => void): void {
+async function runRcFiles(spec: SessionChildSpec, shell: string, err: (text: string) => void, libc: Libc): Promise<void> {
   const userRc = `${spec.user.home}/${USER_RC}`;
   let cmd: string;
   if (spec.userRc && exists(userRc)) {
@@ -214,12 +243,9 @@ function runRcFiles(spec: SessionChildSpec, shell: string, err: (text: string) =
   } else {
     return;
   }
-  try {
-    // popen(cmd, "w"): `sh -c cmd` reads an empty stdin and writes to the session's own stdout and stderr.
-    Bun.spawnSync([BSHELL, "-c", cmd], { env: { ...spec.env }, stdin: new Uint8Array(0), stdout: "inherit", stderr: "inherit" });
-  } catch {
-    // popen's `sh -c` fails quietly when the jail has no shell
-  }
+  // popen(cmd, "w") then pclose(): `sh -c cmd` reads an empty stdin and writes to the session's stdout and stderr.
+  const keep: Uint8Array[] = [];
+  libc.popenWait(await cstrArray([BSHELL, "-c", cmd], keep), await cstrArray(Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), keep));
 }
 
 function exists(path: string): boolean {
