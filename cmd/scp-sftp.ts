@@ -24,7 +24,7 @@ export interface SftpModeOptions {
   readonly err: (text: string) => void;
   /** log.c error(): with the program prefix and "\r\n". */
   readonly error: (message: string) => void;
-  readonly debug: (message: string) => void;
+  readonly debug: (level: 1 | 2 | 3, message: string) => void;
   readonly meter: (() => LegacyProgress) | undefined;
   /** do_cmd(... "sftp" as a subsystem) or the -D server; null when it could not start. */
   readonly connect: (host: string, user: string | undefined, port: number) => TransportProcess | null;
@@ -59,7 +59,7 @@ export class ScpSftp {
         log: {
           error: (m) => this.o.error(m),
           info: (m) => this.o.err(`${m}\n`),
-          debug: (_l, m) => this.o.debug(m),
+          debug: (l, m) => this.o.debug(l, m),
           print: (m) => this.o.err(m),
         },
       });
@@ -153,7 +153,7 @@ export class ScpSftp {
     if (dest === null) throw new ScpExit(255);
     let targetIsDir = await this.remoteIsDir(client, dest);
     if (this.o.targetShouldBeDirectory && !targetIsDir) {
-      this.o.debug(`target directory "${dest}" does not exist`);
+      this.o.debug(1, `target directory "${dest}" does not exist`);
       try {
         await client.mkdir(dest, { permissions: st.mode | 0o700 });
       } catch (e) {
@@ -200,7 +200,7 @@ export class ScpSftp {
   private async fetchOn(client: SftpClient, src: string, dst: string): Promise<boolean> {
     const absSrc = await this.prepare(client, src);
     if (absSrc === null) return false;
-    this.o.debug(`copying remote ${absSrc} to local ${dst}`);
+    this.o.debug(3, `sink_sftp: copying remote ${absSrc} to local ${dst}`);
     const g = await this.remoteGlob(client, absSrc);
     if (g.matchc === 0 && g.paths.length === 1) {
       try {
@@ -236,7 +236,7 @@ export class ScpSftp {
       let filename = basename(path);
       if (filename === "..") filename = ".";
       const absDst = dstIsDir ? sftpPathAppend(dst, filename) : dst;
-      this.o.debug(`Fetching ${path} to ${absDst}`);
+      this.o.debug(1, `Fetching ${path} to ${absDst}`);
       try {
         if (path.endsWith("/") && this.o.recursive) await client.downloadDir(path, absDst, this.transfer());
         else await client.download(path, absDst, this.transfer());
@@ -289,7 +289,7 @@ export class ScpSftp {
       let filename = basename(path);
       if (filename === "..") filename = ".";
       const absDst = targetIsDir ? sftpPathAppend(target, filename) : target;
-      this.o.debug(`Fetching ${path} to ${absDst}`);
+      this.o.debug(1, `Fetching ${path} to ${absDst}`);
       try {
         if (path.endsWith("/") && this.o.recursive) await this.crossloadDir(from, to, path, absDst, 0);
         else await this.crossloadFile(from, to, path.replace(/\/+$/, "") || path, absDst);

@@ -28,6 +28,8 @@ export interface ScpFlags {
   recursive: boolean;
   showProgress: boolean;
   verbose: boolean;
+  /** scp.c log_level: 0 (INFO) without -v, 1..3 for DEBUG1..DEBUG3. */
+  debugLevel: number;
   targetShouldBeDirectory: boolean;
   from: boolean;
   to: boolean;
@@ -55,7 +57,7 @@ class UsageExit extends Error {}
 /** scp.c main()'s getopt loop. Throws ScpFatal for fatal(), UsageExit for usage(), GetoptError from getopt. */
 export function parseScpFlags(options: readonly ParsedOption[]): ScpFlags {
   const f: ScpFlags = {
-    mode: "sftp", throughLocal: true, preserve: false, recursive: false, showProgress: true, verbose: false,
+    mode: "sftp", throughLocal: true, preserve: false, recursive: false, showProgress: true, verbose: false, debugLevel: 0,
     targetShouldBeDirectory: false, from: false, to: false, noNameCheck: false, sshProgram: undefined, port: -1,
     sftpDirect: undefined, limitBps: 0, bufferBytes: undefined, numRequests: undefined,
     sshArgs: ["-x", "-oPermitLocalCommand=no", "-oClearAllForwardings=yes", "-oRemoteCommand=none", "-oRequestTTY=no", "-oControlMaster=no"],
@@ -120,6 +122,7 @@ export function parseScpFlags(options: readonly ParsedOption[]): ScpFlags {
         f.sshArgs.push("-v");
         f.remoteRemoteArgs.push("-v");
         f.verbose = true;
+        f.debugLevel = Math.min(3, f.debugLevel + 1);
         break;
       case "q":
         f.sshArgs.push("-q");
@@ -227,8 +230,9 @@ class Scp {
     this.err(`${this.logPrefix}: ${message}\r\n`);
   }
 
-  debug(message: string): void {
-    if (this.f.verbose) this.err(`debug1: ${message}\r\n`);
+  /** log.c debug1()..debug3(): `<argv0>: debugN: message\r\n` at -v, -vv, -vvv. */
+  debug(level: 1 | 2 | 3, message: string): void {
+    if (level <= this.f.debugLevel) this.err(`${this.logPrefix}: debug${level}: ${message}\r\n`);
   }
 
   /** A progress meter per file on stdout (scp.c: unless -q or stdout is not a terminal). */
@@ -334,7 +338,7 @@ class Scp {
     this.sftpSide ??= new ScpSftp({
       recursive: this.f.recursive, preserve: this.f.preserve, targetShouldBeDirectory: this.f.targetShouldBeDirectory,
       bufferBytes: this.f.bufferBytes, numRequests: this.f.numRequests, limitBitsPerSecond: this.f.limitBps, err: (t) => this.err(t), error: (m) => this.error(m),
-      debug: (m) => this.debug(m), meter: this.progress(),
+      debug: (l, m) => this.debug(l, m), meter: this.progress(),
       connect: (host, user, port) => {
         const direct = this.f.sftpDirect;
         const program = direct ?? this.f.sshProgram ?? "ssh";
@@ -582,6 +586,8 @@ async function run(ctx: ProgramContext): Promise<number> {
     return s.errs !== 0 ? 1 : 0;
   } catch (e) {
     if (e instanceof ScpExit) {
+      // scp.c exit(): its ssh then dies of EOF or SIGPIPE; ours may be blocked writing to us, so it is told to stop
+      s.kill();
       await s.closeAll();
       return e.status;
     }
