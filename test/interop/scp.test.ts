@@ -10,7 +10,7 @@ import {
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { sshboxBinary } from "../helpers/binary.ts";
-import { OPENSSH, havePeers } from "../helpers/openssh.ts";
+import { OPENSSH, exec, havePeers, opensshHostKeys, writeSshdConfig } from "../helpers/openssh.ts";
 
 const OPENSSH_SCP = "/usr/bin/scp";
 const haveOpenssh = havePeers(OPENSSH_SCP, OPENSSH.sftpServer);
@@ -295,5 +295,56 @@ describe.skipIf(!haveOpenssh)("scp interop", () => {
     const r = await scp("ours", "openssh", ["-O", "-v", "-P", "2022", "-S", wrapper, join(d, "f"), `me@h:${d}/g`]);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain(`Executing: program ${wrapper} host h, user me, command scp -v -t ${d}/g\n`);
+  }, TIMEOUT);
+});
+
+describe.skipIf(!haveOpenssh || !havePeers(OPENSSH.ssh, OPENSSH.sshd, OPENSSH.sshKeygen))("scp over a real ssh connection to OpenSSH's sshd -i", () => {
+  let keys: Awaited<ReturnType<typeof opensshHostKeys>> | undefined;
+  const opts: Record<Side, string[]> = { ours: [], openssh: [] };
+  beforeAll(async () => {
+    keys = await opensshHostKeys();
+    const dir = keys.dir;
+    await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "id_ed25519")]);
+    writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "id_ed25519.pub")));
+    writeFileSync(join(dir, "known_hosts"), `peer ${readFileSync(`${keys.keys.ed25519}.pub`, "utf8").trim()}\n`);
+    for (const far of ["ours", "openssh"] as const) {
+      // which scp the session's shell finds first: ours through SetEnv PATH (regress's maybe_add_scp_path_to_sshd), or OpenSSH's
+      const config = writeSshdConfig(dir, [keys.keys.ed25519], [`Subsystem sftp ${far === "ours" ? join(remote.ours, "sftp-server") : OPENSSH.sftpServer}`, `SetEnv PATH=${remote[far]}:/usr/bin:/bin`]);
+      const named = join(dir, `sshd_config_${far}`);
+      writeFileSync(named, readFileSync(config));
+      opts[far] = [
+        "-F", "/dev/null", "-o", `ProxyCommand=${OPENSSH.sshd} -i -f ${named}`, "-o", `UserKnownHostsFile=${join(dir, "known_hosts")}`,
+        "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes", "-i", join(dir, "id_ed25519"),
+      ];
+    }
+  }, TIMEOUT);
+  afterAll(async () => {
+    await keys?.[Symbol.asyncDispose]();
+  });
+
+  const VIA = [["our ssh (the default)", [] as string[]], ["OpenSSH's ssh (-S)", ["-S", OPENSSH.ssh]]] as const;
+  const FAR = ["ours", "openssh"] as const;
+  describe.each(MODES)("%s", (_mode, flags) => {
+    test.each(VIA.flatMap(([name, s]) => FAR.map((far) => [name, s, far] as const)))("through %s, %s scp/sftp-server on the far side: both ways byte-identical", async (_name, sArgs, far) => {
+      const d = workdir();
+      randomFile(join(d, "src"), 3 * 1024 * 1024 + 7);
+      const env = { PATH: "/usr/bin:/bin", HOME: keys!.dir };
+      const up = await exec([client.ours, ...flags, "-q", ...sArgs, ...opts[far], join(d, "src"), `peer:${join(d, "up")}`], { cwd: d, env });
+      expect({ exitCode: up.exitCode, stderr: up.stderr }).toEqual({ exitCode: 0, stderr: "" });
+      const down = await exec([client.ours, ...flags, "-q", ...sArgs, ...opts[far], `peer:${join(d, "up")}`, join(d, "down")], { cwd: d, env });
+      expect({ exitCode: down.exitCode, stderr: down.stderr }).toEqual({ exitCode: 0, stderr: "" });
+      expect([sha256(join(d, "up")), sha256(join(d, "down"))]).toEqual([sha256(join(d, "src")), sha256(join(d, "src"))]);
+    }, TIMEOUT);
+  });
+
+  test("OpenSSH's scp -O through sshd runs ours as the remote scp -t/-f", async () => {
+    const d = workdir();
+    randomFile(join(d, "src"), 1024 * 1024 + 3);
+    const env = { PATH: "/usr/bin:/bin", HOME: keys!.dir };
+    const up = await exec([OPENSSH_SCP, "-O", "-q", "-p", "-S", OPENSSH.ssh, ...opts.ours, join(d, "src"), `peer:${join(d, "up")}`], { cwd: d, env });
+    expect({ exitCode: up.exitCode, stderr: up.stderr }).toEqual({ exitCode: 0, stderr: "" });
+    const missing = await exec([OPENSSH_SCP, "-O", "-q", "-S", OPENSSH.ssh, ...opts.ours, `peer:${join(d, "nope")}`, d], { cwd: d, env });
+    expect({ exitCode: missing.exitCode, stderr: missing.stderr }).toEqual({ exitCode: 1, stderr: `scp: ${join(d, "nope")}: No such file or directory\n` });
+    expect(sha256(join(d, "up"))).toBe(sha256(join(d, "src")));
   }, TIMEOUT);
 });
