@@ -166,6 +166,22 @@ export function parseScpFlags(options: readonly ParsedOption[]): ScpFlags {
   return f;
 }
 
+/**
+ * scp.c do_cmd()/do_cmd2(): ssh's arguments after argv[0]: the fixed and user options, then -p (the operand's port,
+ * else -P), -l, -s for a subsystem, `extra` (do_cmd2's -oBatchMode=yes), "--", host and the remote command.
+ */
+export function sshArguments(
+  f: ScpFlags, host: string, user: string | undefined, port: number, subsystem: boolean, command: string, extra: readonly string[] = [],
+): string[] {
+  const argv = [...f.sshArgs];
+  const p = port === -1 ? f.port : port;
+  if (p !== -1) argv.push("-p", String(p));
+  if (user !== undefined) argv.push("-l", user);
+  if (subsystem) argv.push("-s");
+  argv.push(...extra, "--", host, command);
+  return argv;
+}
+
 /** A started ssh (or -S program): the legacy protocol's stream to the remote scp. */
 interface RemoteLink {
   readonly input: ByteInput;
@@ -261,13 +277,7 @@ class Scp {
 
   /** The argv of ssh for do_cmd()/do_cmd2(). */
   sshArgv(host: string, user: string | undefined, port: number, subsystem: boolean, command: string, extra: readonly string[] = []): string[] {
-    const argv = [...sshProgramArgv(this.f.sshProgram), ...this.f.sshArgs];
-    const p = port === -1 ? this.f.port : port;
-    if (p !== -1) argv.push("-p", String(p));
-    if (user !== undefined) argv.push("-l", user);
-    if (subsystem) argv.push("-s");
-    argv.push(...extra, "--", host, command);
-    return argv;
+    return [...sshProgramArgv(this.f.sshProgram), ...sshArguments(this.f, host, user, port, subsystem, command, extra)];
   }
 
   /** Starts a child with pipes; a program that cannot start is reported as its exec would (perror) and reads as EOF. */
