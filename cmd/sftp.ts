@@ -87,6 +87,7 @@ async function main(ctx: ProgramContext): Promise<number> {
   let debugLevel = 0;
   let noisy = false;
   let batchFile: string | undefined;
+  let batchText = "";
   let sftpDirect: string | undefined;
   let sftpServer: string | undefined;
   let bufferBytes = 0;
@@ -134,8 +135,10 @@ async function main(ctx: ProgramContext): Promise<number> {
       case "b":
         if (g.batchmode) throw new Fatal("Batch file already specified.");
         if (v !== "-") {
+          // sftp.c fopen()s the batch file here and keeps it: read it once, now (a pipe such as `-b <(...)` or a
+          // FIFO can be read only once)
           try {
-            readFileSync(v);
+            batchText = readFileSync(v, "utf8");
           } catch (e) {
             throw new Fatal(`${strerror(e)} (${v}).`);
           }
@@ -269,7 +272,7 @@ async function main(ctx: ProgramContext): Promise<number> {
     }
     if (!g.quiet) io.err(sftpDirect === undefined ? `Connected to ${host}.\n` : `Attached to ${sftpDirect}.\n`);
     const session = new Session(conn, g, io, log, () => interrupt?.signal);
-    const lines = batchFile === undefined || batchFile === "-" ? stdinLines() : fileLines(batchFile);
+    const lines = batchFile === undefined || batchFile === "-" ? stdinLines() : textLines(batchText);
     const interactive = !g.batchmode && isatty(0);
     let err: number;
     try {
@@ -334,8 +337,7 @@ async function* stdinLines(): AsyncGenerator<string> {
   if (buf !== "") yield buf;
 }
 
-async function* fileLines(path: string): AsyncGenerator<string> {
-  const text = readFileSync(path, "utf8");
+async function* textLines(text: string): AsyncGenerator<string> {
   const lines = text.split("\n");
   if (lines.at(-1) === "") lines.pop();
   yield* lines;

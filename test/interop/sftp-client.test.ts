@@ -93,6 +93,17 @@ describe.skipIf(!haveOpenssh)("our sftp: transfers", () => {
     }, TIMEOUT);
   }
 
+  test("a batch file that can be read only once (a FIFO, as `-b <(...)` gives) runs every command", async () => {
+    const d = workdir();
+    randomFile(join(d, "src"), 5000);
+    const fifo = join(d, "..", `fifo-${n++}`);
+    expect((await exec(["mkfifo", fifo])).exitCode).toBe(0);
+    const run = exec([ourSftp, "-b", fifo, "-D", OPENSSH.sftpServer], { cwd: d, env: ENV });
+    writeFileSync(fifo, "put src up\n"); // blocks until sftp opens the FIFO
+    expect(await run).toEqual({ stdout: "sftp> put src up\n", stderr: "", exitCode: 0 });
+    expect(sha256(join(d, "up"))).toBe(sha256(join(d, "src")));
+  }, TIMEOUT);
+
   test.each([["-B 5 -R 1", ["-B", "5", "-R", "1"]], ["-B 64000 -R 10", ["-B", "64000", "-R", "10"]], ["-X buffer=1k -X nrequests=3", ["-X", "buffer=1k", "-X", "nrequests=3"]]])(
     "buffer and request flags (%s) still copy exactly",
     async (_name, args) => {
