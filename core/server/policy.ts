@@ -16,6 +16,7 @@ import { passwordMatches, shadowHash } from "./passwords.ts";
 import { fakePassword, PamContext, pamKbdIntDialog, PAM_DISALLOW_NULL_AUTHTOK, PAM_NEW_AUTHTOK_REQD, PAM_SUCCESS, type PamResult } from "./pam.ts";
 import { argvSplit, type SessionPolicy, type SubsystemTarget } from "./session.ts";
 import { lastLoginMessage, readLastLog, writeLastLog } from "./lastlog.ts";
+import { appendWtmp, writeUtmp, type LoginRecord } from "./wtmp.ts";
 
 /** Who is connecting, for Match and log lines. */
 export interface PeerInfo {
@@ -496,10 +497,21 @@ export function serverSessionPolicy(opts: {
     debug: opts.debug === true,
     remoteId: `user ${pw.name} ${peer.remoteAddress} port ${peer.remotePort}`,
     lastLogMessage: () => (config.printLastLog && !hushed ? lastLoginMessage(readLastLog(pw.uid)) : undefined),
-    recordLogin: (tty) => {
-      // sshlogin.c record_login at pty allocation: only root can write lastlog (unprivileged sshd: a debug line).
-      writeLastLog(pw.uid, tty, peer.remoteAddress, Math.floor(Date.now() / 1000), opts.log ?? silentLogger);
-      return undefined;
+    recordLogin: (tty, pid) => {
+      // sshlogin.c record_login at pty allocation: lastlog (unprivileged sshd: a debug line, the open fails), utmp and
+      // wtmp (root mode only: an unprivileged sshd would log "problem writing" for every pty); record_logout at the end.
+      const log = opts.log ?? silentLogger;
+      const now = Date.now();
+      writeLastLog(pw.uid, tty, peer.remoteAddress, Math.floor(now / 1000), log);
+      if (opts.privileged !== true) return undefined;
+      const login: LoginRecord = { type: "login", pid, tty, user: pw.name, host: peer.remoteAddress, address: peer.remoteAddress, ms: now };
+      void writeUtmp(login);
+      appendWtmp(login, log);
+      return () => {
+        const logout: LoginRecord = { ...login, type: "logout", ms: Date.now() };
+        void writeUtmp(logout);
+        appendWtmp(logout, log);
+      };
     },
     internalSftp: (args) => opts.internalSftp(pw, config, args),
     peer: { address: peer.remoteAddress, port: peer.remotePort },

@@ -220,7 +220,7 @@ describe.skipIf(!enabled)("ChrootDirectory (session.c safely_chroot) with intern
   }, 30_000);
 });
 
-describe.skipIf(!enabled || !existsSync(LASTLOG))("PrintLastLog (sshlogin.c, loginrec.c lastlog)", () => {
+describe.skipIf(!enabled || !existsSync(LASTLOG))("PrintLastLog and login records (sshlogin.c, loginrec.c)", () => {
   /** ctime(3) of `t` in the server's time zone, by date(1). */
   const ctime = async (t: number) => (await exec(["/bin/date", "-d", `@${t}`, "+%a %b %e %H:%M:%S %Y"])).stdout.trim();
   const record = () => {
@@ -241,15 +241,34 @@ describe.skipIf(!enabled || !existsSync(LASTLOG))("PrintLastLog (sshlogin.c, log
     closeSync(fd);
   };
 
-  test("'Last login: … from …' before an interactive pty login, then the login recorded; not for commands or with ~/.hushlogin", async () => {
+  const WTMP = "/var/log/wtmp";
+  /** The struct utmp records appended to wtmp after `offset`. */
+  const wtmpSince = (offset: number) => {
+    const all = existsSync(WTMP) ? readFileSync(WTMP).subarray(offset) : Buffer.alloc(0);
+    const z = (s: Buffer) => s.subarray(0, s.indexOf(0) < 0 ? s.length : s.indexOf(0)).toString();
+    const out = [];
+    for (let o = 0; o + 384 <= all.length; o += 384) {
+      const b = all.subarray(o, o + 384);
+      out.push({ type: b.readInt16LE(0), line: z(b.subarray(8, 40)), id: z(b.subarray(40, 44)), user: z(b.subarray(44, 76)), host: z(b.subarray(76, 332)), addr: [...b.subarray(348, 352)] });
+    }
+    return out;
+  };
+
+  test("'Last login: … from …' before an interactive pty login, then the login recorded (lastlog, wtmp); not for commands or with ~/.hushlogin", async () => {
     rmSync(join(pw.home, ".ssh", "rc"), { force: true });
     await using sshd = await listening(["PrintLastLog yes"]);
     plant(1795413600, "pts/9", "192.0.2.7");
     const before = Math.floor(Date.now() / 1000);
+    const wtmpSize = existsSync(WTMP) ? statSync(WTMP).size : 0;
     const login = await client("ssh", sshd.port, ["-tt", `${USER}@127.0.0.1`], "exit\n");
     expect(login.stdout).toStartWith(`Last login: ${await ctime(1795413600)} from 192.0.2.7\r\n`);
     const r = record();
     expect([r.line.startsWith("pts/"), r.host, r.time >= before]).toEqual([true, "127.0.0.1", true]);
+    // loginrec.c: wtmp got a USER_PROCESS record at login and a DEAD_PROCESS one (same line, no name) at logout
+    const records = wtmpSince(wtmpSize);
+    const mine = records.filter((x) => x.line === r.line);
+    expect(mine.map((x) => [x.type, x.user, x.host, x.id])).toEqual([[7, USER, "127.0.0.1", r.line.slice(-4)], [8, "", "", r.line.slice(-4)]]);
+    expect(mine[0]!.addr).toEqual([127, 0, 0, 1]);
     plant(1795413600, "pts/9", "");
     const noHost = await client("ssh", sshd.port, ["-tt", `${USER}@127.0.0.1`], "exit\n");
     expect(noHost.stdout).toStartWith(`Last login: ${await ctime(1795413600)}\r\n`);
@@ -264,5 +283,8 @@ describe.skipIf(!enabled || !existsSync(LASTLOG))("PrintLastLog (sshlogin.c, log
     }
     await using off = await listening(["PrintLastLog no"]);
     expect((await client("ssh", off.port, ["-tt", `${USER}@127.0.0.1`], "exit\n")).stdout).not.toContain("Last login");
+    // leave wtmp as it was when only this test's logins were added to it meanwhile
+    const added = wtmpSince(wtmpSize);
+    if (added.every((x) => x.user === USER || (x.type === 8 && added.some((y) => y.user === USER && y.line === x.line)))) truncateSync(WTMP, wtmpSize);
   }, 60_000);
 });
