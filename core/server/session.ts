@@ -79,13 +79,13 @@ export function isInternalSftp(command: string): boolean {
   return command === "internal-sftp" || /^internal-sftp[ \t]/.test(command);
 }
 
-/** misc.c argv_split (no terminate-on-comment): words split on blanks, with '…' / "…" quoting and backslash escapes. */
+/** misc.c argv_split as session.c calls it: words split on blanks, '…' / "…" quoting, backslash escapes, '#' ends the line. */
 export function argvSplit(s: string): string[] {
   const out: string[] = [];
   let i = 0;
   while (i < s.length) {
     while (i < s.length && (s[i] === " " || s[i] === "\t")) i++;
-    if (i >= s.length) break;
+    if (i >= s.length || s[i] === "#") break;
     let word = "";
     let quote = "";
     for (; i < s.length; i++) {
