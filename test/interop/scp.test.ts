@@ -39,12 +39,15 @@ beforeAll(async () => {
   symlinkSync(OPENSSH_SCP, join(remote.openssh, "scp"));
   symlinkSync(OPENSSH.sftpServer, join(remote.openssh, "sftp-server"));
   wrapper = join(scratch, "ssh-wrapper");
+  symlinkSync(wrapper, join(remote.openssh, "ssh")); // for the far side's own scp under -R
   // The far side starts in $HOME, as a login would; the command goes through sh -c, as sshd runs it.
   writeFileSync(
     wrapper,
     [
       "#!/bin/sh",
-      'for a; do last=$a; done',
+      // ssh's options up to "--", then the host, then the command words (joined with spaces, as ssh sends them)
+      'while [ $# -gt 0 ]; do case "$1" in --) shift; break ;; esac; shift; done',
+      'shift; last="$*"',
       'PATH="$REMOTE:$PATH"; export PATH',
       'cd "$HOME" || exit 1',
       'case "$SCPTESTMODE" in',
@@ -223,6 +226,8 @@ describe.skipIf(!haveOpenssh)("scp interop", () => {
     ["bad -X", (d) => ["-X", "nope", `${d}/file`, `h:${d}/x`]],
     ["invalid URI", (d) => ["-S", wrapper, "scp://h:0/x", d]],
     ["invalid user name", (d) => ["-O", "-S", wrapper, `it's@h:${d}/file`, `${d}/x`]],
+    ["-R with a target port", (d) => ["-R", "-S", wrapper, `a:${d}/file`, `scp://b:2222/${d}/x`]],
+    ["-R with a bad target user", (d) => ["-R", "-S", wrapper, `a:${d}/file`, `it's@b:${d}/x`]],
     ["local target not a directory", (d) => [`${d}/file`, `${d}/file`, `${d}/file`]],
   ];
   test.each(ERRORS)("%s: OpenSSH's message and status", async (_name, argv) => {
@@ -287,6 +292,20 @@ describe.skipIf(!haveOpenssh)("scp interop", () => {
       expect(r).toMatchObject({ exitCode: 0, stderr: "" });
       expect(sha256(join(d, "dst"))).toBe(sha256(join(d, "src")));
     }
+  }, TIMEOUT);
+
+  // The first host's own scp reaches the second with /usr/bin/ssh (OpenSSH's _PATH_SSH_PROGRAM), which cannot reach a
+  // made-up host: both clients must hand it the same command and report the same failure.
+  test("-R: the first host runs scp to the second, as OpenSSH's does", async () => {
+    const d = workdir();
+    writeFileSync(join(d, "src"), "r");
+    const outcome = async (who: Side) => {
+      const r = await scp(who, "openssh", ["-R", "-q", "-S", wrapper, `a:${d}/src`, `nosuchhost.invalid:${d}/dst`]);
+      return { exitCode: r.exitCode, stderr: r.stderr };
+    };
+    const ours = await outcome("ours");
+    expect(ours.exitCode).toBe(1);
+    expect(ours).toEqual(await outcome("openssh"));
   }, TIMEOUT);
 
   test("-v shows the ssh command line OpenSSH would run", async () => {
