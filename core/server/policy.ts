@@ -471,9 +471,11 @@ export function serverSessionPolicy(opts: {
     }
   };
   // session.c check_quietlogin: ~/.hushlogin silences the last login and the motd.
-  const hushed = existsSync(join(pw.home, ".hushlogin"));
-  const motd = config.printMotd && !hushed ? readText("/etc/motd") : undefined;
-  const nologin = pw.uid !== 0 ? readText("/etc/nologin") : undefined;
+  // With ChrootDirectory, OpenSSH's post-auth process is already jailed when it looks for these files.
+  const jailed = (path: string): string => (opts.chroot !== undefined ? join(opts.chroot, path) : path);
+  const hushed = existsSync(jailed(join(pw.home, ".hushlogin")));
+  const motd = config.printMotd && !hushed ? readText(jailed("/etc/motd")) : undefined;
+  const nologin = pw.uid !== 0 ? readText(jailed("/etc/nologin")) : undefined;
   return {
     user: { name: pw.name, uid: pw.uid, gid: pw.gid, home: pw.home, shell: pw.shell || "/bin/sh" },
     baseEnv: env,
