@@ -286,7 +286,7 @@ function stdio(): { input: AsyncIterable<Uint8Array>; output: SftpOutput; recycl
     const r = sink.flush();
     return r instanceof Promise ? r.then(() => {}) : undefined;
   };
-  const output: SftpOutput = (bytes) => {
+  const writeAll = (bytes: Uint8Array): Promise<void> | undefined => {
     if (sink !== null) return viaSink(bytes);
     let done = 0;
     while (done < bytes.length) {
@@ -296,6 +296,39 @@ function stdio(): { input: AsyncIterable<Uint8Array>; output: SftpOutput; recycl
         if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
         return viaSink(bytes.subarray(done));
       }
+    }
+    return undefined;
+  };
+  // Small replies (STATUS, HANDLE, ATTRS: a put answers every 32 KiB WRITE with 28 bytes) are gathered and written
+  // together before the next read(2), as sftp-server.c fills its oqueue and writes it once per poll round: one
+  // write(2) per input chunk instead of one per request. Large replies (READ data) go out directly, in order.
+  const staged = new Uint8Array(STAGE_BYTES);
+  let stagedLen = 0;
+  let flushScheduled = false;
+  const flushStaged = (): Promise<void> | undefined => {
+    if (stagedLen === 0) return undefined;
+    const n = stagedLen;
+    stagedLen = 0;
+    return writeAll(sink !== null ? staged.slice(0, n) : staged.subarray(0, n));
+  };
+  const output: SftpOutput = (bytes) => {
+    if (bytes.length > STAGE_BYTES / 4 || sink !== null) {
+      const pending = flushStaged();
+      return pending !== undefined ? pending.then(() => writeAll(bytes)) : writeAll(bytes);
+    }
+    if (stagedLen + bytes.length > STAGE_BYTES) {
+      const pending = flushStaged();
+      if (pending !== undefined) return pending.then(() => output(bytes));
+    }
+    staged.set(bytes, stagedLen);
+    stagedLen += bytes.length;
+    if (!flushScheduled) {
+      // a safety net for a server that stops reading without asking for input: the event loop flushes when idle
+      flushScheduled = true;
+      setImmediate(() => {
+        flushScheduled = false;
+        void flushStaged();
+      });
     }
     return undefined;
   };
@@ -325,6 +358,8 @@ function stdio(): { input: AsyncIterable<Uint8Array>; output: SftpOutput; recycl
         cur = spare.pop() ?? new Uint8Array(INPUT_BUFFER);
         used = 0;
       }
+      const pending = flushStaged(); // every reply so far leaves before we block for more input
+      if (pending !== undefined) await pending;
       let n: number;
       try {
         n = readSync(0, cur, used, INPUT_BUFFER - used, null);
@@ -344,6 +379,7 @@ function stdio(): { input: AsyncIterable<Uint8Array>; output: SftpOutput; recycl
     recycle,
     async close() {
       try {
+        await flushStaged();
         const r = sink?.end();
         if (r instanceof Promise) await r;
       } catch {
@@ -355,6 +391,8 @@ function stdio(): { input: AsyncIterable<Uint8Array>; output: SftpOutput; recycl
 
 /** The stdin buffer (8 largest packets), and the least room worth a read(2) before moving to a fresh buffer. */
 const INPUT_BUFFER = 2 * 1024 * 1024;
+/** Replies gathered between reads (the largest small reply a WRITE-heavy client causes per input chunk is ~2K × 28 B). */
+const STAGE_BYTES = 64 * 1024;
 const MIN_READ = 256 * 1024 + 4;
 
 function strerror(e: unknown): string {

@@ -24,15 +24,18 @@ describe("dispatch", () => {
     const r = await run([join(dir, name), "-%"]);
     const program = PROGRAMS.find((p) => p.name === name || p.aliases.includes(name))!;
     // OpenSSH's sftp-server prints only its usage for a bad option (sftp-server.c uses its own getopt error handling).
-    // scp.c's getopt message goes through its log: prefixed with argv[0] and ended with "\r\n".
-    const message = program.name === "sftp-server" ? "" : program.name === "scp" ? `${join(dir, name)}: unknown option -- %\r\n` : "unknown option -- %\n";
+    // scp.c's getopt message goes through its log: prefixed with argv[0] and ended with "\r\n"; sftp.c's ends with
+    // "\r\n" too (both as OpenSSH 9.2 prints them).
+    const message = program.name === "sftp-server" ? "" : program.name === "scp" ? `${join(dir, name)}: unknown option -- %\r\n`
+      : program.name === "sftp" ? "unknown option -- %\r\n" : "unknown option -- %\n";
     expect(r.stderr).toBe(`${message}${usageText(program.name, name)}`);
     expect(r.exitCode).toBe(program.name === "ssh" ? 255 : 1);
   });
 
   test.each(PROGRAMS.map((p) => p.name))("as the first argument: sshbox %s", async (name) => {
     const r = await run([bin, name, "-%"]);
-    expect(r.stderr.startsWith(name === "sftp-server" ? "usage: sftp-server" : name === "scp" ? "scp: unknown option -- %\r\n" : "unknown option -- %\n")).toBe(true);
+    const first = name === "sftp-server" ? "usage: sftp-server" : name === "scp" ? "scp: unknown option -- %\r\n" : name === "sftp" ? "unknown option -- %\r\n" : "unknown option -- %\n";
+    expect(r.stderr.startsWith(first)).toBe(true);
     expect(r.exitCode).toBe(name === "ssh" ? 255 : 1);
   });
 
