@@ -631,7 +631,11 @@ export class SftpClient {
   }
 
   private nameOf(r: SftpReply, what: string, path: string, errWhat: string): string {
-    if (r.type === "status") throw new SftpClientError(`${errWhat} ${path}: ${fx2txt(r.code)}`, r.code);
+    if (r.type === "status") {
+      // sftp-client.c sftp_realpath_expand(): the server's own message when it sent one ("no such user" for ~user)
+      const why = (errWhat === "realpath" || errWhat === "expand") && r.message !== "" ? r.message : fx2txt(r.code);
+      throw new SftpClientError(`${errWhat} ${path}: ${why}`, r.code);
+    }
     if (r.type !== "name") throw this.unexpected("SSH2_FXP_NAME", 104, r);
     if (r.names.length !== 1) throw this.fatal(`Got multiple names (${r.names.length}) from ${what}`);
     return text(r.names[0]!.filename);
