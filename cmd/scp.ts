@@ -373,6 +373,11 @@ class Scp {
     return side.last === null ? null : await side.last.exited;
   }
 
+  /** Waits for every child to end. */
+  async reap(): Promise<void> {
+    await Promise.all(this.links.map((l) => l.exited.catch(() => 1)));
+  }
+
   /** scp.c killchild(): SIGTERM to the children. */
   kill(): void {
     for (const l of this.links) l.transport?.terminate();
@@ -565,9 +570,10 @@ async function run(ctx: ProgramContext): Promise<number> {
   }
   if (!isatty(1)) flags.showProgress = false;
   const s = new Scp(flags, ctx, logPrefix);
+  // scp.c killchild(): SIGTERM to each child, wait for it, exit 1
   const onSignal = () => {
     s.kill();
-    process.exit(1);
+    void s.reap().then(() => process.exit(1));
   };
   try {
     if (flags.from || flags.to) return await runRemote(s, operands);

@@ -54,6 +54,7 @@ beforeAll(async () => {
       "  cut-download) printf 'C0644 100000 file\\n'; head -c 1000 /dev/zero; exit 0 ;;",
       "  cut-upload) printf '\\000'; read line; printf '\\000'; head -c 5000 >/dev/null; exit 1 ;;",
       "  cut-sftp) exec \"$BUN\" \"$CUTTER\" ;;",
+      "  stall) echo \"ready $$\" >&2; printf '\\000'; exec sleep 1000 ;;",
       "esac",
       'case "$last" in sftp) exec sftp-server ;; esac',
       'exec sh -c "$last"',
@@ -318,6 +319,25 @@ describe.skipIf(!haveOpenssh)("scp interop", () => {
     const ours = await outcome("ours");
     expect(ours.exitCode).toBe(1);
     expect(ours).toEqual(await outcome("openssh"));
+  }, TIMEOUT);
+
+  test.each(["SIGTERM", "SIGINT", "SIGHUP"] as const)("%s stops the ssh it started and exits 1 (killchild)", async (sig) => {
+    const d = workdir();
+    randomFile(join(d, "big"), 4 << 20);
+    const env = { PATH: "/usr/bin:/bin", HOME: home, REMOTE: remote.openssh, SCPTESTMODE: "stall" };
+    const p = Bun.spawn([client.ours, "-O", "-q", "-S", wrapper, join(d, "big"), `h:${d}/x`], { cwd: d, env, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    let text = "";
+    const reader = p.stderr.getReader();
+    while (!/ready \d+\n/.test(text)) {
+      const r = await reader.read();
+      if (r.done) break;
+      text += new TextDecoder().decode(r.value);
+    }
+    const pid = Number(/ready (\d+)/.exec(text)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    p.kill(sig);
+    expect(await p.exited).toBe(1);
+    expect(() => process.kill(pid, 0)).toThrow(); // the stalled "ssh" is gone, reaped before scp exited
   }, TIMEOUT);
 
   test("-v shows the ssh command line OpenSSH would run", async () => {
