@@ -63,10 +63,16 @@ function shuffle32(a: string, b: string, lanes: readonly number[]): string {
  *   general registers); rewriting the sum as c − Σ x·(−f) does not stop it (polySubChain, negated factors in memory:
  *   B3 turns it back into c − (Σ …)). Constant shift counts are rematerialised per shift (Move $12; And32 $31; movq;
  *   pslld): four instructions where x86 has one.
+ * - With radix32: mulShift 12 (x << 12 as i32x4.mul by 4096: pmulld, no count through a general register; 7, or
+ *   both, no better), hookPrePost (of the twelve Poly1305 blocks of a step, one before the round loop, one after, one
+ *   in every double round: no condition or select in the loop; a number gives how many go before) and xorUnroll
+ *   (open's final XOR 64 bytes an iteration: xor_bytes ~29 → ~41 GB/s) together +3 % (seal+open 474 vs 460, open 929
+ *   vs 895, median of 25, both orders). balancedSums (sums written as trees) changed nothing: B3 emits the same code;
+ *   a select that B3 cannot fold every second partial sum (to stop the rebalancing) was worse (420 vs 457).
  */
 export const OPTIONS = {
-  byteShuffleRotate: true, mulShift: false, rows: 3, stitch: true, unroll: false, hInMemory: false, rsInMemory: false,
-  stitchOpen: true, roundsPerIteration: 1, diagonalsABC: true, polyPairs: false, polyInterleave: true, polySubChain: false, radix32: true, fold5Shift: true,
+  byteShuffleRotate: true, mulShift: 12 as boolean | number, rows: 3, stitch: true, unroll: false, hInMemory: false, rsInMemory: false,
+  stitchOpen: true, roundsPerIteration: 1, diagonalsABC: true, polyPairs: false, polyInterleave: true, polySubChain: false, radix32: true, fold5Shift: true, xorUnroll: true, hookPrePost: true as boolean | number,
 };
 /** Rotate each 32-bit lane left by 16 or 8 with one byte shuffle (pshufb on x86), by other counts with two shifts. */
 function rotl(v: string, n: number): string[] {
@@ -75,7 +81,7 @@ function rotl(v: string, n: number): string[] {
     const bytes = [0, 4, 8, 12].flatMap((k) => perLane.map((i) => k + i));
     return [set(v, `(i8x16.shuffle ${bytes.join(" ")} ${get(v)} ${get(v)})`)];
   }
-  if (OPTIONS.mulShift) {
+  if (OPTIONS.mulShift === true || OPTIONS.mulShift === n) {
     return [set(v, `(v128.or (i32x4.mul ${get(v)} (v128.const i32x4 ${Array(4).fill(1 << n).join(" ")})) (i32x4.shr_u ${get(v)} ${i32(32 - n)}))`)];
   }
   return [set(v, `(v128.or (i32x4.shl ${get(v)} ${i32(n)}) (i32x4.shr_u ${get(v)} ${i32(32 - n)}))`)];
@@ -235,6 +241,18 @@ function rowsStep(B: number, ptr: string, hook?: (doubleRound: number) => string
     // the others piece t + e. hook(−1) is the piece at index $hk, hook(−2) the one after it.
     const e = Math.max(0, n - 10);
     const t = `(i32.sub ${i32(10)} ${get("i")})`;
+    if (OPTIONS.hookPrePost !== false && n >= 10) {
+      // hookPrePost: the e extra pieces around the loop (half before, half after), exactly one piece in every double
+      // round: no condition and no select inside the loop
+      const pre = OPTIONS.hookPrePost === true ? e >> 1 : Math.min(e, OPTIONS.hookPrePost);
+      for (let k = 0; k < pre; k++) step.push(...hook(k));
+      step.push(set("i", i32(10)), `(loop $rounds ${round.join(" ")}`,
+        set("hk", `(i32.sub ${i32(10 + pre)} ${get("i")})`), ...hook(-1),
+        `(br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))`);
+      for (let k = 10 + pre; k < n; k++) step.push(...hook(k));
+      for (let k = 20; hook(k).length > 0; k++) step.push(...hook(k));
+      return finishStep(step);
+    }
     step.push(set("i", i32(10)), `(loop $rounds ${round.join(" ")}`,
       n === 0 ? "" : `(if (i32.gt_u ${get("i")} ${i32(10 - Math.min(n, 10))}) (then
         ${set("hk", e === 0 ? t : `(select (i32.shl ${t} ${i32(1)}) (i32.add ${t} ${i32(e)}) (i32.lt_u ${t} ${i32(e)}))`)}
@@ -247,18 +265,22 @@ function rowsStep(B: number, ptr: string, hook?: (doubleRound: number) => string
     step.push(set("i", i32(10 / u)), `(loop $rounds ${Array(u).fill(round.join(" ")).join(" ")}`,
       `(br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))`);
   }
-  for (const j of blocks) {
-    const rows: [string, string][] = [[`a${j}`, sigma], [`b${j}`, get("kb")], [`c${j}`, get("kc")], [`d${j}`, dRow(j)]];
-    rows.forEach(([r, input], k) => {
-      const off = 64 * j + 16 * k;
-      const ks = `(i32x4.add ${get(r)} ${input})`;
-      step.push(keystreamOnly ? `(v128.store offset=${off} align=1 ${get(ptr)} ${ks})`
-        : `(v128.store offset=${off} align=1 ${get(ptr)} (v128.xor (v128.load offset=${off} align=1 ${get(ptr)}) ${ks}))`);
-    });
+  return finishStep(step);
+  /** The keystream rows added to the input and XORed in (or stored), the counter and pointer advanced. */
+  function finishStep(step: string[]): string[] {
+    for (const j of blocks) {
+      const rows: [string, string][] = [[`a${j}`, sigma], [`b${j}`, get("kb")], [`c${j}`, get("kc")], [`d${j}`, dRow(j)]];
+      rows.forEach(([r, input], k) => {
+        const off = 64 * j + 16 * k;
+        const ks = `(i32x4.add ${get(r)} ${input})`;
+        step.push(keystreamOnly ? `(v128.store offset=${off} align=1 ${get(ptr)} ${ks})`
+          : `(v128.store offset=${off} align=1 ${get(ptr)} (v128.xor (v128.load offset=${off} align=1 ${get(ptr)}) ${ks}))`);
+      });
+    }
+    step.push(set("dd", `(i32x4.add ${get("dd")} (v128.const i32x4 ${B} 0 0 0))`));
+    step.push(set(ptr, `(i32.add ${get(ptr)} ${i32(64 * B)})`));
+    return step;
   }
-  step.push(set("dd", `(i32x4.add ${get("dd")} (v128.const i32x4 ${B} 0 0 0))`));
-  step.push(set(ptr, `(i32.add ${get(ptr)} ${i32(64 * B)})`));
-  return step;
 }
 
 /**
@@ -342,7 +364,16 @@ function chachaXor(): string {
 
 /** xor_bytes(dst, src, len): dst[0, len) ^= src[0, len), sixteen bytes at a time. */
 function xorBytes(): string {
+  const wide = OPTIONS.xorUnroll
+    ? `(block $wideDone (loop $wide
+      (br_if $wideDone (i32.gt_u (i32.add ${get("i")} ${i32(64)}) ${get("len")}))
+      ${[0, 16, 32, 48].map((o) => `(v128.store offset=${o} align=1 (i32.add ${get("dst")} ${get("i")}) (v128.xor (v128.load offset=${o} align=1 (i32.add ${get("dst")} ${get("i")}))
+        (v128.load offset=${o} align=1 (i32.add ${get("src")} ${get("i")}))))`).join("\n      ")}
+      ${set("i", `(i32.add ${get("i")} ${i32(64)})`)}
+      (br $wide)))`
+    : "";
   return `(func $xor_bytes (param $dst i32) (param $src i32) (param $len i32) (local $i i32)
+    ${wide}
     (block $vecDone (loop $vec
       (br_if $vecDone (i32.gt_u (i32.add ${get("i")} ${i32(16)}) ${get("len")}))
       (v128.store align=1 (i32.add ${get("dst")} ${get("i")}) (v128.xor (v128.load align=1 (i32.add ${get("dst")} ${get("i")}))
