@@ -346,7 +346,7 @@ export class LegacyScp {
         if (!wrerr) {
           try {
             let done = 0;
-            while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done, pos + done);
+            while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done); // sequential: write(2), not pwrite(2), as scp.c (a device or /proc file may not seek)
           } catch (e) {
             this.noteErr(`${np}: ${strerror(e)}`);
             wrerr = true;
@@ -448,7 +448,7 @@ export class LegacyScp {
             let nr = 0;
             try {
               while (nr < amt) {
-                const r = readSync(fd, buf, nr, amt - nr, i + nr);
+                const r = readSync(fd, buf, nr, amt - nr, null);
                 if (r === 0) break;
                 nr += r;
               }
