@@ -10,7 +10,27 @@ import {
 import type { SftpAttrs } from "../core/sftp/codec.ts";
 import { SSH_FXF_CREAT, SSH_FXF_READ, SSH_FXF_TRUNC, SSH_FXF_WRITE } from "../core/sftp/protocol.ts";
 import { glob, type GlobFs } from "../core/sftp/glob.ts";
+import type { FileSink } from "bun";
 import type { TransportProcess } from "../core/client/transport-process.ts";
+
+/**
+ * Ends a child's stdin. A FileSink with unwritten bytes for a child that is gone answers end() with a rejected
+ * promise (EPIPE); nobody waits for it, so it is caught here rather than reported as unhandled.
+ */
+export function endQuietly(sink: FileSink): void {
+  try {
+    const r: unknown = sink.end();
+    if (r instanceof Promise) r.catch(() => {});
+  } catch {
+    // gone
+  }
+}
+
+/** Marks a FileSink result that may be a promise as handled (its rejection still reaches whoever awaits it). */
+function handled<T>(r: T): T {
+  if (r instanceof Promise) r.catch(() => {});
+  return r;
+}
 
 /** What scp's SFTP mode needs from the front-end. */
 export interface SftpModeOptions {
@@ -53,7 +73,9 @@ export class ScpSftp {
     if (t === null) throw new ScpFatal("Connection closed");
     if (counts) this.last = t;
     try {
-      const client = await SftpClient.init(t.stdout, t.stdin, {
+      // end() of a sink whose reader died rejects; the client does not wait for it (see endQuietly)
+      const sink = { write: (b: Uint8Array) => handled(t.stdin.write(b)), flush: () => handled(t.stdin.flush()), end: () => endQuietly(t.stdin) };
+      const client = await SftpClient.init(t.stdout, sink, {
         bufferBytes: this.o.bufferBytes, numRequests: this.o.numRequests,
         ...(this.o.limitBitsPerSecond > 0 ? { limitBitsPerSecond: this.o.limitBitsPerSecond } : {}),
         log: {

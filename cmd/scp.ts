@@ -14,10 +14,10 @@ import { BandwidthLimiter } from "../core/sftp/client.ts";
 import { sshProgramArgv, spawnTransport, type TransportProcess } from "../core/client/transport-process.ts";
 import { scanScaled } from "../core/config/lexer.ts";
 import {
-  ByteInput, LegacyScp, ScpExit, ScpFatal, a2port, colon, okName, parseScpUri, parseUserHostPath,
+  ByteInput, LegacyScp, ScpExit, ScpFatal, a2port, colon, okName, parseScpUri, parseUserHostPath, visLog,
   type ByteOutput, type LegacyOptions, type LegacyProgress, type ScpOperand,
 } from "../core/scp/index.ts";
-import { ScpSftp } from "./scp-sftp.ts";
+import { ScpSftp, endQuietly } from "./scp-sftp.ts";
 
 /** The command line, as scp.c main() leaves it after getopt. */
 export interface ScpFlags {
@@ -195,7 +195,8 @@ interface RemoteLink {
 /** Writes to a child's stdin and waits until the pipe took them. */
 export function sinkOutput(sink: FileSink): ByteOutput {
   return async (bytes) => {
-    sink.write(bytes);
+    const w: unknown = sink.write(bytes);
+    if (w instanceof Promise) await w;
     await sink.flush();
   };
 }
@@ -243,12 +244,12 @@ class Scp {
 
   /** log.c error(): `<argv0>: message\r\n`. */
   error(message: string): void {
-    this.err(`${this.logPrefix}: ${message}\r\n`);
+    this.err(`${this.logPrefix}: ${visLog(message)}\r\n`);
   }
 
   /** log.c debug1()..debug3(): `<argv0>: debugN: message\r\n` at -v, -vv, -vvv. */
   debug(level: 1 | 2 | 3, message: string): void {
-    if (level <= this.f.debugLevel) this.err(`${this.logPrefix}: debug${level}: ${message}\r\n`);
+    if (level <= this.f.debugLevel) this.err(`${this.logPrefix}: debug${level}: ${visLog(message)}\r\n`);
   }
 
   /** A progress meter per file on stdout (scp.c: unless -q or stdout is not a terminal). */
@@ -300,13 +301,7 @@ class Scp {
         return input;
       },
       output: sinkOutput(t.stdin),
-      closeOutput: () => {
-        try {
-          t.stdin.end();
-        } catch {
-          // gone
-        }
-      },
+      closeOutput: () => endQuietly(t.stdin),
       exited: t.exited,
       transport: t,
     };
@@ -563,7 +558,7 @@ async function run(ctx: ProgramContext): Promise<number> {
     }
     if (e instanceof UsageExit) return usage();
     if (e instanceof ScpFatal) {
-      ctx.io.err(`${logPrefix}: ${e.message}\r\n`);
+      ctx.io.err(`${logPrefix}: ${visLog(e.message)}\r\n`);
       return 255;
     }
     throw e;
@@ -608,7 +603,7 @@ async function run(ctx: ProgramContext): Promise<number> {
       return e.status;
     }
     if (e instanceof ScpFatal) {
-      ctx.io.err(`${logPrefix}: ${e.message}\r\n`);
+      ctx.io.err(`${logPrefix}: ${visLog(e.message)}\r\n`);
       s.kill();
       await s.closeAll();
       return 255;

@@ -2,4 +2,4 @@
 export { ByteInput, LegacyScp, ScpExit, ScpFatal, type ByteOutput, type LegacyOptions, type LegacyProgress } from "./legacy.ts";
 export { a2port, colon, okName, parseOperand, parseScpUri, parseUserHostPath, type ScpOperand } from "./paths.ts";
 export { BracePatternError, braceExpand, fnmatch, MAX_BRACE_EXPANSIONS } from "./glob.ts";
-export { formatDirRecord, formatFileRecord, formatTimesRecord, parseSinkRecord, visTerminal, MAX_RECORD_BYTES, type SinkRecord } from "./records.ts";
+export { formatDirRecord, formatFileRecord, formatTimesRecord, parseSinkRecord, visLog, visTerminal, MAX_RECORD_BYTES, type SinkRecord } from "./records.ts";

@@ -135,3 +135,17 @@ export function visTerminal(text: string): string {
   }
   return out;
 }
+
+/**
+ * log.c's strnvis(VIS_SAFE | VIS_OCTAL) of every log line (error(), fatal(), debug()): printable ASCII, space, tab,
+ * newline, return, backspace and bell stay; every other byte (control characters, and all non-ASCII: "ü" is
+ * \303\274) becomes a \ooo escape.
+ */
+export function visLog(text: string): string {
+  let out = "";
+  for (const b of Buffer.from(text, "utf8")) {
+    const safe = (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x08 || b === 0x07;
+    out += safe ? String.fromCharCode(b) : `\\${b.toString(8).padStart(3, "0")}`;
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 // The legacy protocol's control records (scp.c sink()): every field check and OpenSSH's SCREWUP wording.
 import { expect, test } from "bun:test";
-import { formatDirRecord, formatFileRecord, formatTimesRecord, parseSinkRecord, visTerminal } from "../../../core/scp/index.ts";
+import { formatDirRecord, formatFileRecord, formatTimesRecord, parseSinkRecord, visLog, visTerminal } from "../../../core/scp/index.ts";
 
 const rec = (s: string) => parseSinkRecord(Buffer.from(s, "utf8"));
 
@@ -52,4 +52,8 @@ test("records we send", () => {
 test("peer text on our terminal: control characters escaped, newline and tab kept", () => {
   expect(visTerminal("a\x1b[31mb\x07\n\tc\x7f")).toBe("a\\033[31mb\\007\n\tc\\177");
   expect(visTerminal("héllo")).toBe("héllo");
+});
+
+test("log lines as log.c writes them: non-ASCII and control bytes in octal", () => {
+  expect(visLog("/tmp/ü: No such file\t\x1b[31m")).toBe("/tmp/\\303\\274: No such file\t\\033[31m");
 });
