@@ -351,6 +351,25 @@ describe.skipIf(!haveOpenssh)("scp interop", () => {
     expect(() => process.kill(pid, 0)).toThrow(); // the stalled "ssh" is gone, reaped before scp exited
   }, TIMEOUT);
 
+  test.each(MODES)("%s: a remote name that starts with '-' is not an option", async (_mode, flags) => {
+    const d = workdir();
+    writeFileSync(join(d, "f"), "dash");
+    const up = await scp("ours", "openssh", [...flags, "-q", "-S", wrapper, join(d, "f"), "h:-dash"]);
+    expect(up).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(readFileSync(join(home, "-dash"), "utf8")).toBe("dash");
+    const down = await scp("ours", "openssh", [...flags, "-q", "-S", wrapper, "h:-dash", join(d, "back")]);
+    expect(down).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(readFileSync(join(d, "back"), "utf8")).toBe("dash");
+  }, TIMEOUT);
+
+  test("an [IPv6]:path operand gives ssh the bare address", async () => {
+    const d = workdir();
+    writeFileSync(join(d, "f"), "v6");
+    const r = await scp("ours", "openssh", ["-O", "-v", "-S", wrapper, join(d, "f"), `me@[::1]:${d}/g`]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(`Executing: program ${wrapper} host ::1, user me, command scp -v -t ${d}/g\n`);
+  }, TIMEOUT);
+
   test("-v shows the ssh command line OpenSSH would run", async () => {
     const d = workdir();
     writeFileSync(join(d, "f"), "v");
