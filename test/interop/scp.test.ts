@@ -370,6 +370,25 @@ describe.skipIf(!haveOpenssh)("scp interop", () => {
     expect(r.stderr).toContain(`Executing: program ${wrapper} host ::1, user me, command scp -v -t ${d}/g\n`);
   }, TIMEOUT);
 
+  // progressmeter.c draws only on a terminal: script(1) gives the client one; the lines must have OpenSSH's shape.
+  test.skipIf(Bun.which("script") === null).each(MODES)("%s: the progress meter on a terminal", async (_mode, flags) => {
+    const d = workdir();
+    randomFile(join(d, "meter.bin"), 200000);
+    const shape = async (who: Side) => {
+      const cmd = [client[who], ...flags, "-S", wrapper, join(d, "meter.bin"), `h:${d}/up-${who}`].map((a) => `'${a}'`).join(" ");
+      const env = { PATH: "/usr/bin:/bin", HOME: home, REMOTE: remote.openssh, TERM: "dumb" };
+      const p = Bun.spawn(["script", "-qec", `stty cols 100; ${cmd}`, "/dev/null"], { cwd: d, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+      const [out, code] = await Promise.all([p.stdout.text(), p.exited]);
+      expect(code).toBe(0);
+      // the final line: name padded to its column, 100%, size, rate, elapsed time
+      const last = out.split("\r").map((l) => l.replace(/\n$/, "")).filter((l) => l.includes("100%")).pop() ?? "";
+      return last.replace(/\d+\.\dKB\/s|\d+\.\dMB\/s|\d+\.\dGB\/s/, "RATE").replace(/\d\d:\d\d/, "TIME");
+    };
+    const ours = await shape("ours");
+    expect(ours).toMatch(/^meter\.bin {50,} 100%  195KB +RATE +TIME +$/);
+    expect(ours.replace(/ +RATE/, " RATE")).toBe((await shape("openssh")).replace(/ +RATE/, " RATE"));
+  }, TIMEOUT);
+
   test("-v shows the ssh command line OpenSSH would run", async () => {
     const d = workdir();
     writeFileSync(join(d, "f"), "v");
