@@ -5,6 +5,7 @@ import {
   utimesSync, writeSync, type Stats,
 } from "node:fs";
 import { strerror } from "../strerror.ts";
+import { localPath, pathBytes, pathText } from "../sftp/client.ts";
 import { BracePatternError, braceExpand, fnmatch } from "./glob.ts";
 import { MAX_RECORD_BYTES, formatDirRecord, formatFileRecord, formatTimesRecord, parseSinkRecord, visTerminal } from "./records.ts";
 
@@ -92,7 +93,6 @@ export interface LegacyOptions {
   readonly limit?: (bytes: number) => Promise<void>;
 }
 
-const enc = new TextEncoder();
 /** Bytes of file data per read(2)/write. */
 const BLOCK = 256 * 1024;
 /** PATH_MAX, for rsource()'s "name too long". */
@@ -101,7 +101,7 @@ const EPIPE = { code: "EPIPE" };
 
 function statOrNull(path: string): Stats | null {
   try {
-    return statSync(path);
+    return statSync(localPath(path));
   } catch {
     return null;
   }
@@ -121,7 +121,8 @@ export class LegacyScp {
   /** Sends to the peer; a peer that is gone is scp.c's lostconn(). */
   private async send(data: string | Uint8Array): Promise<void> {
     try {
-      await this.output(typeof data === "string" ? enc.encode(data) : data);
+      // names travel as their bytes: one that is not UTF-8 went through pathText() and comes back whole
+      await this.output(typeof data === "string" ? pathBytes(data) : data);
     } catch {
       this.lostConnection();
     }
@@ -184,7 +185,7 @@ export class LegacyScp {
     if (rec === null) this.lostConnection();
     if (!this.opts.remote) {
       // cp[-1] = '\0': the last byte read (the newline, or the last of a full buffer) is dropped
-      const text = Buffer.from(rec.subarray(0, rec.length - 1)).toString("utf8");
+      const text = pathText(rec.subarray(0, rec.length - 1));
       this.opts.stderr(`${visTerminal(text)}\n`);
     }
     this.errs++;
@@ -196,7 +197,7 @@ export class LegacyScp {
   async verifyDir(path: string): Promise<void> {
     let err: unknown = { code: "ENOTDIR" };
     try {
-      if (statSync(path).isDirectory()) return;
+      if (statSync(localPath(path)).isDirectory()) return;
     } catch (e) {
       err = e;
     }
@@ -239,7 +240,7 @@ export class LegacyScp {
       if (b === 0x0a) await this.screwup("unexpected <newline>");
       const raw = await this.readRecord(b);
       if (raw === null) return this.screwup("lost connection");
-      if (o.verbose) o.stderr(`Sink: ${visTerminal(Buffer.from(raw).toString("utf8"))}`);
+      if (o.verbose) o.stderr(`Sink: ${visTerminal(pathText(raw))}`);
       const rec = parseSinkRecord(raw);
       switch (rec.kind) {
         case "error":
@@ -285,7 +286,7 @@ export class LegacyScp {
             if (o.preserve) tryChmod(np, mode);
           } else {
             modFlag = true; // copying from a read-only directory: created writable, its mode set at the end
-            mkdirSync(np, mode | 0o700);
+            mkdirSync(localPath(np), mode | 0o700);
           }
         } catch (e) {
           await this.runErr(`${np}: ${strerror(e)}`);
@@ -296,7 +297,7 @@ export class LegacyScp {
           const t = times;
           times = null;
           try {
-            utimesSync(np, t.atimeSec, t.mtimeSec);
+            utimesSync(localPath(np), t.atimeSec, t.mtimeSec);
           } catch {
             // scp.c ignores utimes() on directories
           }
@@ -323,7 +324,7 @@ export class LegacyScp {
     const mode = modeIn | 0o200;
     let fd: number;
     try {
-      fd = openSync(np, constants.O_WRONLY | constants.O_CREAT, mode);
+      fd = openSync(localPath(np), constants.O_WRONLY | constants.O_CREAT, mode);
     } catch (e) {
       await this.runErr(`${np}: ${strerror(e)}`);
       return;
@@ -387,7 +388,7 @@ export class LegacyScp {
     meter?.stop();
     if (times !== null && !wrerr) {
       try {
-        utimesSync(np, times.atimeSec, times.mtimeSec);
+        utimesSync(localPath(np), times.atimeSec, times.mtimeSec);
       } catch (e) {
         this.noteErr(`${np}: set times: ${strerror(e)}`);
       }
@@ -415,7 +416,7 @@ export class LegacyScp {
       try {
         let st: Stats;
         try {
-          fd = openSync(name, constants.O_RDONLY | constants.O_NONBLOCK);
+          fd = openSync(localPath(name), constants.O_RDONLY | constants.O_NONBLOCK);
           st = fstatSync(fd);
         } catch (e) {
           await this.runErr(`${shown(name)}: ${strerror(e)}`);
@@ -489,7 +490,7 @@ export class LegacyScp {
   private async sendDirectory(name: string, st: Stats): Promise<void> {
     let entries: string[];
     try {
-      entries = readdirSync(name);
+      entries = readdirSync(localPath(name), { encoding: "buffer" }).map((b) => pathText(b));
     } catch (e) {
       await this.runErr(`${name}: ${strerror(e)}`);
       return;
@@ -502,7 +503,7 @@ export class LegacyScp {
     await this.send(rec);
     if ((await this.response()) < 0) return;
     for (const entry of entries) {
-      if (Buffer.byteLength(name) + 1 + Buffer.byteLength(entry) >= PATH_MAX - 1) {
+      if (pathBytes(name).length + 1 + pathBytes(entry).length >= PATH_MAX - 1) {
         await this.runErr(`${name}/${entry}: name too long`);
         continue;
       }
@@ -520,7 +521,7 @@ function shown(name: string): string {
 
 function tryChmod(path: string, mode: number): void {
   try {
-    chmodSync(path, mode);
+    chmodSync(localPath(path), mode);
   } catch {
     // scp.c: (void) chmod()
   }

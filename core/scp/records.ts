@@ -1,6 +1,7 @@
 // The legacy scp (rcp) protocol's control records, as scp.c sink() reads and source()/rsource()/do_times() write
 // them: `C0644 <size> <name>`, `D0755 0 <name>`, `E`, `T<mtime> 0 <atime> 0`, and the \001/\002 error lines.
 // The input is the peer's, so it is bounded (2047 bytes a record, as scp.c's buffer) and every field is checked.
+import { pathBytes, pathText } from "../sftp/client.ts";
 
 /** scp.c sink(): a record is read into char buf[2048], so it is cut after 2047 bytes. */
 export const MAX_RECORD_BYTES = 2047;
@@ -50,14 +51,14 @@ function strtol(s: string, i: number): { value: number; end: number } {
 
 /**
  * Parses one record as received (up to MAX_RECORD_BYTES, the '\n' included when it came). The caller has already
- * rejected an empty line. Names are decoded as UTF-8.
+ * rejected an empty line. Names are UTF-8 text; bytes that are not valid UTF-8 become U+DC80..U+DCFF (pathText).
  */
 export function parseSinkRecord(raw: Uint8Array): SinkRecord {
   const first = raw[0];
-  if (first === 1 || first === 2) return { kind: "error", fatal: first === 2, message: Buffer.from(raw.subarray(1)).toString("utf8") };
+  if (first === 1 || first === 2) return { kind: "error", fatal: first === 2, message: pathText(raw.subarray(1)) };
   if (first === 0x45 /* E */) return { kind: "end" };
   const body = raw[raw.length - 1] === 0x0a ? raw.subarray(0, raw.length - 1) : raw;
-  const line = Buffer.from(body).toString("utf8");
+  const line = pathText(body); // a name that is not UTF-8 keeps its bytes (surrogate escapes)
   if (line[0] === "T") return parseTimes(line);
   if (line[0] !== "C" && line[0] !== "D") return { kind: "unexpected", text: line };
   let mode = 0;
@@ -112,8 +113,8 @@ export function formatFileRecord(mode: number, size: number, name: string): stri
 
 /** scp.c rsource(): `D%04o 0 %.1024s\n` (the name cut at 1024 bytes, as its buffer does). */
 export function formatDirRecord(mode: number, name: string): string {
-  const bytes = Buffer.from(name, "utf8");
-  const cut = bytes.length > 1024 ? bytes.subarray(0, 1024).toString("utf8") : name;
+  const bytes = pathBytes(name);
+  const cut = bytes.length > 1024 ? pathText(bytes.subarray(0, 1024)) : name;
   return `D${(mode & FILEMODEMASK).toString(8).padStart(4, "0")} 0 ${cut}\n`;
 }
 
@@ -130,6 +131,10 @@ export function visTerminal(text: string): string {
   let out = "";
   for (const ch of text) {
     const c = ch.codePointAt(0)!;
+    if (c >= 0xdc80 && c <= 0xdcff) {
+      out += `\\${(c - 0xdc00).toString(8).padStart(3, "0")}`; // a byte that was not UTF-8 (pathText)
+      continue;
+    }
     const control = (c < 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) || c === 0x7f || (c >= 0x80 && c < 0xa0) || c === 0xfffd;
     out += control ? [...Buffer.from(ch)].map((b) => "\\" + b.toString(8).padStart(3, "0")).join("") : ch;
   }
@@ -143,7 +148,7 @@ export function visTerminal(text: string): string {
  */
 export function visLog(text: string): string {
   let out = "";
-  for (const b of Buffer.from(text, "utf8")) {
+  for (const b of pathBytes(text)) {
     const safe = (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x08 || b === 0x07;
     out += safe ? String.fromCharCode(b) : `\\${b.toString(8).padStart(3, "0")}`;
   }

@@ -190,6 +190,23 @@ describe.skipIf(!haveOpenssh)("scp interop", () => {
     }, TIMEOUT);
   });
 
+  // A Latin-1 name is not UTF-8: the legacy protocol carries bytes, so it must arrive byte for byte.
+  test.each(PAIRS.map(([c, f]) => [c, f] as const))("legacy, %s scp with %s far side: a name that is not UTF-8 survives -r both ways", async (c, f) => {
+    const d = workdir();
+    const latin1 = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x63, 0x72, 0xe8, 0x6d, 0x65]); // "café crème" in Latin-1
+    mkdirSync(join(d, "src"));
+    writeFileSync(Buffer.concat([Buffer.from(`${join(d, "src")}/`), latin1]), "latin-1\n");
+    const up = await scp(c, f, ["-O", "-q", "-r", "-S", wrapper, join(d, "src"), `h:${join(d, "up")}`]);
+    expect(up).toMatchObject({ exitCode: 0, stderr: "" });
+    const down = await scp(c, f, ["-O", "-q", "-r", "-S", wrapper, `h:${join(d, "up")}`, join(d, "down")]);
+    expect(down).toMatchObject({ exitCode: 0, stderr: "" });
+    for (const dir of ["up", "down"]) {
+      const names = readdirSync(join(d, dir), { encoding: "buffer" });
+      expect(names.map((b) => b.toString("hex"))).toEqual([latin1.toString("hex")]);
+      expect(readFileSync(Buffer.concat([Buffer.from(`${join(d, dir)}/`), latin1]), "utf8")).toBe("latin-1\n");
+    }
+  }, TIMEOUT);
+
   test.each(MODES)("%s: ~ paths are the remote login directory", async (_mode, flags) => {
     const d = workdir();
     writeFileSync(join(d, "f"), "home sweet home");

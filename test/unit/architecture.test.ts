@@ -16,8 +16,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   auth: ["root", "transport", "wire", "keys", "crypto"],
   connection: ["root", "transport", "wire"],
   sftp: ["root", "wire"],
-  // scp's legacy protocol and operands (cmd/scp.ts runs it over ssh's stdio).
-  scp: ["root"],
+  // scp's legacy protocol and operands (cmd/scp.ts runs it over ssh's stdio); names as bytes via sftp's pathText.
+  scp: ["root", "sftp"],
   // Above the protocol layers: what sshd and ssh do with a connection (sessions, the per-connection pipeline).
   server: ["root", "process", "wire", "crypto", "keys", "config", "transport", "auth", "connection", "sftp"],
   client: ["root", "process", "wire", "crypto", "keys", "config", "transport", "auth", "connection", "agent"],

@@ -57,3 +57,11 @@ test("peer text on our terminal: control characters escaped, newline and tab kep
 test("log lines as log.c writes them: non-ASCII and control bytes in octal", () => {
   expect(visLog("/tmp/ü: No such file\t\x1b[31m")).toBe("/tmp/\\303\\274: No such file\t\\033[31m");
 });
+
+test("a name that is not UTF-8 keeps its bytes (surrogate escapes), and is shown in octal", () => {
+  const raw = Buffer.concat([Buffer.from("C0644 1 caf"), Buffer.from([0xe9]), Buffer.from("\n")]);
+  const r = parseSinkRecord(raw);
+  expect(r).toEqual({ kind: "file", mode: 0o644, size: 1, name: "caf\udce9" });
+  expect(visTerminal("caf\udce9: x")).toBe("caf\\351: x");
+  expect(visLog("caf\udce9")).toBe("caf\\351");
+});
