@@ -1,7 +1,6 @@
 // scp's SFTP mode (scp.c do_sftp_connect(), source_sftp(), sink_sftp(), throughlocal_sftp(), prepare_remote_path()):
 // the transfers run over core/sftp/client.ts, remote names are globbed through SFTP, `~` is the login directory.
 import { mkdirSync, statSync, type Stats } from "node:fs";
-import { basename } from "node:path";
 import { strerror } from "../core/strerror.ts";
 import { ScpExit, ScpFatal, type LegacyProgress, type ScpOperand } from "../core/scp/index.ts";
 import {
@@ -24,6 +23,17 @@ export function endQuietly(sink: FileSink): void {
   } catch {
     // gone
   }
+}
+
+/**
+ * basename(3): the last component, trailing slashes ignored ("/" for all slashes, "." for ""). Not node:path's, which
+ * loses names that are not UTF-8 (the U+DC80.. escapes of pathText).
+ */
+export function baseName(p: string): string {
+  if (p === "") return ".";
+  const trimmed = p.replace(/\/+$/, "");
+  if (trimmed === "") return "/";
+  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
 }
 
 /** Marks a FileSink result that may be a promise as handled (its rejection still reaches whoever awaits it). */
@@ -169,7 +179,7 @@ export class ScpSftp {
       if (this.upload === null) throw new ScpFatal("Unable to open sftp connection");
     }
     const { client } = this.upload;
-    let filename = basename(local);
+    let filename = baseName(local);
     if (filename === "..") filename = ".";
     const dest = await this.prepare(client, target.path);
     if (dest === null) throw new ScpExit(255);
@@ -255,7 +265,7 @@ export class ScpSftp {
     }
     let ok = true;
     for (const path of g.paths) {
-      let filename = basename(path);
+      let filename = baseName(path);
       if (filename === "..") filename = ".";
       const absDst = dstIsDir ? sftpPathAppend(dst, filename) : dst;
       this.o.debug(1, `Fetching ${path} to ${absDst}`);
@@ -308,7 +318,7 @@ export class ScpSftp {
     }
     let ok = true;
     for (const path of g.paths) {
-      let filename = basename(path);
+      let filename = baseName(path);
       if (filename === "..") filename = ".";
       const absDst = targetIsDir ? sftpPathAppend(target, filename) : target;
       this.o.debug(1, `Fetching ${path} to ${absDst}`);
@@ -338,7 +348,7 @@ export class ScpSftp {
       throw e;
     }
     const m = this.o.meter?.();
-    m?.start(basename(src), size, 0);
+    m?.start(baseName(src), size, 0);
     const chunk = Math.min(from.downloadBufferBytes, to.uploadBufferBytes);
     const inFlight = 16;
     let offset = 0;

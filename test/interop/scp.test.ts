@@ -207,6 +207,23 @@ describe.skipIf(!haveOpenssh)("scp interop", () => {
     }
   }, TIMEOUT);
 
+  test.each(["ours", "openssh"] as const)("sftp, %s sftp-server: a name that is not UTF-8 survives -r and a glob download", async (f) => {
+    const d = workdir();
+    const latin1 = Buffer.from([0x63, 0x61, 0x66, 0xe9]); // "café" in Latin-1
+    mkdirSync(join(d, "src"));
+    mkdirSync(join(d, "globbed"));
+    writeFileSync(Buffer.concat([Buffer.from(`${join(d, "src")}/`), latin1]), "latin-1\n");
+    const up = await scp("ours", f, ["-q", "-r", "-S", wrapper, join(d, "src"), `h:${join(d, "up")}`]);
+    expect(up).toMatchObject({ exitCode: 0, stderr: "" });
+    const down = await scp("ours", f, ["-q", "-r", "-S", wrapper, `h:${join(d, "up")}`, join(d, "down")]);
+    expect(down).toMatchObject({ exitCode: 0, stderr: "" });
+    const glob = await scp("ours", f, ["-q", "-S", wrapper, `h:${join(d, "up")}/caf*`, join(d, "globbed")]);
+    expect(glob).toMatchObject({ exitCode: 0, stderr: "" });
+    for (const dir of ["up", "down", "globbed"]) {
+      expect(readdirSync(join(d, dir), { encoding: "buffer" }).map((b) => b.toString("hex"))).toEqual([latin1.toString("hex")]);
+    }
+  }, TIMEOUT);
+
   test.each(MODES)("%s: ~ paths are the remote login directory", async (_mode, flags) => {
     const d = workdir();
     writeFileSync(join(d, "f"), "home sweet home");

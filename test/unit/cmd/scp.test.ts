@@ -2,6 +2,7 @@
 import { expect, test } from "bun:test";
 import { parseCommandLine } from "../../../cmd/command-line.ts";
 import { parseScpFlags, sshArguments } from "../../../cmd/scp.ts";
+import { baseName } from "../../../cmd/scp-sftp.ts";
 import { ScpFatal } from "../../../core/scp/index.ts";
 
 const flags = (...args: string[]) => parseScpFlags(parseCommandLine("scp", args).options);
@@ -53,4 +54,8 @@ test("do_cmd's command line: operand port over -P, user, subsystem, then -- host
   expect(sshArguments(f, "h", undefined, -1, false, "scp -t /x")).toEqual([...f.sshArgs, "-p", "2022", "--", "h", "scp -t /x"]);
   expect(sshArguments(f, "::1", "me", 2222, true, "sftp")).toEqual([...f.sshArgs, "-p", "2222", "-l", "me", "-s", "--", "::1", "sftp"]);
   expect(sshArguments(flags(), "h", undefined, -1, false, "scp -t -- -x", ["-oBatchMode=yes"])).toEqual([...flags().sshArgs, "-oBatchMode=yes", "--", "h", "scp -t -- -x"]);
+});
+
+test("basename(3), names that are not UTF-8 included", () => {
+  expect(["", "/", "//", "a", "a/", "/x/y", "/x/y//", "caf\udce9", "d/caf\udce9/"].map(baseName)).toEqual([".", "/", "/", "a", "a", "y", "y", "caf\udce9", "caf\udce9"]);
 });
