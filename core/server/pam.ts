@@ -46,6 +46,7 @@ const WORKER_SOURCE = `
 import { dlopen, JSCallback, CString, read, toArrayBuffer, ptr } from "bun:ffi";
 let pam = null, libc = null, handle = 0, conv = null, convStruct = null, ctl = null, data = null;
 let mode = null; // { kind: "password", bytes } | { kind: "interactive", gen }
+let closing = false;
 const enc = new TextEncoder();
 const cstr = (s) => enc.encode(s + "\\0");
 function setResp(respArray, i, bytes) {
@@ -151,11 +152,13 @@ self.onmessage = (e) => {
       handle = 0;
       conv?.close();
       done(0);
-      self.close();
+      closing = true;
     }
   } catch (err) {
     done(-1, String(err && err.message || err));
   }
+  // outside the try: close() ends the thread by throwing, which a catch would swallow (and the thread would stay)
+  if (closing) self.close();
 };
 `;
 

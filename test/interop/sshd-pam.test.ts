@@ -96,6 +96,49 @@ describe.skipIf(!enabled)("UsePAM yes", () => {
   }, 30_000);
 });
 
+describe.skipIf(!enabled)("UsePAM yes, listening", () => {
+  test("pam_unix's failure delay does not hold up another connection, and the PAM workers end with their connections", async () => {
+    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = probe.port;
+    probe.stop(true);
+    const cfg = join(dir, "sshd_listen");
+    const log = join(dir, "listen.log");
+    writeFileSync(cfg, [`ListenAddress 127.0.0.1:${port}`, `HostKey ${join(dir, "host")}`, "UsePAM yes", "PasswordAuthentication no", "PidFile none", "LogLevel VERBOSE", ""].join("\n"));
+    const server = Bun.spawn([bin, "sshd", "-D", "-E", log, "-f", cfg], { stdout: "ignore", stderr: "ignore" });
+    try {
+      for (let i = 0; i < 100 && !(existsSync(log) && readFileSync(log, "utf8").includes("Server listening")); i++) await Bun.sleep(50);
+      const threads = () => Number(/Threads:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, "utf8"))![1]);
+      const attempt = (password: string, n: number) => {
+        writeFileSync(join(dir, `askpass.l${n}`), `#!/bin/sh\nprintf '%s\\n' '${password}'\n`, { mode: 0o755 });
+        const started = performance.now();
+        return exec([OPENSSH.ssh, "-F", "none", "-p", String(port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+          "-o", "PreferredAuthentications=keyboard-interactive", "-o", "NumberOfPasswordPrompts=1", `${PAM_USER}@127.0.0.1`, "id -un"],
+          { env: { PATH: "/usr/bin:/bin", SSH_ASKPASS: join(dir, `askpass.l${n}`), SSH_ASKPASS_REQUIRE: "force", DISPLAY: "x" } })
+          .then((r) => ({ ...r, ms: performance.now() - started, ended: performance.now() }));
+      };
+      expect((await attempt(PASSWORD, 0)).exitCode).toBe(0); // the first Worker brings Bun's shared threads along
+      await Bun.sleep(200);
+      const before = threads();
+      const wrong = attempt("wrong", 1);
+      await Bun.sleep(300);
+      const right = await attempt(PASSWORD, 2);
+      const failed = await wrong;
+      expect([right.stdout, right.exitCode, failed.exitCode]).toEqual([`${PAM_USER}\n`, 0, 255]);
+      expect(right.ended).toBeLessThan(failed.ended); // the right password got in while the wrong one was still delayed
+      expect(right.ms).toBeLessThan(1500);
+      let after = threads();
+      for (let i = 0; i < 40 && after > before; i++) {
+        await Bun.sleep(50);
+        after = threads();
+      }
+      expect(after).toBeLessThanOrEqual(before);
+    } finally {
+      server.kill();
+      await server.exited;
+    }
+  }, 30_000);
+});
+
 describe.skipIf(!enabled)("UsePAM no", () => {
   test("keyboard-interactive is offered but has no device: the right password still fails", async () => {
     const r = await login(["UsePAM no", "PasswordAuthentication no"], { password: PASSWORD, method: "keyboard-interactive" });
