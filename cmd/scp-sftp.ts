@@ -4,7 +4,7 @@ import { mkdirSync, statSync, type Stats } from "node:fs";
 import { strerror } from "../core/strerror.ts";
 import { ScpExit, ScpFatal, type LegacyProgress, type ScpOperand } from "../core/scp/index.ts";
 import {
-  SftpClient, SftpClientError, SftpConnectionError, isDir, isReg, sftpPathAppend, type TransferOptions,
+  SftpClient, SftpClientError, SftpConnectionError, isDir, isReg, localPath, sftpPathAppend, type TransferOptions,
 } from "../core/sftp/client.ts";
 import type { SftpAttrs } from "../core/sftp/codec.ts";
 import { SSH_FXF_CREAT, SSH_FXF_READ, SSH_FXF_TRUNC, SSH_FXF_WRITE } from "../core/sftp/protocol.ts";
@@ -170,7 +170,7 @@ export class ScpSftp {
   async sendFile(local: string, target: RemoteOperand): Promise<void> {
     let st: Stats;
     try {
-      st = statSync(local);
+      st = statSync(localPath(local));
     } catch (e) {
       throw new ScpFatal(`stat local "${local}": ${strerror(e)}`);
     }
@@ -245,7 +245,7 @@ export class ScpSftp {
     }
     let dstSt: Stats | null = null;
     try {
-      dstSt = statSync(dst);
+      dstSt = statSync(localPath(dst));
     } catch {
       // made below if needed
     }
@@ -256,7 +256,7 @@ export class ScpSftp {
         return false;
       }
       try {
-        mkdirSync(dst, 0o777);
+        mkdirSync(localPath(dst), 0o777);
       } catch (e) {
         this.o.error(`local mkdir "${dst}": ${strerror(e)}`);
         return false;

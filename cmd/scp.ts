@@ -10,7 +10,8 @@ import type { ProgramContext, ProgramModule } from "./pending.ts";
 import { ProgressMeter } from "./progress-meter.ts";
 import { isatty } from "../core/process/tty.ts";
 import { spawnChild } from "../core/process/spawn.ts";
-import { BandwidthLimiter } from "../core/sftp/client.ts";
+import { readFileSync } from "node:fs";
+import { BandwidthLimiter, pathText } from "../core/sftp/client.ts";
 import { sshProgramArgv, spawnTransport, type TransportProcess } from "../core/client/transport-process.ts";
 import { scanScaled } from "../core/config/lexer.ts";
 import {
@@ -539,6 +540,38 @@ async function runRemote(s: Scp, operands: readonly string[]): Promise<number> {
   return legacy.errs !== 0 ? 1 : 0;
 }
 
+/**
+ * The arguments with their bytes: Bun decodes argv as UTF-8 and turns other bytes into U+FFFD, so a Latin-1 file
+ * name would be lost. /proc/self/cmdline still has the bytes; our arguments are its last entries. Each argument
+ * that lost something is decoded again with pathText() (bytes that are not UTF-8 kept as U+DC80..U+DCFF).
+ */
+export function rawArguments(args: readonly string[], cmdline?: Uint8Array): readonly string[] {
+  if (!args.some((a) => a.includes("\ufffd"))) return args;
+  let raw: Uint8Array;
+  try {
+    raw = cmdline ?? readFileSync("/proc/self/cmdline");
+  } catch {
+    return args;
+  }
+  const parts: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] === 0) {
+      parts.push(raw.subarray(start, i));
+      start = i + 1;
+    }
+  }
+  if (start < raw.length) parts.push(raw.subarray(start));
+  if (parts.length < args.length) return args;
+  const tail = parts.slice(parts.length - args.length);
+  return args.map((a, i) => {
+    if (!a.includes("\ufffd")) return a;
+    const decoded = pathText(tail[i]!);
+    // the same argument, unless the entries do not line up after all
+    return decoded.replace(/[\udc80-\udcff]/g, "") === a.replaceAll("\ufffd", "") ? decoded : a;
+  });
+}
+
 async function run(ctx: ProgramContext): Promise<number> {
   const logPrefix = basename(process.argv0) === ctx.progname ? process.argv0 : ctx.progname;
   const usage = (): number => {
@@ -548,7 +581,7 @@ async function run(ctx: ProgramContext): Promise<number> {
   let flags: ScpFlags;
   let operands: string[];
   try {
-    const parsed = parseCommandLine("scp", ctx.args);
+    const parsed = parseCommandLine("scp", rawArguments(ctx.args));
     flags = parseScpFlags(parsed.options);
     operands = parsed.operands;
   } catch (e) {

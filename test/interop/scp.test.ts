@@ -224,6 +224,18 @@ describe.skipIf(!haveOpenssh)("scp interop", () => {
     }
   }, TIMEOUT);
 
+  test.each(MODES)("%s: a local operand that is not UTF-8 (Latin-1 bytes in argv)", async (_mode, flags) => {
+    const d = workdir();
+    const name = Buffer.concat([Buffer.from(`${d}/caf`), Buffer.from([0xe9])]);
+    writeFileSync(name, "argv bytes\n");
+    // through sh, so the argument reaches scp as raw bytes
+    const script = `exec "$0" ${flags.join(" ")} -q -S "$1" "$(printf '%s/caf\\351' "$2")" "h:$2/up"`;
+    const p = Bun.spawn(["sh", "-c", script, client.ours, wrapper, d], { env: { PATH: "/usr/bin:/bin", HOME: home, REMOTE: remote.openssh }, stdout: "pipe", stderr: "pipe" });
+    const [stderr, code] = await Promise.all([p.stderr.text(), p.exited]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    expect(readFileSync(join(d, "up"), "utf8")).toBe("argv bytes\n");
+  }, TIMEOUT);
+
   test.each(MODES)("%s: ~ paths are the remote login directory", async (_mode, flags) => {
     const d = workdir();
     writeFileSync(join(d, "f"), "home sweet home");

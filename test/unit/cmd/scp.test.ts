@@ -1,7 +1,7 @@
 // scp.c main()'s option loop and do_cmd()'s ssh command line, without running anything.
 import { expect, test } from "bun:test";
 import { parseCommandLine } from "../../../cmd/command-line.ts";
-import { parseScpFlags, sshArguments } from "../../../cmd/scp.ts";
+import { parseScpFlags, rawArguments, sshArguments } from "../../../cmd/scp.ts";
 import { baseName } from "../../../cmd/scp-sftp.ts";
 import { ScpFatal } from "../../../core/scp/index.ts";
 
@@ -58,4 +58,11 @@ test("do_cmd's command line: operand port over -P, user, subsystem, then -- host
 
 test("basename(3), names that are not UTF-8 included", () => {
   expect(["", "/", "//", "a", "a/", "/x/y", "/x/y//", "caf\udce9", "d/caf\udce9/"].map(baseName)).toEqual([".", "/", "/", "a", "a", "y", "y", "caf\udce9", "caf\udce9"]);
+});
+
+test("arguments that lost bytes to UTF-8 decoding get them back from the command line", () => {
+  const cmdline = Buffer.concat([Buffer.from("/bin/sshbox\0-O\0caf"), Buffer.from([0xe9]), Buffer.from("\0h:x\0")]);
+  expect(rawArguments(["-O", "caf\ufffd", "h:x"], cmdline)).toEqual(["-O", "caf\udce9", "h:x"]);
+  expect(rawArguments(["-O", "plain", "h:x"], cmdline)).toEqual(["-O", "plain", "h:x"]); // nothing lost: untouched
+  expect(rawArguments(["other\ufffd"], Buffer.from("a\0b\0"))).toEqual(["other\ufffd"]); // entries that do not line up
 });
