@@ -36,6 +36,7 @@ beforeAll(async () => {
   remote.openssh = join(scratch, "remote-openssh");
   symlinkSync(bin, join(remote.ours, "scp"));
   symlinkSync(bin, join(remote.ours, "sftp-server"));
+  symlinkSync(bin, join(remote.ours, "sshd"));
   symlinkSync(OPENSSH_SCP, join(remote.openssh, "scp"));
   symlinkSync(OPENSSH.sftpServer, join(remote.openssh, "sftp-server"));
   wrapper = join(scratch, "ssh-wrapper");
@@ -482,6 +483,23 @@ describe.skipIf(!haveOpenssh || !havePeers(OPENSSH.ssh, OPENSSH.sshd, OPENSSH.ss
       expect([sha256(join(d, "up")), sha256(join(d, "down"))]).toEqual([sha256(join(d, "src")), sha256(join(d, "src"))]);
     }, TIMEOUT);
   });
+
+  // All ours: scp, ssh, sshd -i, and behind it scp -t/-f or sftp-server.
+  test.each(MODES)("%s: our scp through our ssh to our sshd -i", async (_mode, flags) => {
+    const dir = keys!.dir;
+    const config = join(dir, "sshd_config_sshbox");
+    writeFileSync(config, [`HostKey ${keys!.keys.ed25519}`, "UsePAM no", "StrictModes no", "PidFile none", `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
+      `SetEnv PATH=${remote.ours}:/usr/bin:/bin`, `Subsystem sftp ${join(remote.ours, "sftp-server")}`, ""].join("\n"));
+    const ours = opts.ours.map((o) => (o.startsWith("ProxyCommand=") ? `ProxyCommand=${join(remote.ours, "scp").replace(/scp$/, "sshd")} -i -f ${config}` : o));
+    const d = workdir();
+    randomFile(join(d, "src"), 2 * 1024 * 1024 + 1);
+    const env = { PATH: "/usr/bin:/bin", HOME: dir };
+    const up = await exec([client.ours, ...flags, "-q", ...ours, join(d, "src"), `peer:${join(d, "up")}`], { cwd: d, env });
+    expect({ exitCode: up.exitCode, stderr: up.stderr }).toEqual({ exitCode: 0, stderr: "" });
+    const down = await exec([client.ours, ...flags, "-q", ...ours, `peer:${join(d, "up")}`, join(d, "down")], { cwd: d, env });
+    expect({ exitCode: down.exitCode, stderr: down.stderr }).toEqual({ exitCode: 0, stderr: "" });
+    expect([sha256(join(d, "up")), sha256(join(d, "down"))]).toEqual([sha256(join(d, "src")), sha256(join(d, "src"))]);
+  }, TIMEOUT);
 
   test("OpenSSH's scp -O through sshd runs ours as the remote scp -t/-f", async () => {
     const d = workdir();
