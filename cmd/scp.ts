@@ -15,7 +15,7 @@ import { BandwidthLimiter, pathText } from "../core/sftp/client.ts";
 import { sshProgramArgv, spawnTransport, type TransportProcess } from "../core/client/transport-process.ts";
 import { scanScaled } from "../core/config/lexer.ts";
 import {
-  ByteInput, LegacyScp, ScpExit, ScpFatal, a2port, colon, okName, parseScpUri, parseUserHostPath, visLog,
+  ByteInput, LegacyScp, ScpExit, ScpFatal, a2port, colon, okName, parseScpUri, parseUserHostPath, visLog, visTerminal,
   type ByteOutput, type LegacyOptions, type LegacyProgress, type ScpOperand,
 } from "../core/scp/index.ts";
 import { ScpSftp, endQuietly } from "./scp-sftp.ts";
@@ -256,7 +256,11 @@ class Scp {
   /** A progress meter per file on stdout (scp.c: unless -q or stdout is not a terminal). */
   progress(): (() => LegacyProgress) | undefined {
     if (!this.f.showProgress || this.f.from || this.f.to) return undefined;
-    return () => new ProgressMeter({ write: (t) => this.ctx.io.out(t), columns: () => process.stdout.columns, now: () => performance.now() / 1000 });
+    return () => {
+      const meter = new ProgressMeter({ write: (t) => this.ctx.io.out(t), columns: () => process.stdout.columns, now: () => performance.now() / 1000 });
+      // progressmeter.c prints the name through asmprintf(): a peer's name cannot send escapes to the terminal
+      return { start: (name, total, done) => meter.start(visTerminal(name), total, done), update: (n) => meter.update(n), stop: () => meter.stop() };
+    };
   }
 
   limiter(): ((n: number) => Promise<void>) | undefined {
@@ -313,13 +317,13 @@ class Scp {
   /** scp.c do_cmd(). */
   doCmd(host: string, user: string | undefined, port: number, command: string): RemoteLink {
     const program = this.f.sshProgram ?? "ssh";
-    if (this.f.verbose) this.err(`Executing: program ${program} host ${host}, user ${user ?? "(unspecified)"}, command ${command}\n`);
+    if (this.f.verbose) this.err(visTerminal(`Executing: program ${program} host ${host}, user ${user ?? "(unspecified)"}, command ${command}\n`));
     return this.start(this.sshArgv(host, user, port, false, command), program);
   }
 
   /** scp.c do_local_cmd(): runs argv to completion with our stdio; false when it failed. */
   async localCmd(argv: string[]): Promise<boolean> {
-    if (this.f.verbose) this.err(`Executing: ${argvAssemble(argv)}\n`);
+    if (this.f.verbose) this.err(visTerminal(`Executing: ${argvAssemble(argv)}\n`));
     let proc;
     try {
       proc = spawnChild({ argv, env: process.env, cwd: process.cwd(), stdio: ["inherit", "inherit", "inherit"] });
@@ -349,7 +353,7 @@ class Scp {
         const direct = this.f.sftpDirect;
         const program = direct ?? this.f.sshProgram ?? "ssh";
         if (this.f.verbose) {
-          this.err(`Executing: program ${program} host ${host}, user ${direct === undefined ? user ?? "(unspecified)" : "(unspecified)"}, command sftp\n`);
+          this.err(visTerminal(`Executing: program ${program} host ${host}, user ${direct === undefined ? user ?? "(unspecified)" : "(unspecified)"}, command sftp\n`));
         }
         // scp.c do_sftp_connect(): -D runs the server itself (argv[0] "sftp-server"), else ssh -s host sftp
         const argv = direct !== undefined ? [direct] : this.sshArgv(host, user, port, true, "sftp");
@@ -432,7 +436,7 @@ async function toRemote(s: Scp, args: readonly string[]): Promise<void> {
       const from = s.doCmd(src.host, src.user, src.port, `${s.cmd} -f ${dashDash(src.path)}${src.path}`);
       const toCmd = `${s.cmd} -t ${dashDash(t.path)}${t.path}`;
       const program = f.sshProgram ?? "ssh";
-      if (f.verbose) s.err(`Executing: 2nd program ${program} host ${t.host}, user ${t.user ?? "(unspecified)"}, command ${toCmd}\n`);
+      if (f.verbose) s.err(visTerminal(`Executing: 2nd program ${program} host ${t.host}, user ${t.user ?? "(unspecified)"}, command ${toCmd}\n`));
       const to = s.start(s.sshArgv(t.host, t.user, t.port, false, toCmd, ["-oBatchMode=yes"]), program);
       const pump = async (a: RemoteLink, b: RemoteLink) => {
         try {
