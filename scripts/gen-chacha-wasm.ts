@@ -69,10 +69,15 @@ function shuffle32(a: string, b: string, lanes: readonly number[]): string {
  *   (open's final XOR 64 bytes an iteration: xor_bytes ~29 → ~41 GB/s) together +3 % (seal+open 474 vs 460, open 929
  *   vs 895, median of 25, both orders). balancedSums (sums written as trees) changed nothing: B3 emits the same code;
  *   a select that B3 cannot fold every second partial sum (to stop the rebalancing) was worse (420 vs 457).
+ * - hookPeel: the Poly1305 block of a double round between its column and diagonal rounds (hookMid 0.5; 0.125, 0.25
+ *   and 0.75 no better than after the double round), the two extra blocks of a step in the first two double rounds,
+ *   peeled off the loop (mid and end): seal+open best-of-21 496 vs 477, seal ~1000 vs ~957, open ~965 vs ~932 (median
+ *   +2-4 % on a loaded machine). hookRoundsPerIteration 2 (two double rounds and blocks an iteration) slightly
+ *   worse (468 vs 475). With hookPeel, mulShift true (7 as well) ties with 12 (505 vs 503), mulShift false 484.
  */
 export const OPTIONS = {
   byteShuffleRotate: true, mulShift: 12 as boolean | number, rows: 3, stitch: true, unroll: false, hInMemory: false, rsInMemory: false,
-  stitchOpen: true, roundsPerIteration: 1, diagonalsABC: true, polyPairs: false, polyInterleave: true, polySubChain: false, radix32: true, fold5Shift: true, xorUnroll: true, hookPrePost: true as boolean | number,
+  stitchOpen: true, roundsPerIteration: 1, diagonalsABC: true, polyPairs: false, polyInterleave: true, polySubChain: false, radix32: true, fold5Shift: true, xorUnroll: true, hookPrePost: true as boolean | number, hookRoundsPerIteration: 1, hookMid: false as boolean | number, hookPeel: true,
 };
 /** Rotate each 32-bit lane left by 16 or 8 with one byte shuffle (pshufb on x86), by other counts with two shifts. */
 function rotl(v: string, n: number): string[] {
@@ -245,10 +250,29 @@ function rowsStep(B: number, ptr: string, hook?: (doubleRound: number) => string
       // hookPrePost: the e extra pieces around the loop (half before, half after), exactly one piece in every double
       // round: no condition and no select inside the loop
       const pre = OPTIONS.hookPrePost === true ? e >> 1 : Math.min(e, OPTIONS.hookPrePost);
+      if (OPTIONS.hookPeel) {
+        // hookPeel: the first e double rounds peeled off the loop, two pieces each (between the column and the
+        // diagonal round, and after it), the loop's double rounds one piece each between their two rounds
+        const half = round.length >> 1;
+        for (let t = 0; t < e; t++) step.push(...round.slice(0, half), ...hook(2 * t), ...round.slice(half), ...hook(2 * t + 1));
+        step.push(set("i", i32(10 - e)), `(loop $rounds ${round.slice(0, half).join(" ")}`,
+          set("hk", `(i32.sub ${i32(10 + e)} ${get("i")})`), ...hook(-1), ...round.slice(half),
+          `(br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))`);
+        for (let k = 20; hook(k).length > 0; k++) step.push(...hook(k));
+        return finishStep(step);
+      }
       for (let k = 0; k < pre; k++) step.push(...hook(k));
-      step.push(set("i", i32(10)), `(loop $rounds ${round.join(" ")}`,
-        set("hk", `(i32.sub ${i32(10 + pre)} ${get("i")})`), ...hook(-1),
-        `(br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))`);
+      if (OPTIONS.hookRoundsPerIteration === 2) {
+        // two double rounds and two pieces an iteration: $hk = pre + 2·(5 − $i)
+        step.push(set("i", i32(5)), `(loop $rounds`, set("hk", `(i32.sub ${i32(10 + pre)} (i32.shl ${get("i")} ${i32(1)}))`),
+          ...round, ...hook(-1), ...round, ...hook(-2), `(br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))`);
+      } else {
+        // hookMid: the piece between the column and the diagonal round instead of after both
+        const half = OPTIONS.hookMid === false ? round.length : Math.round(round.length * (OPTIONS.hookMid === true ? 0.5 : OPTIONS.hookMid));
+        step.push(set("i", i32(10)), `(loop $rounds ${round.slice(0, half).join(" ")}`,
+          set("hk", `(i32.sub ${i32(10 + pre)} ${get("i")})`), ...hook(-1), ...round.slice(half),
+          `(br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))`);
+      }
       for (let k = 10 + pre; k < n; k++) step.push(...hook(k));
       for (let k = 20; hook(k).length > 0; k++) step.push(...hook(k));
       return finishStep(step);
