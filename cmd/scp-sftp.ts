@@ -2,7 +2,7 @@
 // the transfers run over core/sftp/client.ts, remote names are globbed through SFTP, `~` is the login directory.
 import { mkdirSync, statSync, type Stats } from "node:fs";
 import { strerror } from "../core/strerror.ts";
-import { ScpExit, ScpFatal, type LegacyProgress, type ScpOperand } from "../core/scp/index.ts";
+import { ScpExit, ScpFatal, visTerminal, type LegacyProgress, type ScpOperand } from "../core/scp/index.ts";
 import {
   SftpClient, SftpClientError, SftpConnectionError, isDir, isReg, localPath, sftpPathAppend, type TransferOptions,
 } from "../core/sftp/client.ts";
@@ -52,6 +52,8 @@ export interface SftpModeOptions {
   /** -l in bits per second; 0: none. */
   readonly limitBitsPerSecond: number;
   readonly err: (text: string) => void;
+  /** Our stdout. */
+  readonly out: (text: string) => void;
   /** log.c error(): with the program prefix and "\r\n". */
   readonly error: (message: string) => void;
   readonly debug: (level: 1 | 2 | 3, message: string) => void;
@@ -90,9 +92,9 @@ export class ScpSftp {
         ...(this.o.limitBitsPerSecond > 0 ? { limitBitsPerSecond: this.o.limitBitsPerSecond } : {}),
         log: {
           error: (m) => this.o.error(m),
-          info: (m) => this.o.err(`${m}\n`),
+          info: (m) => this.o.error(m), // logit(): the same prefix and "\r\n" as error()
           debug: (l, m) => this.o.debug(l, m),
-          print: (m) => this.o.err(m),
+          print: (m) => this.o.out(visTerminal(m)), // mprintf(): stdout
         },
       });
       const c = { client, transport: t };
@@ -412,7 +414,7 @@ export class ScpSftp {
       try {
         if (isDir(e.attrs)) await this.crossloadDir(from, to, s, d, depth + 1);
         else if (isReg(e.attrs)) await this.crossloadFile(from, to, s, d, e.attrs);
-        else this.o.err(`${s}: not a regular file\n`);
+        else this.o.error(`${s}: not a regular file`);
       } catch (err) {
         this.report(err);
         this.errs++;

@@ -347,7 +347,7 @@ class Scp {
   sftp(): ScpSftp {
     this.sftpSide ??= new ScpSftp({
       recursive: this.f.recursive, preserve: this.f.preserve, targetShouldBeDirectory: this.f.targetShouldBeDirectory,
-      bufferBytes: this.f.bufferBytes, numRequests: this.f.numRequests, limitBitsPerSecond: this.f.limitBps, err: (t) => this.err(t), error: (m) => this.error(m),
+      bufferBytes: this.f.bufferBytes, numRequests: this.f.numRequests, limitBitsPerSecond: this.f.limitBps, err: (t) => this.err(t), out: (t) => this.ctx.io.out(t), error: (m) => this.error(m),
       debug: (l, m) => this.debug(l, m), meter: this.progress(),
       connect: (host, user, port) => {
         const direct = this.f.sftpDirect;
