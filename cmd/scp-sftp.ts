@@ -326,7 +326,7 @@ export class ScpSftp {
       this.o.debug(1, `Fetching ${path} to ${absDst}`);
       try {
         if (path.endsWith("/") && this.o.recursive) await this.crossloadDir(from, to, path, absDst, 0);
-        else await this.crossloadFile(from, to, path.replace(/\/+$/, "") || path, absDst);
+        else await this.crossloadFile(from, to, path, absDst);
       } catch (e) {
         this.report(e);
         ok = false;
@@ -338,7 +338,7 @@ export class ScpSftp {
   /** sftp-client.c sftp_crossload(): READs from one server, WRITEs to the other, several in flight. */
   private async crossloadFile(from: SftpClient, to: SftpClient, src: string, dst: string, known?: SftpAttrs): Promise<void> {
     const a = known ?? (await from.stat(src));
-    if (a.permissions !== undefined && !isReg(a)) throw new SftpClientError(`download ${src}: not a regular file`);
+    if (a.permissions !== undefined && !isReg(a)) throw new SftpClientError(`download "${src}": not a regular file`); // sftp_crossload()
     const mode = a.permissions !== undefined ? a.permissions & 0o777 : 0o666;
     const size = a.size ?? 0;
     const rh = await from.open(src, SSH_FXF_READ, {}, "origin");
