@@ -11,7 +11,7 @@ import { ConfigExitError, applyMatch, formatSshdTest, loadSshdConfig, parseConne
 import { ConfigError } from "../core/errors.ts";
 import { loadPrivateKey, fingerprint, type PrivateKey } from "../core/keys/index.ts";
 import { CIPHERS, KEX_METHODS, MACS, SIGNATURE_SPECS, signatureSpec, verifySignature } from "../core/crypto/registry.ts";
-import { LogLevel, makeLogger, type Logger } from "../core/log.ts";
+import { LogLevel, escapeForLog, makeLogger, type Logger } from "../core/log.ts";
 import { StreamLink, type Link } from "../core/transport/link.ts";
 import type { HostKeySigner } from "../core/transport/transport.ts";
 import { serveConnection } from "../core/server/connection.ts";
@@ -285,7 +285,8 @@ async function serveOne(link: Link, peer: PeerInfo, config: SshdConfig, signers:
   }).finally(() => auth.dispose());
   if (result.error instanceof PostAuthFatal) return 255;
   if (result.error && !result.authenticated) {
-    const who = result.user ? `authenticating user ${result.user} ` : "";
+    // sshd.c: "Connection closed by authenticating user fred ..." or "... by invalid user fred ..." once a request named one
+    const who = result.user !== undefined ? `${result.validUser === false ? "invalid" : "authenticating"} user ${escapeForLog(result.user)} ` : "";
     log.info(`Connection closed by ${who}${peer.remoteAddress} port ${peer.remotePort} [preauth]`);
     return 255;
   }

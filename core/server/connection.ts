@@ -38,7 +38,10 @@ export interface ServerConnectionOptions {
 
 /** How the connection ended, for sshd's log lines. */
 export interface ServerConnectionResult {
+  /** The user logged in, or before that the user of the first USERAUTH_REQUEST (undefined before any). */
   readonly user: string | undefined;
+  /** Before login: whether that user is valid (sshd logs "authenticating user" or "invalid user"). */
+  readonly validUser?: boolean;
   readonly authenticated: boolean;
   readonly error: Error | undefined;
 }
@@ -132,6 +135,7 @@ export async function serveConnection(opts: ServerConnectionOptions): Promise<Se
     if (!(error instanceof ProtocolError)) transport.close();
     else transport.disconnect(DisconnectReason.PROTOCOL_ERROR, error.message);
     await transport.closed;
+    if (user === undefined && auth.user !== undefined) return { user: auth.user, validUser: auth.valid, authenticated: false, error };
     return { user, authenticated: false, error };
   }
 }

@@ -320,6 +320,11 @@ export function pamKbdIntDialog(pam: PamContext, who: AuthUser, opts: { readonly
             authenticated = true;
             return { kind: "prompt", name: "", instruction: "", prompts: [] };
           }
+          if (e.result.rc === PAM_SUCCESS) {
+            // sshpam_query's fatal(); here the connection only fails this method
+            opts.log.error("Internal error: PAM auth succeeded when it should have failed");
+            return { kind: "failure" };
+          }
           opts.log.error(`PAM: ${e.result.text} for ${who.valid ? "" : "illegal user "}${who.user} from ${pam.rhost}`);
           return { kind: "failure" };
       }

@@ -132,6 +132,24 @@ describe.skipIf(!enabled)("UsePAM yes, listening", () => {
         after = threads();
       }
       expect(after).toBeLessThanOrEqual(before);
+      // A client that dies while PAM waits for its answer: the conversation is aborted and the worker ends too.
+      writeFileSync(join(dir, "askpass.kill"), "#!/bin/sh\nkill -9 $PPID\n", { mode: 0o755 });
+      const killed = await exec([OPENSSH.ssh, "-F", "none", "-p", String(port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "PreferredAuthentications=keyboard-interactive", `${PAM_USER}@127.0.0.1`, "true"],
+        { env: { PATH: "/usr/bin:/bin", SSH_ASKPASS: join(dir, "askpass.kill"), SSH_ASKPASS_REQUIRE: "force", DISPLAY: "x" } });
+      expect(killed.exitCode).not.toBe(0);
+      let text = "";
+      for (let i = 0; i < 40 && !/Connection closed by authenticating user sshboxpam 127\.0\.0\.1 port \d+ \[preauth\]/.test(text); i++) {
+        await Bun.sleep(50);
+        text = readFileSync(log, "utf8");
+      }
+      expect(text).toMatch(/Connection closed by authenticating user sshboxpam 127\.0\.0\.1 port \d+ \[preauth\]/);
+      after = threads();
+      for (let i = 0; i < 40 && after > before; i++) {
+        await Bun.sleep(50);
+        after = threads();
+      }
+      expect(after).toBeLessThanOrEqual(before);
     } finally {
       server.kill();
       await server.exited;
