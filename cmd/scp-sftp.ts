@@ -4,7 +4,7 @@ import { mkdirSync, statSync, type Stats } from "node:fs";
 import { strerror } from "../core/strerror.ts";
 import { ScpExit, ScpFatal, visTerminal, type LegacyProgress, type ScpOperand } from "../core/scp/index.ts";
 import {
-  SftpClient, SftpClientError, SftpConnectionError, isDir, isReg, localPath, sftpPathAppend, type TransferOptions,
+  SftpClient, SftpClientError, SftpConnectionError, fx2txt, isDir, isReg, localPath, progressPath, sftpPathAppend, type TransferOptions,
 } from "../core/sftp/client.ts";
 import type { SftpAttrs } from "../core/sftp/codec.ts";
 import { SSH_FXF_CREAT, SSH_FXF_READ, SSH_FXF_TRUNC, SSH_FXF_WRITE } from "../core/sftp/protocol.ts";
@@ -335,63 +335,75 @@ export class ScpSftp {
     return ok;
   }
 
-  /** sftp-client.c sftp_crossload(): READs from one server, WRITEs to the other, several in flight. */
+  /**
+   * sftp-client.c sftp_crossload(): READs from one server, WRITEs to the other, up to numRequests in flight. A failed
+   * read or write empties the destination (re-opened with TRUNC), so a partial copy never looks complete.
+   */
   private async crossloadFile(from: SftpClient, to: SftpClient, src: string, dst: string, known?: SftpAttrs): Promise<void> {
     const a = known ?? (await from.stat(src));
-    if (a.permissions !== undefined && !isReg(a)) throw new SftpClientError(`download "${src}": not a regular file`); // sftp_crossload()
-    const mode = a.permissions !== undefined ? a.permissions & 0o777 : 0o666;
+    if (a.permissions !== undefined && !isReg(a)) throw new SftpClientError(`download "${src}": not a regular file`);
     const size = a.size ?? 0;
+    // the destination is created with the source's permission bits, and its times with -p
+    const attrs: SftpAttrs = {
+      ...(a.permissions !== undefined ? { permissions: a.permissions & 0o777 } : {}),
+      ...(this.o.preserve && a.atime !== undefined && a.mtime !== undefined ? { atime: a.atime, mtime: a.mtime } : {}),
+    };
     const rh = await from.open(src, SSH_FXF_READ, {}, "origin");
     let wh: Uint8Array;
     try {
-      wh = await to.open(dst, SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC, { permissions: mode | 0o200 }, "dest");
+      wh = await to.open(dst, SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC, attrs, "dest");
     } catch (e) {
       await from.closeHandle(rh).catch(() => {});
       throw e;
     }
-    const m = this.o.meter?.();
-    m?.start(baseName(src), size, 0);
-    const chunk = Math.min(from.downloadBufferBytes, to.uploadBufferBytes);
-    const inFlight = 16;
+    const m = size !== 0 ? this.o.meter?.() : undefined;
+    m?.start(progressPath(src), size, 0);
+    const buflen = Math.min(from.downloadBufferBytes, to.uploadBufferBytes);
+    const inFlight = Math.max(1, Math.min(from.numRequests, 64));
     let offset = 0;
-    let failure: unknown = null;
-    try {
-      for (let eof = false; !eof; ) {
-        const reads: Promise<Uint8Array | null>[] = [];
-        for (let k = 0; k < inFlight; k++) reads.push(from.read(rh, offset + k * chunk, chunk));
-        const datas = await Promise.all(reads);
-        const writes: Promise<void>[] = [];
-        let pos = offset;
-        for (const d of datas) {
-          if (d === null || d.length === 0) {
-            eof = true;
-            break;
-          }
-          writes.push(to.write(wh, pos, d));
-          pos += d.length;
-          if (d.length < chunk) {
-            // a short read: the next request starts where this one ended
-            break;
-          }
+    let readError: number | null = null;
+    let writeError: number | null = null;
+    const code = (e: unknown): number => {
+      if (e instanceof SftpConnectionError) throw new ScpFatal(e.message);
+      if (e instanceof SftpClientError) return e.code ?? 4;
+      throw e;
+    };
+    const writes: Promise<void>[] = [];
+    for (let eof = false; !eof && readError === null && writeError === null; ) {
+      // a window of READs; the data goes out as WRITEs in order, a short block is asked again from where it ended
+      const reads = Array.from({ length: inFlight }, (_, k) => from.read(rh, offset + k * buflen, buflen).catch((e: unknown) => code(e)));
+      for (const r of await Promise.all(reads)) {
+        if (typeof r === "number") {
+          readError = r;
+          break;
         }
-        await Promise.all(writes);
-        m?.update(pos);
-        offset = pos;
+        if (r === null || r.length === 0) {
+          eof = true;
+          break;
+        }
+        const at = offset;
+        writes.push(to.write(wh, at, r).catch((e: unknown) => void (writeError ??= code(e))));
+        offset += r.length;
+        m?.update(offset);
+        if (r.length < buflen) break; // the rest of the window started past where this block ended
       }
-    } catch (e) {
-      failure = e;
+      if (writes.length >= inFlight) await Promise.all(writes.splice(0));
     }
+    await Promise.all(writes);
     m?.stop();
-    await from.closeHandle(rh).catch(() => {});
-    if (failure === null && this.o.preserve) {
-      await to.fsetstat(wh, { permissions: mode, atime: a.atime, mtime: a.mtime }).catch((e: unknown) => this.report(e));
+    if (readError !== null || writeError !== null) {
+      await to.closeHandle(wh).catch(() => {});
+      try {
+        await to.closeHandle(await to.open(dst, SSH_FXF_WRITE | SSH_FXF_CREAT | SSH_FXF_TRUNC, attrs, "dest"));
+      } catch {
+        this.o.error(`dest truncate "${dst}" failed`);
+      }
+      await from.closeHandle(rh).catch(() => {});
+      throw new SftpClientError(readError !== null ? `read origin "${src}": ${fx2txt(readError)}` : `write dest "${dst}": ${fx2txt(writeError!)}`);
     }
-    try {
-      await to.closeHandle(wh);
-    } catch (e) {
-      failure ??= e;
-    }
-    if (failure !== null) throw failure;
+    await from.closeHandle(rh);
+    if (this.o.preserve) await to.fsetstat(wh, attrs).catch((e: unknown) => this.report(e));
+    await to.closeHandle(wh);
   }
 
   /** sftp-client.c sftp_crossload_dir(). */
