@@ -3,7 +3,7 @@
 // FUZZ_RUNS=5000 for a long run.
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { ByteInput, LegacyScp, ScpExit, ScpFatal, parseSinkRecord, formatFileRecord, MAX_RECORD_BYTES } from "../core/scp/index.ts";
@@ -78,6 +78,36 @@ test("a sink fed random record streams ends cleanly and writes only under its ta
         }
         for (const p of walk(base)) expect(relative(target, p).startsWith("..") && p !== target).toBe(false);
         rmSync(base, { recursive: true, force: true });
+      }),
+      { numRuns: RUNS },
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}, TIMEOUT_MS);
+
+test("a source fed random responses ends cleanly (ScpExit or done), never another throw", async () => {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), "scp-fuzz-src-")));
+  try {
+    mkdirSync(join(root, "d"));
+    writeFileSync(join(root, "d", "f"), "x".repeat(70000));
+    writeFileSync(join(root, "g"), "");
+    const reply = fc.oneof(fc.constant("\0"), fc.constant("\x01scp: no\n"), fc.constant("\x02fatal\n"), fc.constant("junk\n"), fc.string({ maxLength: 30 }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(reply, { maxLength: 12 }), fc.boolean(), fc.boolean(), async (replies, recursive, preserve) => {
+        const input = ByteInput.of((async function* () {
+          yield Buffer.from(replies.join(""), "latin1");
+        })());
+        let sent = 0;
+        const scp = new LegacyScp(input, (b) => void (sent += b.length), {
+          recursive, preserve, targetShouldBeDirectory: false, remote: true, verbose: false, noNameCheck: false, stderr: () => {},
+        });
+        try {
+          await scp.source([join(root, "d"), join(root, "g"), join(root, "missing")]);
+        } catch (e) {
+          if (!(e instanceof ScpExit)) throw e;
+        }
+        expect(sent).toBeGreaterThanOrEqual(0);
       }),
       { numRuns: RUNS },
     );
