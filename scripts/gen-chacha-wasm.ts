@@ -74,10 +74,14 @@ function shuffle32(a: string, b: string, lanes: readonly number[]): string {
  *   peeled off the loop (mid and end): seal+open best-of-21 496 vs 477, seal ~1000 vs ~957, open ~965 vs ~932 (median
  *   +2-4 % on a loaded machine). hookRoundsPerIteration 2 (two double rounds and blocks an iteration) slightly
  *   worse (468 vs 475). With hookPeel, mulShift true (7 as well) ties with 12 (505 vs 503), mulShift false 484.
+ * - hookSpread 0.75: each Poly1305 block's statements spread evenly over the last three quarters of the half round
+ *   before its place (B3 keeps the order, so the scalar and vector instructions come mixed): seal+open median 507 vs
+ *   492, open ~990 vs ~954 (best-of-21 511 vs 498); 0.25, 0.5, 1 and spreading the loop's block over the whole
+ *   double round (hookSpreadWhole) all within 1 % of it.
  */
 export const OPTIONS = {
   byteShuffleRotate: true, mulShift: 12 as boolean | number, rows: 3, stitch: true, unroll: false, hInMemory: false, rsInMemory: false,
-  stitchOpen: true, roundsPerIteration: 1, diagonalsABC: true, polyPairs: false, polyInterleave: true, polySubChain: false, radix32: true, fold5Shift: true, xorUnroll: true, hookPrePost: true as boolean | number, hookRoundsPerIteration: 1, hookMid: false as boolean | number, hookPeel: true,
+  stitchOpen: true, roundsPerIteration: 1, diagonalsABC: true, polyPairs: false, polyInterleave: true, polySubChain: false, radix32: true, fold5Shift: true, xorUnroll: true, hookPrePost: true as boolean | number, hookRoundsPerIteration: 1, hookMid: false as boolean | number, hookPeel: true, hookSpread: 0.75, hookSpreadWhole: false,
 };
 /** Rotate each 32-bit lane left by 16 or 8 with one byte shuffle (pshufb on x86), by other counts with two shifts. */
 function rotl(v: string, n: number): string[] {
@@ -254,10 +258,26 @@ function rowsStep(B: number, ptr: string, hook?: (doubleRound: number) => string
         // hookPeel: the first e double rounds peeled off the loop, two pieces each (between the column and the
         // diagonal round, and after it), the loop's double rounds one piece each between their two rounds
         const half = round.length >> 1;
-        for (let t = 0; t < e; t++) step.push(...round.slice(0, half), ...hook(2 * t), ...round.slice(half), ...hook(2 * t + 1));
-        step.push(set("i", i32(10 - e)), `(loop $rounds ${round.slice(0, half).join(" ")}`,
-          set("hk", `(i32.sub ${i32(10 + e)} ${get("i")})`), ...hook(-1), ...round.slice(half),
-          `(br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))`);
+        // hookSpread f: a piece's statements spread evenly over the last fraction f of the half round before its
+        // place instead of all at that place (0: not spread)
+        const spread = (vec: string[], piece: string[]): string[] => {
+          const ps = piece.flatMap((x) => x.split("\n    "));
+          const f = OPTIONS.hookSpread;
+          if (!f) return [...vec, ...ps];
+          const from = Math.floor(vec.length * (1 - f));
+          const out = vec.slice(0, from);
+          const rest = vec.slice(from);
+          for (let k = 0; k < rest.length; k++) {
+            out.push(rest[k]!);
+            const a = Math.floor((k * ps.length) / rest.length), b = Math.floor(((k + 1) * ps.length) / rest.length);
+            out.push(...ps.slice(a, b));
+          }
+          return out;
+        };
+        const first = round.slice(0, half), second = round.slice(half);
+        for (let t = 0; t < e; t++) step.push(...spread(first, hook(2 * t)), ...spread(second, hook(2 * t + 1)));
+        step.push(set("i", i32(10 - e)), `(loop $rounds`, set("hk", `(i32.sub ${i32(10 + e)} ${get("i")})`),
+          ...(OPTIONS.hookSpreadWhole ? spread(round, hook(-1)) : [...spread(first, hook(-1)), ...second]), `(br_if $rounds (local.tee $i (i32.sub ${get("i")} ${i32(1)}))))`);
         for (let k = 20; hook(k).length > 0; k++) step.push(...hook(k));
         return finishStep(step);
       }
