@@ -89,7 +89,17 @@ export function serverAuthPolicy(base: SshdConfig, peer: PeerInfo, mode: ServerM
   const perUser = new Map<string, { pw: Passwd | undefined; config: SshdConfig }>();
   // auth-pam.c: one PAM handle per connection, started for the user of the first request that needs it (UsePAM is global).
   let pam: PamContext | undefined;
-  const pamFor = (user: string): PamContext => (pam ??= new PamContext(user, peer.remoteAddress));
+  const pamFor = (user: string): PamContext => {
+    if (!pam) {
+      // auth-pam.c sshpam_init; a failed pam_start is fatal() there, here the methods needing PAM fail
+      log.debug(`PAM: initializing for "${escapeForLog(user)}" with service "sshd"`);
+      log.debug(`PAM: setting PAM_RHOST to "${peer.remoteAddress}"`);
+      log.debug(`PAM: setting PAM_TTY to "ssh"`);
+      pam = new PamContext(user, peer.remoteAddress);
+      void pam.started.then((r) => r.rc !== PAM_SUCCESS && log.error(`PAM: initialisation failed: ${r.text}`));
+    }
+    return pam;
+  };
   const setup = (user: string): { pw: Passwd | undefined; config: SshdConfig } => {
     let s = perUser.get(user);
     if (!s) {
@@ -186,7 +196,11 @@ export function serverAuthPolicy(base: SshdConfig, peer: PeerInfo, mode: ServerM
   return {
     configFor: (user) => perUser.get(user)?.config,
     pamAccount: (user) => (base.usePam ? pamFor(user).account() : null),
-    dispose: () => pam?.end(),
+    dispose: () => {
+      if (!pam) return;
+      log.debug("PAM: cleanup");
+      pam.end();
+    },
 
     async startUser(user): Promise<UserAuthSetup> {
       const { pw, config } = setup(user);

@@ -59,6 +59,16 @@ describe.skipIf(!enabled)("UsePAM yes", () => {
     expect(r.log).toContain(`Accepted keyboard-interactive/pam for ${PAM_USER} from 127.0.0.1 port 40022 ssh2`);
   }, 30_000);
 
+  test("sshd -d: PAM's debug lines as auth-pam.c words them", async () => {
+    const log = join(dir, "debug.log");
+    const r = await login(["UsePAM yes", "PasswordAuthentication no"], { password: PASSWORD, method: "keyboard-interactive", sshdArgs: ["-d", "-E", log] });
+    expect(r.exitCode).toBe(0);
+    const text = readFileSync(log, "utf8");
+    for (const line of [`debug1: PAM: initializing for "${PAM_USER}" with service "sshd"`, 'debug1: PAM: setting PAM_RHOST to "127.0.0.1"', 'debug1: PAM: setting PAM_TTY to "ssh"']) {
+      expect(text).toContain(line);
+    }
+  }, 30_000);
+
   test("a wrong password: PAM's error and Failed keyboard-interactive/pam, then Permission denied", async () => {
     const r = await login(["UsePAM yes", "PasswordAuthentication no"], { password: "wrong", method: "keyboard-interactive" });
     expect(r.exitCode).toBe(255);
