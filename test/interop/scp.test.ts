@@ -46,6 +46,7 @@ beforeAll(async () => {
     wrapper,
     [
       "#!/bin/sh",
+      `[ "$SCPTESTMODE" = echo-args ] && { printf '[%s]' "$@" >&2; echo >&2; exit 0; }`,
       // ssh's options up to "--", then the host, then the command words (joined with spaces, as ssh sends them)
       'while [ $# -gt 0 ]; do case "$1" in --) shift; break ;; esac; shift; done',
       'shift; last="$*"',
@@ -369,17 +370,19 @@ describe.skipIf(!haveOpenssh)("scp interop", () => {
     }
   }, TIMEOUT);
 
-  // The first host's own scp reaches the second with /usr/bin/ssh (OpenSSH's _PATH_SSH_PROGRAM), which cannot reach a
-  // made-up host: both clients must hand it the same command and report the same failure.
-  test("-R: the first host runs scp to the second, as OpenSSH's does", async () => {
+  // -R: the first host is asked to run scp to the second; the ssh stand-in prints the arguments it was given.
+  test.each([
+    ["plain", [] as string[]],
+    ["with ssh options, a user and a port", ["-4", "-C", "-o", "Foo=bar", "-i", "key", "-v", "-p", "-r", "-P", "2022"]],
+  ])("-R %s: the same ssh command line as OpenSSH's", async (_name, extra) => {
     const d = workdir();
-    writeFileSync(join(d, "src"), "r");
     const outcome = async (who: Side) => {
-      const r = await scp(who, "openssh", ["-R", "-q", "-S", wrapper, `a:${d}/src`, `nosuchhost.invalid:${d}/dst`]);
-      return { exitCode: r.exitCode, stderr: r.stderr };
+      const r = await scp(who, "openssh", ["-R", "-q", ...extra, "-S", wrapper, `me@a:${d}/src`, `you@b:${d}/dst`], { mode: "echo-args" });
+      return { exitCode: r.exitCode, args: r.stderr.split("\n").filter((l) => l.startsWith("[")) };
     };
     const ours = await outcome("ours");
-    expect(ours.exitCode).toBe(1);
+    expect(ours.args.length).toBe(1);
+    expect(ours.args[0]).toContain(`[--][a][scp`);
     expect(ours).toEqual(await outcome("openssh"));
   }, TIMEOUT);
 
