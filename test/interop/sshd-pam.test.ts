@@ -96,6 +96,14 @@ describe.skipIf(!enabled)("UsePAM yes", () => {
     expect(bad.log).toContain(`Failed password for ${PAM_USER} from 127.0.0.1 port 40022 ssh2`);
   }, 30_000);
 
+  test("AuthenticationMethods password,keyboard-interactive:pam: both through PAM, the first a partial success", async () => {
+    const r = await login(["UsePAM yes", "PasswordAuthentication yes", "AuthenticationMethods password,keyboard-interactive:pam"],
+      { password: PASSWORD, method: "password,keyboard-interactive", extra: ["-o", "NumberOfPasswordPrompts=2"] });
+    expect([r.stdout, r.exitCode]).toEqual([`${PAM_USER}\n`, 0]);
+    expect(r.log).toContain(`Partial password for ${PAM_USER} from 127.0.0.1 port 40022 ssh2`);
+    expect(r.log).toContain(`Accepted keyboard-interactive/pam for ${PAM_USER} from 127.0.0.1 port 40022 ssh2`);
+  }, 30_000);
+
   test("KbdInteractiveDevices naming another device gets no PAM dialog", async () => {
     const r = await login(["UsePAM yes", "PasswordAuthentication no"], { password: PASSWORD, method: "keyboard-interactive", extra: ["-o", "KbdInteractiveDevices=bsdauth"] });
     expect(r.exitCode).toBe(255);
