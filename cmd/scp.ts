@@ -356,7 +356,11 @@ class Scp {
           this.err(visTerminal(`Executing: program ${program} host ${host}, user ${direct === undefined ? user ?? "(unspecified)" : "(unspecified)"}, command sftp\n`));
         }
         // scp.c do_sftp_connect(): -D runs the server itself (argv[0] "sftp-server"), else ssh -s host sftp
-        const argv = direct !== undefined ? [direct] : this.sshArgv(host, user, port, true, "sftp");
+        // scp.c do_sftp_connect() with -D: do_cmd(sftp_direct, host, NULL, -1, 0, "sftp") on an argv reset to just the
+        // program, so the server gets [-p <-P port>] -- host sftp (OpenSSH's sftp-server ignores the operands)
+        const argv = direct !== undefined
+          ? [direct, ...(this.f.port !== -1 ? ["-p", String(this.f.port)] : []), "--", host, "sftp"]
+          : this.sshArgv(host, user, port, true, "sftp");
         return this.start(argv, program).transport;
       },
     });

@@ -46,7 +46,8 @@ beforeAll(async () => {
     wrapper,
     [
       "#!/bin/sh",
-      `[ "$SCPTESTMODE" = echo-args ] && { printf '[%s]' "$@" >&2; echo >&2; exit 0; }`,
+      // one write per line, so two stand-ins (-3) never interleave
+      `[ "$SCPTESTMODE" = echo-args ] && { line=$(printf '[%s]' "$@"); printf '%s\\n' "$line" >&2; exit 0; }`,
       // ssh's options up to "--", then the host, then the command words (joined with spaces, as ssh sends them)
       'while [ $# -gt 0 ]; do case "$1" in --) shift; break ;; esac; shift; done',
       'shift; last="$*"',
@@ -393,11 +394,12 @@ describe.skipIf(!haveOpenssh)("scp interop", () => {
     ["sftp upload", (d: string) => ["-P", "2022", `${d}/f`, `me@[::1]:${d}/x`]],
     ["sftp download", (d: string) => ["-q", "-l", "100", `h:${d}/f`, d]],
     ["-3 legacy", (d: string) => ["-O", "-3", `a:${d}/f`, `you@b:${d}/g`]],
+    ["sftp -D", (d: string) => ["-D", wrapper, `${d}/f`, `me@h:${d}/x`]],
   ])("%s: the same ssh command lines as OpenSSH's", async (_name, argv) => {
     const d = workdir();
     writeFileSync(join(d, "f"), "f");
     const outcome = async (who: Side) => {
-      const r = await scp(who, "openssh", ["-S", wrapper, ...argv(d)], { mode: "echo-args" });
+      const r = await scp(who, "openssh", [...(argv(d)[0] === "-D" ? [] : ["-S", wrapper]), ...argv(d)], { mode: "echo-args" });
       // -oControlMaster=no is OpenSSH 10's (scp.c 1.275); the Debian 9.2 peer predates it
       return r.stderr.split("\n").filter((l) => l.startsWith("[")).map((l) => l.replace("[-oControlMaster=no]", "")).sort();
     };
