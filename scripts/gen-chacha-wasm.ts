@@ -441,7 +441,10 @@ const POLY_LOCALS = ["h0", "h1", "h2", "h3", "h4", "r0", "r1", "r2", "r3", "r4",
 /** Where r0..r4, s1..s4 live when the stitched seal reads them from memory (nine i64 in LAYOUT.rs). */
 const RS_NAMES = ["r0", "r1", "r2", "r3", "r4", "s1", "s2", "s3", "s4"];
 
-/** RFC 8439 §2.5: clamp r, split into 26-bit limbs; s_k = 5 r_k folds 2^130 ≡ 5 back in. h = 0. */
+/**
+ * RFC 8439 §2.5: clamp r, split into 26-bit limbs; s_k = 5 r_k folds 2^130 ≡ 5 back in. h = 0. (The radix 2^26 form,
+ * OPTIONS.radix32 false; polyInit32 below is the default.)
+ */
 function polyInit(key: string, toMemory: boolean, negToMemory = false): string[] {
   if (OPTIONS.radix32) return polyInit32(key);
   const out = [

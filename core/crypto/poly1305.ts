@@ -1,4 +1,4 @@
-// Poly1305 (RFC 8439 §2.5) on the shared WebAssembly kernel of chacha20.ts: 26-bit limbs, i64 products.
+// Poly1305 (RFC 8439 §2.5) on the shared WebAssembly kernel of chacha20.ts: radix 2^32 words, i64 products.
 // The packet path (chachapoly-openssh.ts) calls the kernel directly; this wrapper serves one-shot uses and tests.
 import { ChaChaKernel } from "./chacha20.ts";
 
