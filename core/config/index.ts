@@ -7,7 +7,7 @@ import { loadSshConfig as loadSshConfigWith, type LoadSshOptions, type SshConfig
 import { NODE_FS, type ConfigFs } from "./lexer.ts";
 
 export type { ConfigFs, ConfigNotice, SourceLine } from "./lexer.ts";
-export { argvSplit, ConfigExitError, convtime, percentExpand, NODE_FS, MAX_INCLUDE_DEPTH } from "./lexer.ts";
+export { argvSplit, cleanhostname, ConfigExitError, convtime, hpdelim, percentExpand, NODE_FS, MAX_INCLUDE_DEPTH } from "./lexer.ts";
 export { addrMatchList, assembleNames, matchHostname, matchPattern, matchPatternList } from "./match.ts";
 export {
   ALL_CIPHERS, ALL_KEX, ALL_KEY_ALGORITHMS, ALL_MACS, DEFAULT_CIPHERS, DEFAULT_KEX_CLIENT, DEFAULT_KEX_SERVER, DEFAULT_MACS,

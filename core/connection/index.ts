@@ -11,3 +11,6 @@ export {
 } from "./mux.ts";
 export * from "./session.ts";
 export { dataSink, pumpToChannel } from "./stream.ts";
+export {
+  type BridgeSocket, CONNECT_TIMEOUT_MS_DEFAULT, connectBridged, ConnectFailure, type ConnectTarget, SocketBridge, SOCKET_BRIDGE_HANDLERS,
+} from "./socket-bridge.ts";

@@ -11,6 +11,7 @@ import { silentLogger, type Logger } from "../log.ts";
 import type { Link } from "../transport/link.ts";
 import { Transport, type AlgorithmPreferences, type AlgorithmTables, type HostKeySigner } from "../transport/transport.ts";
 import { serveSession, type SessionPolicy } from "./session.ts";
+import { ServerForwarding } from "./forward.ts";
 
 /** Everything one server connection needs. */
 export interface ServerConnectionOptions {
@@ -93,19 +94,23 @@ export async function serveConnection(opts: ServerConnectionOptions): Promise<Se
     transport.markAuthenticated();
     clearTimeout(grace);
     const policy = await opts.sessionPolicy(result);
+    let forwarding: ServerForwarding | undefined;
     const mux = new ChannelMux(transport, {
       handler: {
-        onGlobalRequest: (req) => (req.type === "hostkeys-prove-00@openssh.com" ? proveHostkeys(req, transport, opts.hostKeys, log) : false),
+        onGlobalRequest: (req, wantReply) => {
+          if (req.type === "hostkeys-prove-00@openssh.com") return proveHostkeys(req, transport, opts.hostKeys, log);
+          return forwarding?.globalRequest(req, wantReply) ?? false;
+        },
         onChannelOpen(req, open) {
-          if (req.type !== "session") {
-            open.reject(req.type === "direct-tcpip" || req.type === "direct-streamlocal@openssh.com" ? SSH_OPEN_ADMINISTRATIVELY_PROHIBITED : SSH_OPEN_UNKNOWN_CHANNEL_TYPE, "open failed");
-            return;
-          }
-          serveSession(open.accept(), policy);
+          if (req.type === "session") return serveSession(open.accept(), policy);
+          if (forwarding !== undefined && req.type === "direct-tcpip") return forwarding.openDirectTcpip(req, open);
+          if (forwarding !== undefined && req.type === "direct-streamlocal@openssh.com") return forwarding.openDirectStreamlocal(req, open);
+          open.reject(req.type === "direct-tcpip" || req.type === "direct-streamlocal@openssh.com" ? SSH_OPEN_ADMINISTRATIVELY_PROHIBITED : SSH_OPEN_UNKNOWN_CHANNEL_TYPE, "open failed");
         },
       },
       onError: (e) => log.error(`internal error: ${(e as Error).stack ?? e}`),
     });
+    if (policy.forwarding) forwarding = new ServerForwarding(mux, policy.forwarding, { address: opts.remoteAddress, port: opts.remotePort }, log);
     result.handOver(transport.onMessage, transport.onClose);
     notifyHostkeys(mux, opts.hostKeys, log);
     const alive = opts.clientAlive;
@@ -126,6 +131,7 @@ export async function serveConnection(opts: ServerConnectionOptions): Promise<Se
       (aliveTimer as { unref?: () => void }).unref?.();
     }
     const error = await transport.closed;
+    forwarding?.close(); // every remote-forward listener goes with the connection
     clearInterval(aliveTimer);
     policy.dispose?.();
     return { user, authenticated: true, error };

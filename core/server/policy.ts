@@ -16,6 +16,7 @@ import { passwordMatches, shadowHash } from "./passwords.ts";
 import { fakePassword, PamContext, pamKbdIntDialog, PAM_DISALLOW_NULL_AUTHTOK, PAM_NEW_AUTHTOK_REQD, PAM_SUCCESS, type PamResult } from "./pam.ts";
 import { argvSplit, type SessionPolicy, type SubsystemTarget } from "./session.ts";
 import { lastLoginMessage, readLastLog, writeLastLog } from "./lastlog.ts";
+import { forwardingPolicy } from "./forward.ts";
 import { appendWtmp, writeUtmp, type LoginRecord } from "./wtmp.ts";
 
 /** Who is connecting, for Match and log lines. */
@@ -531,6 +532,7 @@ export function serverSessionPolicy(opts: {
     },
     internalSftp: (args) => opts.internalSftp(pw, config, args),
     peer: { address: peer.remoteAddress, port: peer.remotePort },
+    forwarding: forwardingPolicy({ config, key: grant?.restrictions, actsForOtherUser: opts.privileged === true && pw.uid !== 0, ...(opts.log ? { log: opts.log } : {}) }),
     dispose: () => {
       if (authDir) rmSync(authDir, { recursive: true, force: true });
     },

@@ -8,6 +8,7 @@ import { pumpToChannel } from "../connection/index.ts";
 import { childEnvironment, selfArgv, spawnChild } from "../process/spawn.ts";
 import { escapeForLog, silentLogger, type Logger } from "../log.ts";
 import { SESSION_CHILD_VARIABLE, SYSTEM_RC, USER_RC, type SessionChildRun, type SessionChildSpec } from "./session-child.ts";
+import type { ForwardingPolicy } from "./forward.ts";
 
 /** The account a session runs as. */
 export interface SessionUser {
@@ -72,6 +73,8 @@ export interface SessionPolicy {
   onExit?(status: number | null, signal: string | null): void;
   /** Called once when the connection is over (removes the ExposeAuthInfo file, …). */
   dispose?(): void;
+  /** Port forwarding (direct-tcpip, tcpip-forward, streamlocal); without it every forwarding is refused. */
+  readonly forwarding?: ForwardingPolicy;
 }
 
 /** session.c IS_INTERNAL_SFTP: the command is "internal-sftp", alone or followed by a blank. */
