@@ -3,7 +3,7 @@
 // callback posts each prompt to this thread and blocks on a SharedArrayBuffer until the answer arrives.
 // keyboard-interactive runs PAM's conversation (sshpam_query/sshpam_respond), password auth answers it with the
 // password (sshpam_auth_passwd); pam_acct_mgmt follows a successful authentication (do_pam_account).
-import { dlopen } from "bun:ffi";
+import { CString, dlopen, JSCallback, ptr, read, type Pointer } from "bun:ffi";
 import type { AuthUser, KbdIntDialog, KbdIntStep } from "../auth/index.ts";
 import type { Logger } from "../log.ts";
 
@@ -333,4 +333,63 @@ export function pamKbdIntDialog(pam: PamContext, who: AuthUser, opts: { readonly
       if (!authenticated) pam.abortConversation();
     },
   };
+}
+
+/** What pamOpenSession did: the PAM environment to add to the session's, and the errors to log. */
+export interface PamSessionResult {
+  readonly env: Record<string, string>;
+  readonly errors: string[];
+}
+
+/**
+ * auth-pam.c do_pam_setcred + do_pam_session + do_pam_putenv, in the session child as root before it drops to the user
+ * and execs the shell, so what modules do to the process (pam_limits' rlimits, pam_loginuid, pam_systemd's session
+ * scope) lands on the session and never on the sshd that serves other connections. Synchronous: that child has
+ * nothing else to do. The conversation answers no prompts (sshd's store_conv) and keeps PAM's text for the log.
+ */
+export function pamOpenSession(opts: { readonly user: string; readonly rhost: string; readonly service?: string; readonly library?: string }): PamSessionResult {
+  const errors: string[] = [];
+  const env: Record<string, string> = {};
+  let pam;
+  try {
+    pam = dlopen(opts.library ?? PAM_LIBRARY, {
+      pam_start: { args: ["ptr", "ptr", "ptr", "ptr"], returns: "i32" },
+      pam_set_item: { args: ["ptr", "i32", "ptr"], returns: "i32" },
+      pam_setcred: { args: ["ptr", "i32"], returns: "i32" },
+      pam_open_session: { args: ["ptr", "i32"], returns: "i32" },
+      pam_getenvlist: { args: ["ptr"], returns: "ptr" },
+      pam_strerror: { args: ["ptr", "i32"], returns: "cstring" },
+    }).symbols;
+  } catch (e) {
+    errors.push(`PAM: initialisation failed: ${(e as Error).message}`);
+    return { env, errors };
+  }
+  const conv = new JSCallback(() => 19 /* PAM_CONV_ERR: no one to answer */, { args: ["i32", "ptr", "ptr", "ptr"], returns: "i32" });
+  const convStruct = new BigUint64Array([BigInt(conv.ptr!), 0n]);
+  const out = new BigUint64Array(1);
+  const z = (s: string) => new TextEncoder().encode(s + "\0");
+  const service = z(opts.service ?? PAM_SERVICE), user = z(opts.user), rhost = z(opts.rhost), tty = z("ssh");
+  const rc = pam.pam_start(ptr(service), ptr(user), ptr(convStruct), ptr(out));
+  const h = Number(out[0]) as Pointer;
+  if (rc !== PAM_SUCCESS) {
+    errors.push("PAM: initialisation failed");
+    return { env, errors };
+  }
+  pam.pam_set_item(h, 4 /* PAM_RHOST */, ptr(rhost));
+  pam.pam_set_item(h, 3 /* PAM_TTY */, ptr(tty));
+  const text = (r: number) => pam.pam_strerror(h, r)?.toString() ?? String(r);
+  const cred = pam.pam_setcred(h, 0x2 /* PAM_ESTABLISH_CRED */);
+  if (cred !== PAM_SUCCESS) errors.push(`PAM: pam_setcred(): ${text(cred)}`);
+  const open = pam.pam_open_session(h, 0);
+  if (open !== PAM_SUCCESS) errors.push(`PAM: pam_open_session(): ${text(open)}`);
+  const list = pam.pam_getenvlist(h);
+  for (let i = 0; list && i < 1024; i++) {
+    const p = read.ptr(list, i * 8);
+    if (!p) break;
+    const entry = new CString(p as Pointer).toString();
+    const eq = entry.indexOf("=");
+    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  // The handle stays open through execve, as the session's; pam_close_session is left to the session's end (see README).
+  return { env, errors };
 }

@@ -512,6 +512,7 @@ export function serverSessionPolicy(opts: {
     userRc: config.permitUserRc && config.forceCommand == null && (grant?.restrictions.permitUserRc ?? true),
     switchUser: opts.privileged === true,
     debug: opts.debug === true,
+    ...(config.usePam ? { pam: { rhost: peer.remoteAddress } } : {}),
     remoteId: `user ${pw.name} ${peer.remoteAddress} port ${peer.remotePort}`,
     lastLogMessage: () => (config.printLastLog && !hushed ? lastLoginMessage(readLastLog(pw.uid)) : undefined),
     recordLogin: (tty, pid) => {

@@ -4,6 +4,7 @@
 // changes to the home directory, runs the rc file and then execve(2)s the shell, so the shell keeps the pid and the
 // terminal (bun-platform.md §2); internal-sftp is served by this same process instead, inside the jail.
 import { statSync, writeSync } from "node:fs";
+import { pamOpenSession } from "./pam.ts";
 
 /** The environment variable holding the child's description (bun-platform.md §6: child mode by environment). */
 export const SESSION_CHILD_VARIABLE = "SSHBOX_SESSION_CHILD";
@@ -30,6 +31,8 @@ export interface SessionChildSpec {
   readonly userRc: boolean;
   /** sshd -d: "Running …" lines on the session's stderr, as session.c prints them. */
   readonly debug: boolean;
+  /** UsePAM: the PAM session (pam_setcred, pam_open_session) is opened here, as root, for the client at `rhost`. */
+  readonly pam?: { readonly rhost: string };
   readonly env: Readonly<Record<string, string>>;
   readonly run: SessionChildRun;
 }
@@ -173,6 +176,14 @@ export async function runSessionChild(
     childLog("error", msg); // fatal(): sshd logs it without a prefix to -E and stderr, as OpenSSH
     return 255;
   };
+  if (spec.pam) {
+    // auth-pam.c do_pam_setcred/do_pam_session before the ids change; session.c do_setup_env: PAM's variables join the
+    // environment (over the login defaults, not over SSH_*: copy_environment_denylist and the SSH_* set after it).
+    const s = pamOpenSession({ user: u.name, rhost: spec.pam.rhost });
+    for (const e of s.errors) childLog("error", e);
+    const pamEnv = Object.fromEntries(Object.entries(s.env).filter(([k]) => !k.startsWith("SSH_")));
+    spec = { ...spec, env: { ...spec.env, ...pamEnv } };
+  }
   // session.c do_setusercontext: groups first (initgroups reads /etc/group, which the jail may lack), then the chroot.
   if (spec.switchUser) {
     try {

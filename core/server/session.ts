@@ -58,6 +58,8 @@ export interface SessionPolicy {
   readonly switchUser?: boolean;
   /** sshd -d (the session child prints "Running …" before an rc file, as session.c does). */
   readonly debug?: boolean;
+  /** UsePAM: every session runs in the session child, which opens the PAM session for the client at `rhost`. */
+  readonly pam?: { readonly rhost: string };
   /** `user NAME ADDR port N` (sshpkt_fmt_connection_id after authentication). */
   readonly remoteId?: string;
   /** PrintLastLog (sshlogin.c store_lastlog_message): "Last login: …\r\n" from lastlog, read before a pty login is recorded. */
@@ -230,7 +232,7 @@ class ServerSession {
       childRun = { kind: "sftp-only", remoteId: this.policy.remoteId ?? `user ${u.name}` };
     }
     const isSubsystem = subsystemName !== undefined || childRun !== undefined;
-    if (childRun !== undefined || this.policy.chroot !== undefined || this.rcWanted(isSubsystem)) {
+    if (childRun !== undefined || this.policy.chroot !== undefined || this.policy.pam !== undefined || this.rcWanted(isSubsystem)) {
       return this.runChild(childRun ?? { kind: "exec", shell, argv: [argv0, ...argv.slice(1)] }, env, isSubsystem);
     }
     // Root mode: the command runs as the user, with the user's groups (initgroups), through util-linux setpriv: Bun's
@@ -263,6 +265,7 @@ class ServerSession {
       chroot: this.policy.chroot ?? null,
       userRc: this.policy.userRc === true && !isSubsystem,
       debug: this.policy.debug === true,
+      ...(this.policy.pam ? { pam: this.policy.pam } : {}),
       env,
       run,
     };
@@ -380,7 +383,7 @@ class ServerSession {
       this.log.debug(`subsystem: exec() ${target.command}`);
       return this.run(target.command, name) && true;
     }
-    if (target.kind === "sftp-child" || this.policy.chroot !== undefined || this.rcWanted(true)) {
+    if (target.kind === "sftp-child" || this.policy.chroot !== undefined || this.policy.pam !== undefined || this.rcWanted(true)) {
       const args = target.args ?? ["internal-sftp"];
       return this.run(undefined, name, { kind: "sftp", args });
     }

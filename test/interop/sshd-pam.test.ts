@@ -36,7 +36,7 @@ afterAll(async () => {
 
 let runs = 0;
 /** One login through ProxyCommand=`sshd -i` with `config` lines; the answer comes from SSH_ASKPASS. */
-async function login(config: string[], opts: { password: string; method: string; user?: string; sshdArgs?: string[]; env?: Record<string, string>; extra?: string[] }) {
+async function login(config: string[], opts: { password: string; method: string; user?: string; sshdArgs?: string[]; env?: Record<string, string>; extra?: string[]; command?: string }) {
   const n = ++runs;
   const cfg = join(dir, `sshd_config.${n}`);
   writeFileSync(cfg, [`HostKey ${join(dir, "host")}`, "LogLevel VERBOSE", ...config, ""].join("\n"));
@@ -44,7 +44,7 @@ async function login(config: string[], opts: { password: string; method: string;
   const log = join(dir, `sshd.${n}.log`);
   const proxy = `${bin} sshd -i -f ${cfg} ${(opts.sshdArgs ?? ["-E", log]).join(" ")}`;
   const r = await exec([OPENSSH.ssh, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-    "-o", `PreferredAuthentications=${opts.method}`, "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", ...(opts.extra ?? []), `${opts.user ?? PAM_USER}@peer`, "id -un"],
+    "-o", `PreferredAuthentications=${opts.method}`, "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", ...(opts.extra ?? []), `${opts.user ?? PAM_USER}@peer`, opts.command ?? "id -un"],
     // SSH_CONNECTION reaches sshd -i through the ProxyCommand: the peer address in log lines and PAM_RHOST
     { env: { PATH: "/usr/bin:/bin", SSH_ASKPASS: join(dir, `askpass.${n}`), SSH_ASKPASS_REQUIRE: "force", DISPLAY: "x", SSH_CONNECTION: "127.0.0.1 40022 127.0.0.1 22", ...opts.env } });
   return { ...r, log: existsSync(log) ? readFileSync(log, "utf8") : "" };
@@ -66,6 +66,22 @@ describe.skipIf(!enabled)("UsePAM yes", () => {
     const text = readFileSync(log, "utf8");
     for (const line of [`debug1: PAM: initializing for "${PAM_USER}" with service "sshd"`, 'debug1: PAM: setting PAM_RHOST to "127.0.0.1"', 'debug1: PAM: setting PAM_TTY to "ssh"']) {
       expect(text).toContain(line);
+    }
+  }, 30_000);
+
+  test("the session opens a PAM session: pam_env's variables reach the command, over a pty too", async () => {
+    const pw = getpwnam(PAM_USER)!;
+    writeFileSync(join(pw.home, ".pam_environment"), "SSHBOX_PAM_VAR DEFAULT=from-pam\n"); // /etc/pam.d/sshd: pam_env user_readenv=1
+    try {
+      for (const tty of [[], ["-tt"]]) {
+        const r = await login(["UsePAM yes", "PasswordAuthentication no"], { password: PASSWORD, method: "keyboard-interactive", extra: tty, command: 'echo "$SSHBOX_PAM_VAR $(id -un)"' });
+        expect([r.stdout.replace(/\r/g, ""), r.exitCode]).toEqual([`from-pam ${PAM_USER}\n`, 0]);
+        expect(r.log).not.toContain("PAM: pam_open_session()");
+      }
+      const off = await login(["UsePAM no", "PasswordAuthentication yes"], { password: PASSWORD, method: "password", command: 'echo "[$SSHBOX_PAM_VAR]"' });
+      expect(off.stdout).toBe("[]\n");
+    } finally {
+      rmSync(join(pw.home, ".pam_environment"), { force: true });
     }
   }, 30_000);
 
