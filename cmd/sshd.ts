@@ -350,8 +350,9 @@ async function run(ctx: ProgramContext): Promise<number> {
   if (flags.test) return 0;
   const pamMissing = config.usePam ? pamUnavailable() : null;
   if (pamMissing !== null) {
-    // auth-pam.c fatal("PAM: initialisation failed"), said at startup with the reason
-    ctx.io.err(`sshd: UsePAM yes, but PAM: initialisation failed: ${pamMissing}\n`);
+    // auth-pam.c fatal("PAM: initialisation failed"), said at startup with the reason: on stderr, or where sshd -i
+    // logs (syslog, -E), since an inetd client never sees stderr
+    early.error(`PAM: initialisation failed: UsePAM yes, but ${pamMissing}`);
     return 255;
   }
   const log = flags.inetd ? early : makeSshdLogger(flags, config, ctx.io);

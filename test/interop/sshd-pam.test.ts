@@ -191,6 +191,23 @@ describe.skipIf(!enabled)("UsePAM yes, listening", () => {
   }, 30_000);
 });
 
+/** Whether `unshare -m` works here (root with CAP_SYS_ADMIN): a private mount namespace can hide libpam. */
+const canUnshare = enabled && Bun.spawnSync(["unshare", "-m", "true"]).exitCode === 0;
+
+describe.skipIf(!canUnshare)("UsePAM yes without libpam", () => {
+  test("sshd stops with PAM's initialisation error and the loader's reason, in -i and listening mode", async () => {
+    const cfg = join(dir, "nolib_config");
+    writeFileSync(cfg, `HostKey ${join(dir, "host")}\nUsePAM yes\nListenAddress 127.0.0.1:1\nPidFile none\n`);
+    const hide = "mount --bind /dev/null /lib/x86_64-linux-gnu/libpam.so.0";
+    const inetd = await exec(["unshare", "-m", "sh", "-c", `${hide} && exec ${bin} sshd -i -f ${cfg} -E ${join(dir, "nolib.log")} </dev/null`]);
+    expect(inetd.exitCode).toBe(255);
+    expect(readFileSync(join(dir, "nolib.log"), "utf8")).toMatch(/^PAM: initialisation failed: UsePAM yes, but .*libpam\.so\.0/m);
+    const listening = await exec(["unshare", "-m", "sh", "-c", `${hide} && exec ${bin} sshd -D -f ${cfg}`]);
+    expect(listening.exitCode).toBe(255);
+    expect(listening.stderr).toMatch(/^PAM: initialisation failed: UsePAM yes, but .*libpam\.so\.0/);
+  }, 30_000);
+});
+
 describe.skipIf(!enabled)("UsePAM no", () => {
   test("keyboard-interactive is offered but has no device: the right password still fails", async () => {
     const r = await login(["UsePAM no", "PasswordAuthentication no"], { password: PASSWORD, method: "keyboard-interactive" });
