@@ -121,8 +121,8 @@ function makeSshdLogger(flags: Flags, config: SshdConfig | undefined, io: Progra
       }
     });
   }
-  // Until the server runs (config notices, host keys, -t/-T), sshd.c logs to stderr unless it serves inetd.
-  if (flags.logStderr || (flags.debug > 0 && !flags.inetd) || (early && !flags.inetd)) {
+  // Until the server runs (config notices, host keys, -t/-T), sshd.c logs to stderr unless it serves inetd without -d.
+  if (flags.logStderr || (flags.debug > 0 && !flags.inetd) || (early && (!flags.inetd || flags.debug > 0))) {
     return makeLogger(level, (line) => io.err(`${line}\n`));
   }
   const facility = SYSLOG_FACILITIES[config?.syslogFacility ?? "AUTH"] ?? SYSLOG_FACILITIES.AUTH!;
@@ -355,7 +355,7 @@ async function run(ctx: ProgramContext): Promise<number> {
     early.error(`PAM: initialisation failed: UsePAM yes, but ${pamMissing}`);
     return 255;
   }
-  const log = flags.inetd ? early : makeSshdLogger(flags, config, ctx.io);
+  const log = makeSshdLogger(flags, config, ctx.io);
 
   if (flags.inetd) {
     const stdout = Bun.stdout.writer();
