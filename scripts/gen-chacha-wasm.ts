@@ -87,10 +87,12 @@ function shuffle32(a: string, b: string, lanes: readonly number[]): string {
  *   segment at LAYOUT.consts instead (a plain load): seal+open median 518 vs 506; then mulShift true (7 as well as
  *   12) 522, seal ~1060 vs ~1030, open ~1010 vs ~965 (21 runs, both orders). stepConstsFromMemory (σ and the counter
  *   increments of a step from there too) 531 vs 527: within noise (eleven constants a step), so off.
+ * - factorsInMemory (radix32's seven factors read from LAYOUT.rs at each product, so that h keeps general registers
+ *   across the ChaCha20 code): 523 vs 529, seal 1047 vs 1069; off.
  */
 export const OPTIONS = {
   byteShuffleRotate: true, mulShift: true as boolean | number, rows: 3, stitch: true, unroll: false, hInMemory: false, rsInMemory: false,
-  stitchOpen: true, roundsPerIteration: 1, diagonalsABC: true, polyPairs: false, polyInterleave: true, polySubChain: false, radix32: true, fold5Shift: true, xorUnroll: true, hookPrePost: true as boolean | number, hookRoundsPerIteration: 1, hookMid: false as boolean | number, hookPeel: true, hookSpread: 0.75, hookSpreadWhole: false, hookExtraAtEnd: true, mulConstFromMemory: true, stepConstsFromMemory: false,
+  stitchOpen: true, roundsPerIteration: 1, diagonalsABC: true, polyPairs: false, polyInterleave: true, polySubChain: false, radix32: true, fold5Shift: true, xorUnroll: true, hookPrePost: true as boolean | number, hookRoundsPerIteration: 1, hookMid: false as boolean | number, hookPeel: true, hookSpread: 0.75, hookSpreadWhole: false, hookExtraAtEnd: true, mulConstFromMemory: true, stepConstsFromMemory: false, factorsInMemory: false,
 };
 /** Rotate each 32-bit lane left by 16 or 8 with one byte shuffle (pshufb on x86), by other counts with two shifts. */
 function rotl(v: string, n: number): string[] {
@@ -471,8 +473,8 @@ const RS_NAMES = ["r0", "r1", "r2", "r3", "r4", "s1", "s2", "s3", "s4"];
  * RFC 8439 §2.5: clamp r, split into 26-bit limbs; s_k = 5 r_k folds 2^130 ≡ 5 back in. h = 0. (The radix 2^26 form,
  * OPTIONS.radix32 false; polyInit32 below is the default.)
  */
-function polyInit(key: string, toMemory: boolean, negToMemory = false): string[] {
-  if (OPTIONS.radix32) return polyInit32(key);
+function polyInit(key: string, toMemory: boolean, negToMemory = false, stitched = false): string[] {
+  if (OPTIONS.radix32) return polyInit32(key, stitched && OPTIONS.factorsInMemory);
   const out = [
     set("lo", `(i64.load align=1 ${key})`), set("hi", `(i64.load offset=8 align=1 ${key})`),
     set("r0", `(i64.and ${g64("lo")} (i64.const 0x3ffffff))`),
@@ -498,7 +500,7 @@ function polyInit(key: string, toMemory: boolean, negToMemory = false): string[]
  * With `rsInMemory` the factors are loaded from LAYOUT.rs, leaving general registers to the interleaved ChaCha20 code.
  */
 function polyBlock(at: string, rsInMemory = false, hInMemory = false, negInMemory = false): string {
-  if (OPTIONS.radix32) return polyBlock32(at);
+  if (OPTIONS.radix32) return polyBlock32(at, negInMemory);
   const factor = (n: string): string =>
     rsInMemory ? `(i64.load offset=${LAYOUT.rs + 8 * RS_NAMES.indexOf(n)} ${i32(0)})` : g64(n);
   const sum = (terms: string[]): string => terms.reduce((acc, t) => `(i64.add ${acc} ${t})`);
@@ -669,7 +671,8 @@ const M32 = "(i64.const 0xffffffff)";
  * products (every one below 2^61, a sum of five below 2^63) where radix 2^26 takes 25, and the message words need
  * no splitting into limbs.
  */
-function polyInit32(key: string): string[] {
+function polyInit32(key: string, factorsToMemory = false): string[] {
+  const store = factorsToMemory ? FACTORS32.map((n, k) => `(i64.store offset=${LAYOUT.rs + 8 * k} ${i32(0)} ${g64(n)})`) : [];
   return [
     set("lo", `(i64.and (i64.load align=1 ${key}) (i64.const 0x0ffffffc0fffffff))`),
     set("hi", `(i64.and (i64.load offset=8 align=1 ${key}) (i64.const 0x0ffffffc0ffffffc))`),
@@ -678,12 +681,19 @@ function polyInit32(key: string): string[] {
     ...[1, 2, 3].map((k) => set(`s${k}`, `(i64.add ${g64(`r${k}`)} (i64.shr_u ${g64(`r${k}`)} (i64.const 2)))`)),
     ...[0, 1, 2, 3, 4].map((k) => set(`h${k}`, "(i64.const 0)")),
     set("hibit", "(i64.const 1)"),
+    ...store,
   ];
 }
+/** The radix 2^32 factors in the order factorsInMemory keeps them at LAYOUT.rs. */
+const FACTORS32 = ["r0", "r1", "r2", "r3", "s1", "s2", "s3"];
 /** One block at `at` in radix 2^32: h += m (carried, h4 gets the 2^128 bit $hibit), h ·= r, carry, fold h4's top. */
-function polyBlock32(at: string): string {
+function polyBlock32(at: string, factorsInMemory = false): string {
   const sum = (terms: string[]): string => terms.reduce((acc, t) => `(i64.add ${acc} ${t})`);
-  const mul = (h: string, f: string): string => `(i64.mul ${g64(h)} ${g64(f)})`;
+  // factorsInMemory: r and s read from LAYOUT.rs at each product (loads B3 cannot keep in registers), leaving the
+  // general registers to h across the ChaCha20 code of the stitched loop
+  const factor = (f: string): string =>
+    factorsInMemory ? `(i64.load offset=${LAYOUT.rs + 8 * FACTORS32.indexOf(f)} ${i32(0)})` : g64(f);
+  const mul = (h: string, f: string): string => `(i64.mul ${g64(h)} ${factor(f)})`;
   const words = [`(i64.and ${g64("lo")} ${M32})`, `(i64.shr_u ${g64("lo")} (i64.const 32))`,
     `(i64.and ${g64("hi")} ${M32})`, `(i64.shr_u ${g64("hi")} (i64.const 32))`];
   const out = [set("lo", `(i64.load align=1 ${at})`), set("hi", `(i64.load offset=8 align=1 ${at})`)];
@@ -820,7 +830,7 @@ function sshPacket(): string {
       if (k < 0) return k === -1 ? [polyPair(`(i32.add ${get("pm")} (i32.shl ${get("hk")} ${i32(5)}))`)] : [];
       return k < polyPerStep / 2 ? [polyPair(`(i32.add ${get("pm")} ${i32(32 * k)})`)] : [];
     }
-    const rs = [OPTIONS.rsInMemory, OPTIONS.hInMemory, OPTIONS.polySubChain] as const;
+    const rs = [OPTIONS.rsInMemory, OPTIONS.hInMemory, OPTIONS.radix32 ? OPTIONS.factorsInMemory : OPTIONS.polySubChain] as const;
     if (k < 0) return [polyBlock(`(i32.add ${get("pm")} (i32.add (i32.shl ${get("hk")} ${i32(4)}) ${i32(k === -2 ? 16 : 0)}))`, ...rs)];
     return k < polyPerStep ? [polyBlock(`(i32.add ${get("pm")} ${i32(16 * k)})`, ...rs)] : [];
   };
@@ -838,7 +848,7 @@ function sshPacket(): string {
     ${lengthAndPolyKey}
     ${lengthXorTmp}
     ${set("pk", i32(LAYOUT.polyKey))}
-    ${polyInit(get("pk"), OPTIONS.rsInMemory || OPTIONS.hInMemory, OPTIONS.polySubChain).join(" ")}
+    ${polyInit(get("pk"), OPTIONS.rsInMemory || OPTIONS.hInMemory, OPTIONS.polySubChain, true).join(" ")}
     ${OPTIONS.polyPairs ? polyInitSquare().join(" ") : ""}
     ${rowsSetup(get("slot"), i32(1), i32(0), i32(0), get("n"))}
     ${set("q", `(i32.add ${get("p")} ${i32(4)})`)} ${set("pm", get("p"))}
@@ -908,7 +918,7 @@ function sshPacket(): string {
       (return ${get("ok")})))
     ${lengthAndPolyKey}
     ${set("pk", i32(LAYOUT.polyKey))}
-    ${polyInit(get("pk"), false, OPTIONS.polySubChain).join(" ")}
+    ${polyInit(get("pk"), false, OPTIONS.polySubChain, true).join(" ")}
     ${OPTIONS.polyPairs ? polyInitSquare().join(" ") : ""}
     ${rowsSetup(get("slot"), i32(1), i32(0), i32(0), get("n"))}
     ${set("q", get("ks"))} ${set("pm", get("p"))}
@@ -933,7 +943,7 @@ function sshPacket(): string {
     (if ${get("ok")} (then
       (call $xor_bytes (i32.add ${get("p")} ${i32(4)}) ${get("ks")} ${get("len")})
       ${lengthXorTmp}))
-    ${wipe} ${OPTIONS.polySubChain ? wipeRs : ""}
+    ${wipe} ${OPTIONS.polySubChain || (OPTIONS.radix32 && OPTIONS.factorsInMemory) ? wipeRs : ""}
     ${get("ok")})
   `;
   return `${seal}  ${OPTIONS.stitchOpen ? openStitched : openPlain}  (func $ssh_length (export "ssh_length") (param $slot i32) (param $seq i32) (param $p i32) (result i32) (local $n i32)
