@@ -88,7 +88,10 @@ function shuffle32(a: string, b: string, lanes: readonly number[]): string {
  *   12) 522, seal ~1060 vs ~1030, open ~1010 vs ~965 (21 runs, both orders). stepConstsFromMemory (σ and the counter
  *   increments of a step from there too) 531 vs 527: within noise (eleven constants a step), so off.
  * - factorsInMemory (radix32's seven factors read from LAYOUT.rs at each product, so that h keeps general registers
- *   across the ChaCha20 code): 523 vs 529, seal 1047 vs 1069; off.
+ *   across the ChaCha20 code): 523 vs 529, seal 1047 vs 1069; off. rows 4 (322) and 2 (456) still lose to 3 (524).
+ * - All of the above against the radix 2^26 kernel before them, bench/crypto-chachapoly.ts cpuMbPerS, three runs each,
+ *   interleaved: seal+open 32 KiB 497-508 vs 393-396, seal ~1010 vs ~795, open ~960 vs ~770, ChaCha20 alone ~1055 vs
+ *   ~1030, Poly1305 alone ~1500 vs ~1240, seal+open 1 KiB ~340 vs ~295 (OpenSSL, native: ~3700 seal only).
  */
 export const OPTIONS = {
   byteShuffleRotate: true, mulShift: true as boolean | number, rows: 3, stitch: true, unroll: false, hInMemory: false, rsInMemory: false,
