@@ -89,6 +89,7 @@ async function openLibc(): Promise<Libc> {
     chroot: { args: ["ptr"], returns: "i32" },
     chdir: { args: ["ptr"], returns: "i32" },
     execve: { args: ["ptr", "ptr", "ptr"], returns: "i32" },
+    signal: { args: ["i32", "ptr"], returns: "ptr" },
     pipe: { args: ["ptr"], returns: "i32" },
     close: { args: ["i32"], returns: "i32" },
     posix_spawn_file_actions_init: { args: ["ptr"], returns: "i32" },
@@ -103,7 +104,13 @@ async function openLibc(): Promise<Libc> {
   return {
     chroot: (p) => c.chroot(ptr(p)),
     chdir: (p) => c.chdir(ptr(p)),
-    execve: (p, a, e) => c.execve(ptr(p), a as never, e as never),
+    execve: (p, a, e) => {
+      // Bun ignores SIGPIPE and SIGXFSZ, and an ignored signal stays ignored across execve: the shell must get the
+      // defaults back (`yes | head` would spin forever otherwise), as sshd's children do.
+      c.signal(13 /* SIGPIPE */, null);
+      c.signal(25 /* SIGXFSZ */, null);
+      return c.execve(ptr(p), a as never, e as never);
+    },
     // Bun.spawn needs /dev/null, which a jail may lack; posix_spawn(3) does not.
     popenWait: (argv, envp) => {
       const fds = new Int32Array(2);
