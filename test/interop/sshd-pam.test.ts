@@ -85,6 +85,11 @@ describe.skipIf(!enabled)("UsePAM yes", () => {
     }
   }, 30_000);
 
+  test("the session's shell gets SIGPIPE at its default (the session child runs it): `yes | head` ends", async () => {
+    const r = await login(["UsePAM yes", "PasswordAuthentication no"], { password: PASSWORD, method: "keyboard-interactive", command: "while :; do echo yes; done | head -2; grep SigIgn /proc/self/status" });
+    expect([r.stdout, r.exitCode]).toEqual(["yes\nyes\nSigIgn:\t0000000000000000\n", 0]);
+  }, 30_000);
+
   test("a wrong password: PAM's error and Failed keyboard-interactive/pam, then Permission denied", async () => {
     const r = await login(["UsePAM yes", "PasswordAuthentication no"], { password: "wrong", method: "keyboard-interactive" });
     expect(r.exitCode).toBe(255);
