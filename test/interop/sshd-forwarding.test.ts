@@ -306,6 +306,17 @@ describe.skipIf(!enabled)("OpenSSH ssh forwards through our sshd", () => {
       c.write("through socks\n");
       c.end();
       expect(new TextDecoder().decode(await c.rest())).toBe("through socks\n");
+      // a name resolved on the server (SOCKS5 DOMAINNAME): "localhost" may be ::1 first, where nothing listens; the
+      // next address (127.0.0.1) is tried, as channels.c connect_next does
+      const n = await TestConn.open({ port: dport });
+      n.write(new Uint8Array([5, 1, 0]));
+      expect([...(await n.read(2))]).toEqual([5, 0]);
+      n.write(new Uint8Array([5, 1, 0, 3, 9, ...new TextEncoder().encode("localhost"), echo.port >> 8, echo.port & 0xff]));
+      const r2 = await n.read(10);
+      expect([r2[0], r2[1]]).toEqual([5, 0]);
+      n.write("by name\n");
+      n.end();
+      expect(new TextDecoder().decode(await n.rest())).toBe("by name\n");
     } finally {
       await ssh.kill();
     }
@@ -408,6 +419,20 @@ describe.skipIf(!enabled)("forwarding policy, as OpenSSH decides and logs it", (
 });
 
 describe.skipIf(!enabled)("a listening sshd", () => {
+  test("a jump host (-J): the bastion's direct-tcpip to a name reaches the target, even under ForceCommand /bin/false", async () => {
+    const bastion = await listeningSshd(["ForceCommand /bin/false", "PermitTTY no"]);
+    const target = await listeningSshd([]);
+    try {
+      const conf = join(dir, "jump_config");
+      writeFileSync(conf, `Host *\n  IdentityFile ${join(dir, "id")}\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  BatchMode yes\n  LogLevel ERROR\n`);
+      const r = await exec([OPENSSH.ssh, "-F", conf, "-J", `root@127.0.0.1:${bastion.port}`, "-p", String(target.port), "root@localhost", "echo through the bastion"]);
+      expect({ out: r.stdout, code: r.exitCode, err: r.exitCode === 0 ? "" : r.stderr }).toEqual({ out: "through the bastion\n", code: 0, err: "" });
+      await bastion.log.waitFor(/debug1: server_request_direct_tcpip: originator \S+ port \d+, target localhost port \d+/);
+    } finally {
+      await Promise.all([bastion.stop(), target.stop()]);
+    }
+  }, 60_000);
+
   test("Match Address applies PermitOpen: 127.0.0.1 may, sshd -i (UNKNOWN) may not", async () => {
     const server = await listeningSshd(["PermitOpen 127.0.0.1:1", "Match Address 127.0.0.1", `PermitOpen 127.0.0.1:2 127.0.0.1:${echo.port}`]);
     try {
