@@ -227,7 +227,7 @@ export class ServerForwarding {
   /** SSH_MSG_DEBUG (ssh shows it with -v as "Remote: …"), as packet.c ssh_packet_send_debug. */
   private sendDebug(text: string): void {
     if (this.mux.isClosed) return;
-    this.log.debug(text);
+    this.log.debug3(`sending debug message: ${text}`);
     const w = this.mux.conn.begin(SSH_MSG_DEBUG, 16 + text.length);
     w.bool(false).string(text).string("");
     this.mux.conn.commit(w);
@@ -404,7 +404,9 @@ export class ServerForwarding {
     if (overridden) this.sendDebug(`Forwarding listen address "${escapeForLog(listenHost, 100)}" overridden by server GatewayPorts`);
     this.log.debug3(`channel_setup_fwd_listener_tcpip: type 11 wildcard ${wildcard ? 1 : 0} addr ${addr ?? "NULL"}`);
     let hosts: string[];
-    if (wildcard) hosts = ["::"]; // Bun's "::" is dual-stack: both families, as OpenSSH's two wildcard sockets
+    // Bun's "::" is dual-stack (both families, as OpenSSH's two wildcard sockets); 0.0.0.0 then only answers
+    // "in use", unless the host has no IPv6.
+    if (wildcard) hosts = ["::", "0.0.0.0"];
     else if (addr === null) hosts = ["127.0.0.1", "::1"];
     else if (isIP(addr) !== 0) hosts = [addr];
     else {
