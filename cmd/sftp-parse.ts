@@ -1,6 +1,9 @@
 // The pure parts of sftp(1) (sftp.c, sftp-common.c, misc.c): the command-line splitter with its glob-escaping quirks
 // (makeargv), command and flag parsing (parse_args), sftp:// and host:path destinations, and `ls -l` lines.
 import { strmode } from "../core/sftp/attrs.ts";
+import { a2port, cleanHostname, colon, parseUri } from "../core/misc.ts";
+
+export { a2port } from "../core/misc.ts";
 
 /** sftp.c enum sftp_command. */
 export type SftpCommandName =
@@ -329,119 +332,25 @@ export interface SftpDestination {
   readonly path: string | undefined;
 }
 
-/** misc.c urldecode(). */
-function urldecode(s: string): string | null {
-  let out = "";
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === "+") out += " ";
-    else if (c === "%") {
-      const h = s.slice(i + 1, i + 3);
-      if (!/^[0-9a-fA-F]{2}$/.test(h)) return null;
-      const v = parseInt(h, 16);
-      if (v === 0) return null;
-      out += String.fromCharCode(v);
-      i += 2;
-    } else out += c;
-  }
-  return out;
-}
-
-/** misc.c a2port(): 1..65535, else -1 (0 for "0"). */
-export function a2port(s: string): number {
-  if (!/^[0-9]+$/.test(s)) return -1;
-  const n = Number(s);
-  return n > 65535 ? -1 : n;
-}
-
-const cleanhostname = (h: string): string => (h.startsWith("[") && h.endsWith("]") ? h.slice(1, -1) : h);
-
-/** misc.c colon(): the ':' that ends a host part, or -1 (a '/' before it, or a leading ':', means a local path). */
-export function colonIndex(s: string): number {
-  let flag = false;
-  if (s.startsWith(":")) return -1;
-  if (s.startsWith("[")) flag = true;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === "@" && s[i + 1] === "[") flag = true;
-    if (c === "]" && s[i + 1] === ":" && flag) return i + 1;
-    if (c === ":" && !flag) return i;
-    if (c === "/") return -1;
-  }
-  return -1;
-}
-
-/** misc.c valid_domain() (enough of it for sftp:// hosts). */
-function validDomain(h: string): boolean {
-  if (h === "" || h.length > 255) return false;
-  return /^[A-Za-z0-9._:-]+$/.test(h) && !h.startsWith(".") && !h.includes("..");
-}
-
 /**
  * sftp.c main(): parse_uri("sftp") first, then [user@]host:path, then [user@]host[:port] (hpdelim), then a plain host.
  * "invalid" for a malformed sftp:// URI (sftp prints the usage).
  */
 export function parseSftpDestination(arg: string): SftpDestination | "invalid" {
-  if (arg.startsWith("sftp://")) {
-    let tmp = arg.slice(7);
-    let user: string | undefined;
-    const at = tmp.indexOf("@");
-    if (at >= 0) {
-      let u = tmp.slice(0, at);
-      const semi = u.indexOf(";");
-      if (semi >= 0) u = u.slice(0, semi);
-      if (u === "") return "invalid";
-      const d = urldecode(u);
-      if (d === null) return "invalid";
-      user = d;
-      tmp = tmp.slice(at + 1);
-    }
-    // hpdelim2: [v6] or up to ':' or '/'
-    let host: string;
-    let delim: string | undefined;
-    if (tmp.startsWith("[")) {
-      const close = tmp.indexOf("]");
-      if (close < 0) return "invalid";
-      host = tmp.slice(1, close);
-      delim = tmp[close + 1];
-      if (delim !== undefined && delim !== ":" && delim !== "/") return "invalid";
-      tmp = tmp.slice(close + 2);
-    } else {
-      const m = /[:/]/.exec(tmp);
-      host = m ? tmp.slice(0, m.index) : tmp;
-      delim = m?.[0];
-      tmp = m ? tmp.slice(m.index + 1) : "";
-    }
-    if (host === "" || !validDomain(host)) return "invalid";
-    let port = -1;
-    let path: string | undefined;
-    if (tmp !== "") {
-      if (delim === ":") {
-        const slash = tmp.indexOf("/");
-        const p = slash >= 0 ? tmp.slice(0, slash) : tmp;
-        port = a2port(p);
-        if (port <= 0) return "invalid";
-        tmp = slash >= 0 ? tmp.slice(slash + 1) : "";
-      }
-      if (tmp !== "") {
-        const d = urldecode(tmp);
-        if (d === null) return "invalid";
-        path = d;
-      }
-    }
-    return { user, host, port, path };
-  }
-  const colon = colonIndex(arg);
-  if (colon >= 0) {
-    let path = arg.slice(colon + 1);
+  const uri = parseUri("sftp", arg);
+  if (uri === "invalid") return "invalid";
+  if (uri !== null) return uri;
+  const colonAt = colon(arg);
+  if (colonAt >= 0) {
+    let path = arg.slice(colonAt + 1);
     if (path === "") path = ".";
-    const hostPart = arg.slice(0, colon);
+    const hostPart = arg.slice(0, colonAt);
     const at = hostPart.lastIndexOf("@");
     if (at >= 0) {
       const u = hostPart.slice(0, at);
-      return { user: u === "" ? undefined : u, host: cleanhostname(hostPart.slice(at + 1)), port: -1, path };
+      return { user: u === "" ? undefined : u, host: cleanHostname(hostPart.slice(at + 1)), port: -1, path };
     }
-    return { user: undefined, host: cleanhostname(hostPart), port: -1, path };
+    return { user: undefined, host: cleanHostname(hostPart), port: -1, path };
   }
   // parse_user_host_port
   let tmp = arg;
@@ -461,9 +370,9 @@ export function parseSftpDestination(arg: string): SftpDestination | "invalid" {
       host = tmp.slice(0, c);
       port = a2port(tmp.slice(c + 1));
     }
-    if (host !== "" && (c < 0 || port > 0)) return { user, host: cleanhostname(host), port, path: undefined };
+    if (host !== "" && (c < 0 || port > 0)) return { user, host: cleanHostname(host), port, path: undefined };
   }
-  return { user: undefined, host: cleanhostname(arg), port: -1, path: undefined };
+  return { user: undefined, host: cleanHostname(arg), port: -1, path: undefined };
 }
 
 /** fmt_scaled(3): `0B`, `512B`, `1.5K`, `100K`, `4.0M` (binary units). */

@@ -254,17 +254,7 @@ export function convtimeDouble(s: string): number {
   return total;
 }
 
-const SERVICES: Record<string, number> = { ssh: 22 };
-
-/** misc.c a2port: 0..65535 or a tcp service name (only "ssh" is known here); -1 otherwise. */
-export function a2port(s: string): number {
-  if (/^\d+$/.test(s)) {
-    const n = Number(s);
-    return n <= 65535 ? n : -1;
-  }
-  if (/^[+-]?\d+$/.test(s)) return -1; // strtonum: out of range
-  return SERVICES[s] ?? -1;
-}
+export { a2port } from "../misc.ts";
 
 /** misc.c atoi_err: strtonum(s, 0, INT_MAX); the error word ("missing", "invalid", "too small", "too large") or null. */
 export function atoiErr(s: string | undefined): { value: number; err: string | null } {
@@ -296,9 +286,7 @@ export function hpdelim(s: string): [string, string | null] | null {
 }
 
 /** misc.c cleanhostname: strips the brackets of `[v6]`. */
-export function cleanhostname(h: string): string {
-  return h.startsWith("[") && h.endsWith("]") && h.length >= 2 ? h.slice(1, -1) : h;
-}
+export { cleanHostname as cleanhostname } from "../misc.ts";
 
 /** misc.c scan_scaled (K, M, G, T suffixes, binary); null when malformed. */
 export function scanScaled(s: string): number | null {

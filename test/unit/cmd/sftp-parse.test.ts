@@ -102,11 +102,12 @@ describe("destinations", () => {
     ["sftp://me@host:2222//tmp/x", { user: "me", host: "host", port: 2222, path: "/tmp/x" }],
     ["sftp://host/rel%20path", { user: undefined, host: "host", port: -1, path: "rel path" }],
     ["sftp://me;fp=x@host", { user: "me", host: "host", port: -1, path: undefined }],
-    ["sftp://[::1]:22/a", { user: undefined, host: "::1", port: 22, path: "a" }],
   ] as const)("%s", (arg, want) => {
     expect(parseSftpDestination(arg)).toEqual(want);
   });
-  test.each(["sftp://@host", "sftp://host:0", "sftp://host:99999/x", "sftp://", "sftp://ho%zzst"])("%s is invalid", (arg) => {
+  // misc.c parse_uri checks the host with valid_domain(), so an IPv6 literal is refused there (OpenSSH's sftp prints
+  // its usage for sftp://[::1]:22/a); `[::1]:dir` above is the way to name one.
+  test.each(["sftp://@host", "sftp://host:0", "sftp://host:99999/x", "sftp://", "sftp://ho%zzst", "sftp://[::1]:22/a"])("%s is invalid", (arg) => {
     expect(parseSftpDestination(arg)).toBe("invalid");
   });
 });
