@@ -134,6 +134,7 @@ export class Channel {
   private freed = false;
   private needDrain = false;
   private flushing = false;
+  private isCorked = false;
 
   private out: Outgoing[] = [];
   private outHead = 0;
@@ -325,9 +326,24 @@ export class Channel {
     this.flush();
   }
 
+  /**
+   * Runs `write` with sending held back, then sends what it queued: several small writes made together leave as
+   * full packets (the gathering in flush()), not one packet each.
+   */
+  corked(write: () => void): void {
+    if (this.isCorked) return write();
+    this.isCorked = true;
+    try {
+      write();
+    } finally {
+      this.isCorked = false;
+      this.flush();
+    }
+  }
+
   /** (Mux only.) Sends what the windows and the transport allow, in order. Called on every change that may unblock it. */
   flush(): void {
-    if (this.flushing || !this.isOpen || this.freed) return;
+    if (this.flushing || this.isCorked || !this.isOpen || this.freed) return;
     this.flushing = true;
     try {
       const out = this.out;

@@ -9,12 +9,53 @@ import type { Channel, ChannelData } from "./channel.ts";
  * and Node's streams do).
  */
 export async function pumpToChannel(source: AsyncIterable<Uint8Array>, channel: Channel, dataType = 0): Promise<void> {
-  for await (const chunk of source) {
-    if (channel.isClosed || channel.closeReceived) return;
-    const more = dataType === 0 ? channel.write(chunk) : channel.writeExtended(dataType, chunk);
-    if (!more) await channel.drained();
+  const it = source[Symbol.asyncIterator]();
+  const put = (chunk: Uint8Array): boolean => (dataType === 0 ? channel.write(chunk) : channel.writeExtended(dataType, chunk));
+  let next = it.next();
+  let done = false;
+  try {
+    await pump();
+  } finally {
+    // as `for await` does when left early: the source is told to stop (a child's pipe is released)
+    if (!done) void Promise.resolve(it.return?.()).catch(() => {});
+  }
+  async function pump(): Promise<void> {
+    for (;;) {
+      const first = await next;
+      if (first.done) return void (done = true);
+      if (channel.isClosed || channel.closeReceived) return;
+      // A pipe read gives what the writer wrote last (4-16 KiB): chunks that are already waiting are taken too, so
+      // they leave as full packets. "Waiting" means the next read settles before the event loop turns once more, so an
+      // interactive byte is never held back.
+      const held = [first.value];
+      let heldBytes = first.value.length;
+      next = it.next();
+      let ended = false;
+      while (heldBytes < GATHER_BYTES) {
+        const turn = new Promise<null>((resolve) => setImmediate(() => resolve(null)));
+        const r = await Promise.race([next, turn]);
+        if (r === null) break;
+        if (r.done) {
+          ended = true;
+          break;
+        }
+        held.push(r.value);
+        heldBytes += r.value.length;
+        next = it.next();
+      }
+      if (channel.isClosed || channel.closeReceived) return;
+      let more = true;
+      channel.corked(() => {
+        for (const c of held) more = put(c);
+      });
+      if (ended) return void (done = true);
+      if (!more) await channel.drained();
+    }
   }
 }
+
+/** Bytes pumpToChannel gathers at most before sending (one full packet of OpenSSH's 32 KiB maximum). */
+const GATHER_BYTES = 32 * 1024;
 
 /**
  * An onData/onExtendedData consumer that hands each chunk's bytes to `write` and releases the chunk when `write`
