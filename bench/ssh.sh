@@ -2,7 +2,8 @@
 # Our ssh vs OpenSSH's ssh in one run, both against the same OpenSSH sshd on 127.0.0.1 (issue: ssh): upload and download
 # per cipher (MB through `cat > /dev/null` / `head -c`), and `ssh host true` latency (our start-up included). Runs
 # alternate between the two clients; medians. One JSON line per case: throughput ratio = ours / OpenSSH's MB/s (higher
-# is better), handshake ratio = ours / OpenSSH's ms (lower is better).
+# is better), handshake ratio = ours / OpenSSH's ms (lower is better). The server's HOME is a scratch directory, so the
+# account's shell start-up files (a slow ~/.bashrc) do not drown the handshake.
 # usage: bench/ssh.sh [MB per transfer, default 256] [reps, default 3]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,7 @@ KbdInteractiveAuthentication no
 StrictModes no
 UsePAM no
 PidFile none
+SetEnv HOME=$W
 C
 mkdir -p /run/sshd 2>/dev/null
 /usr/sbin/sshd -D -e -f "$W/sshd.conf" >"$W/sshd.log" 2>&1 & SSHD_PID=$!
