@@ -1,7 +1,7 @@
 // `ssh`: the OpenSSH-compatible client (ssh.c, sshconnect.c, sshconnect2.c, clientloop.c). Parses OpenSSH's flags,
 // reads ssh_config, connects (TCP or ProxyCommand), verifies the host key against known_hosts, authenticates with key
 // files, passwords or keyboard-interactive, runs one session and exits with the remote status (255 for its own failures).
-import { appendFileSync, existsSync, write as fsWrite } from "node:fs";
+import { appendFileSync, existsSync, writev as fsWritev } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { dlopen } from "bun:ffi";
 import { selfArgv, spawnChild } from "../core/process/spawn.ts";
@@ -133,6 +133,10 @@ function validHostname(h: string): boolean {
   return !/[\x00-\x20\x7f'`";&<>|(){}$\\]/.test(h);
 }
 
+/** How much one writev(2) of FdWriter takes at most (IOV_MAX is 1024; a few MiB keeps the window moving). */
+const MAX_WRITEV = 64;
+const MAX_WRITEV_BYTES = 4 * 1024 * 1024;
+
 /** Serialised asynchronous writes to one fd, with a completion callback per chunk (flow control) and a final flush. */
 class FdWriter {
   private readonly queue: { bytes: Uint8Array; off: number; done: () => void }[] = [];
@@ -167,7 +171,17 @@ class FdWriter {
       return;
     }
     this.busy = true;
-    fsWrite(this.fd, item.bytes, item.off, item.bytes.length - item.off, null, (err, n) => {
+    // Everything queued goes in one writev(2) (a thread-pool round trip each): while one write is out, the packets
+    // that arrive meanwhile gather, so a fast sender costs one system call per batch, not one per packet.
+    const batch: Uint8Array[] = [];
+    let bytes = 0;
+    for (const q of this.queue) {
+      if (batch.length >= MAX_WRITEV || bytes >= MAX_WRITEV_BYTES) break;
+      const b = q.off === 0 ? q.bytes : q.bytes.subarray(q.off);
+      batch.push(b);
+      bytes += b.length;
+    }
+    fsWritev(this.fd, batch, null, (err, n) => {
       this.busy = false;
       if (err) {
         if (err.code === "EAGAIN") {
@@ -180,10 +194,15 @@ class FdWriter {
         this.pump();
         return;
       }
-      item.off += n;
-      if (item.off >= item.bytes.length) {
+      let left = n;
+      while (left > 0 && this.queue.length > 0) {
+        const q = this.queue[0]!;
+        const take = Math.min(left, q.bytes.length - q.off);
+        q.off += take;
+        left -= take;
+        if (q.off < q.bytes.length) break;
         this.queue.shift();
-        item.done();
+        q.done();
       }
       this.pump();
     });
