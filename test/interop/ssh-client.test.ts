@@ -67,6 +67,13 @@ describe.skipIf(!enabled)("our ssh → OpenSSH sshd -i (ProxyCommand)", () => {
     expect(r).toEqual({ stdout: "hi\n", stderr: "oops\n", exitCode: 3 });
   });
 
+  test("the proxy talks through real pipes, as OpenSSH's ssh makes them: sshd -i reports UNKNOWN, not a Unix socket", async () => {
+    const r = await ours([...proxyOpts(), "peer", "echo $SSH_CONNECTION"]);
+    expect(r).toEqual({ stdout: "UNKNOWN 65535 UNKNOWN 65535\n", stderr: "", exitCode: 0 });
+    const theirs = await exec([OPENSSH.ssh, ...proxyOpts(), "peer", "echo $SSH_CONNECTION"], { env: env() });
+    expect(r).toEqual(theirs);
+  });
+
   test.each([0, 1, 42, 255])("exit status %i comes back", async (n) => {
     const r = await ours([...proxyOpts(), "peer", "exit", String(n)]);
     expect(r.exitCode).toBe(n);
