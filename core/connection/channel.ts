@@ -113,6 +113,16 @@ interface ReplySlot {
 export class Channel {
   /** The peer's id for this channel (valid once open). */
   remoteId = -1;
+  /**
+   * Bumped by every data packet in or out, nothing else: an idle watch (ChannelTimeout) compares it on its own coarse
+   * timer, so the data path pays one increment and no clock read.
+   */
+  activity = 0;
+  /**
+   * What the channel is used for, when more precise than its type (channels.c channel_set_xtype: "session:shell",
+   * "session:command", "session:subsystem:sftp"); ChannelTimeout matches it instead of the type.
+   */
+  label: string | undefined;
   private remoteWindow = 0;
   private remoteMaxPacket = 0;
   private localWindow: number;
@@ -416,6 +426,7 @@ export class Channel {
   /** One CHANNEL_DATA/EXTENDED_DATA of `total` bytes taken from queued data items first..last (advancing their offsets). */
   private sendGathered(dataType: number, total: number, first: number, last: number): void {
     const conn = this.host.conn;
+    this.activity++;
     const w = dataType === 0 ? conn.begin(SSH_MSG_CHANNEL_DATA, 9 + total) : conn.begin(SSH_MSG_CHANNEL_EXTENDED_DATA, 13 + total);
     w.u32(this.remoteId);
     if (dataType !== 0) w.u32(dataType);
@@ -434,6 +445,7 @@ export class Channel {
 
   private sendData(dataType: number, chunk: Uint8Array): void {
     const conn = this.host.conn;
+    this.activity++;
     if (dataType === 0) {
       const w = conn.begin(SSH_MSG_CHANNEL_DATA, 9 + chunk.length);
       w.u32(this.remoteId).u32(chunk.length).raw(chunk);
@@ -491,6 +503,7 @@ export class Channel {
   /** (Mux only.) CHANNEL_DATA (`dataType` 0) or EXTENDED_DATA; takes ownership of `lease`. */
   receiveData(dataType: number, data: Uint8Array, lease: Lease): void {
     const n = data.length;
+    this.activity++;
     if (dataType !== 0 && this.eofReceivedFlag) {
       lease.release();
       // channels.c channel_input_extended_data: fatal unless the peer has SSH_BUG_EXTEOF (OpenSSH 2.x and older)

@@ -151,6 +151,10 @@ export class ChannelMux implements ChannelHost {
   get isClosed(): boolean {
     return this.ended;
   }
+  /** Calls `fn` for every channel that is open (confirmed) and not yet gone. */
+  forEachOpenChannel(fn: (channel: Channel) => void): void {
+    for (const ch of this.table) if (ch?.opened) fn(ch);
+  }
   /** The channel with this local id, if it is open or closing. */
   channel(localId: number): Channel | undefined {
     const ch = this.table[localId];

@@ -12,6 +12,7 @@ import type { Link } from "../transport/link.ts";
 import { Transport, type AlgorithmPreferences, type AlgorithmTables, type HostKeySigner } from "../transport/transport.ts";
 import { serveSession, type SessionPolicy } from "./session.ts";
 import { ServerForwarding } from "./forward.ts";
+import { parseChannelTimeouts, startIdleWatch } from "./channel-timeout.ts";
 
 /** Everything one server connection needs. */
 export interface ServerConnectionOptions {
@@ -113,6 +114,14 @@ export async function serveConnection(opts: ServerConnectionOptions): Promise<Se
     if (policy.forwarding) forwarding = new ServerForwarding(mux, policy.forwarding, { address: opts.remoteAddress, port: opts.remotePort }, log);
     result.handOver(transport.onMessage, transport.onClose);
     notifyHostkeys(mux, opts.hostKeys, log);
+    // ChannelTimeout and UnusedConnectionTimeout (serverloop.c): one coarse timer, only when configured
+    const stopIdle = startIdleWatch(mux, {
+      timeouts: parseChannelTimeouts(policy.channelTimeouts ?? []),
+      unusedConnectionSeconds: policy.unusedConnectionTimeoutSeconds ?? 0,
+      remoteId: policy.remoteId ?? `user ${user} ${opts.remoteAddress} port ${opts.remotePort}`,
+      closeConnection: () => transport.close(),
+      log,
+    });
     const alive = opts.clientAlive;
     let aliveTimer: ReturnType<typeof setInterval> | undefined;
     if (alive && alive.intervalSeconds > 0) {
@@ -133,6 +142,7 @@ export async function serveConnection(opts: ServerConnectionOptions): Promise<Se
     const error = await transport.closed;
     forwarding?.close(); // every remote-forward listener goes with the connection
     clearInterval(aliveTimer);
+    stopIdle?.();
     policy.dispose?.();
     return { user, authenticated: true, error };
   } catch (e) {

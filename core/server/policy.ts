@@ -514,6 +514,8 @@ export function serverSessionPolicy(opts: {
     debug: opts.debug === true,
     ...(config.usePam ? { pam: { rhost: peer.remoteAddress } } : {}),
     remoteId: `user ${pw.name} ${peer.remoteAddress} port ${peer.remotePort}`,
+    channelTimeouts: config.channelTimeout,
+    unusedConnectionTimeoutSeconds: config.unusedConnectionTimeout,
     lastLogMessage: () => (config.printLastLog && !hushed ? lastLoginMessage(readLastLog(pw.uid)) : undefined),
     recordLogin: (tty, pid) => {
       // sshlogin.c record_login at pty allocation: lastlog (unprivileged sshd: a debug line, the open fails), utmp and

@@ -62,6 +62,10 @@ export interface SessionPolicy {
   readonly pam?: { readonly rhost: string };
   /** `user NAME ADDR port N` (sshpkt_fmt_connection_id after authentication). */
   readonly remoteId?: string;
+  /** ChannelTimeout's `type=interval` words (empty or absent: none). */
+  readonly channelTimeouts?: readonly string[];
+  /** UnusedConnectionTimeout in seconds (0 or absent: none). */
+  readonly unusedConnectionTimeoutSeconds?: number;
   /** PrintLastLog (sshlogin.c store_lastlog_message): "Last login: …\r\n" from lastlog, read before a pty login is recorded. */
   lastLogMessage?(): string | undefined;
   /** Records a pty login (sshlogin.c record_login: lastlog, utmp, wtmp) and, when given, its end. */
@@ -170,8 +174,11 @@ class ServerSession {
         if (this.pty) this.terminal?.resize(Math.max(1, req.widthChars), Math.max(1, req.heightRows));
         return true;
       case "shell":
+        // session.c session_shell_req / session_exec_req: channel_set_xtype, for ChannelTimeout
+        if (!this.started) this.channel.label = "session:shell";
         return this.run(undefined);
       case "exec":
+        if (!this.started) this.channel.label = "session:command";
         return this.run(req.command);
       case "subsystem":
         return this.subsystem(req.name);
@@ -372,6 +379,7 @@ class ServerSession {
       this.log.info(`subsystem request for ${escapeForLog(name)} by user ${this.policy.user.name} failed, subsystem not found`);
       return false;
     }
+    this.channel.label = `session:subsystem:${name}`; // session.c session_subsystem_req: channel_set_xtype
     // session.c do_exec: a forced internal-sftp serves the subsystem with the forced command's arguments; any other
     // forced command replaces it (run() applies it).
     const forced = this.policy.forceCommand;
