@@ -110,17 +110,20 @@ for (const [len, inKernel] of [[64, false], [1024, false], [32768, false], [1024
   opener.dispose();
 }
 
-// @noble/ciphers, only when some other package already brought it in (not a dependency of ours): the IETF AEAD, one
-// direction, fresh object per packet as its API wants.
+// @noble/ciphers (a devDependency for this comparison only, the pure-JS reference point): the IETF AEAD,
+// fresh object per packet as its API wants; encrypt alone, and encrypt+decrypt like our seal+open.
 const nobleSpec = "@noble/ciphers/chacha.js";
 const noble = (await import(nobleSpec).catch(() => null)) as
-  | { chacha20poly1305: (key: Uint8Array, nonce: Uint8Array) => { encrypt(m: Uint8Array): Uint8Array } }
+  | { chacha20poly1305: (key: Uint8Array, nonce: Uint8Array) => { encrypt(m: Uint8Array): Uint8Array; decrypt(c: Uint8Array): Uint8Array } }
   | null;
 if (noble) {
   const msg = packet(32768);
   const nonce = new Uint8Array(12);
+  const k32 = key.subarray(0, 32);
   line({ bench: "crypto-chachapoly", case: "@noble/ciphers chacha20poly1305 encrypt 32 KiB", bytes: msg.length,
-    ...measure(() => noble.chacha20poly1305(key.subarray(0, 32), nonce).encrypt(msg), msg.length) });
+    ...measure(() => noble.chacha20poly1305(k32, nonce).encrypt(msg), msg.length) });
+  line({ bench: "crypto-chachapoly", case: "@noble/ciphers chacha20poly1305 encrypt+decrypt 32 KiB", bytes: msg.length,
+    ...measure(() => noble.chacha20poly1305(k32, nonce).decrypt(noble.chacha20poly1305(k32, nonce).encrypt(msg)), msg.length) });
 }
 
 // Native baseline (seal only, one direction): openssl speed reports 1000s of bytes per second.
