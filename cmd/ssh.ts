@@ -21,7 +21,6 @@ import { connectClient, AuthenticationFailedError, type ClientConnection } from 
 import { verifyHostKey, knownKeyTypes } from "../core/client/host-check.ts";
 import { identitySigners, preferAgentKeys, readCertificateFiles } from "../core/client/identities.ts";
 import { AgentClient } from "../core/agent/client.ts";
-import { connectAgentChannel } from "../core/client/agent-forward.ts";
 import { applyHostkeysUpdate, hostkeysChangeLines, planHostkeysUpdate, verifyHostkeyProofs, type HostkeysContext } from "../core/client/update-hostkeys.ts";
 import { decodeHostkeysProveReply } from "../core/connection/messages.ts";
 import { SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, SSH_OPEN_CONNECT_FAILED } from "../core/wire/numbers.ts";
@@ -30,7 +29,7 @@ import { DEFAULT_PREFERRED_AUTHENTICATIONS, type AuthLogLevel, type ClientAuthOp
 import { HostKeyVerificationError } from "../core/transport/transport.ts";
 import { blobType, fingerprint, type PrivateKey } from "../core/keys/index.ts";
 import type { Link } from "../core/transport/link.ts";
-import { dataSink, pumpToChannel, type ChannelMux, type ChannelRequest, type GlobalRequest, type MuxHandler } from "../core/connection/index.ts";
+import { connectBridged, dataSink, pumpToChannel, type ChannelMux, type ChannelRequest, type GlobalRequest, type MuxHandler } from "../core/connection/index.ts";
 import { isatty } from "../core/process/tty.ts";
 import { ignoredAtStart } from "../core/process/signals.ts";
 
@@ -958,8 +957,12 @@ async function main(ctx: ProgramContext, stdout: FdWriter, stderr: FdWriter, fat
         errorLine("Warning: this is probably a break-in attempt by a malicious server.");
         return open.reject(SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, "open failed");
       }
-      connectAgentChannel(forwardAgentPath, () => open.accept()).then(
-        () => log.debug("confirm auth-agent@openssh.com"),
+      // the shared socket <-> channel bridge of forwarding (half-closes and backpressure as nchan.c)
+      connectBridged({ path: forwardAgentPath }).then(
+        ({ bridge }) => {
+          bridge.attach(open.accept());
+          log.debug("confirm auth-agent@openssh.com");
+        },
         (e: unknown) => {
           log.debug(`client_request_agent: ssh_get_authentication_socket: ${errnoText(e)}`);
           open.reject(SSH_OPEN_CONNECT_FAILED, "open failed");

@@ -619,18 +619,13 @@ function polyPair(at: string): string {
 }
 
 /**
- * The rest of a Poly1305 computation: every block of `$pm[0, $pn)` (i32 locals, consumed), the short last block, the
- * final reduction and the tag at `out`.
+ * The block loop of a Poly1305 finish, for either limb layout: every whole block of `$pm[0, $pn)`, then the short last
+ * block (its bytes, 0x01, zeros, and no 2^128 bit) staged at LAYOUT.pad.
  */
-function polyFinish(out: string): string {
-  if (OPTIONS.radix32) return polyFinish32(out);
-  const carry = (from: string, to: string): string[] => [
-    set("c", `(i64.shr_u ${g64(from)} (i64.const 26))`), set(from, `(i64.and ${g64(from)} ${M26})`),
-    set(to, `(i64.add ${g64(to)} ${g64("c")})`),
-  ];
+function polyBlocks(block: (at: string) => string): string {
   return `(block $full (loop $blocks
       (br_if $full (i32.lt_u ${get("pn")} ${i32(16)}))
-      ${polyBlock(get("pm"))}
+      ${block(get("pm"))}
       ${set("pm", `(i32.add ${get("pm")} ${i32(16)})`)}
       ${set("pn", `(i32.sub ${get("pn")} ${i32(16)})`)}
       (br $blocks)))
@@ -645,7 +640,20 @@ function polyFinish(out: string): string {
         (br $copy)))
       (i32.store8 offset=${LAYOUT.pad} ${get("pn")} ${i32(1)})
       ${set("hibit", "(i64.const 0)")}
-      ${polyBlock(i32(LAYOUT.pad))}))
+      ${block(i32(LAYOUT.pad))}))`;
+}
+
+/**
+ * The rest of a Poly1305 computation: every block of `$pm[0, $pn)` (i32 locals, consumed), the short last block, the
+ * final reduction and the tag at `out`.
+ */
+function polyFinish(out: string): string {
+  if (OPTIONS.radix32) return polyFinish32(out);
+  const carry = (from: string, to: string): string[] => [
+    set("c", `(i64.shr_u ${g64(from)} (i64.const 26))`), set(from, `(i64.and ${g64(from)} ${M26})`),
+    set(to, `(i64.add ${g64(to)} ${g64("c")})`),
+  ];
+  return `${polyBlocks(polyBlock)}
     ;; full carry, then h mod p: take h + 5 − 2^130 when it does not go negative (constant time)
     ${[...carry("h1", "h2"), ...carry("h2", "h3"), ...carry("h3", "h4")].join(" ")}
     ${set("c", `(i64.shr_u ${g64("h4")} (i64.const 26))`)} ${set("h4", `(i64.and ${g64("h4")} ${M26})`)}
@@ -746,24 +754,7 @@ function polyFinish32(out: string): string {
     o.push(set("h4", `(i64.add ${g64("h4")} (i64.shr_u ${g64("c")} (i64.const 32)))`));
     return o;
   };
-  return `(block $full (loop $blocks
-      (br_if $full (i32.lt_u ${get("pn")} ${i32(16)}))
-      ${polyBlock32(get("pm"))}
-      ${set("pm", `(i32.add ${get("pm")} ${i32(16)})`)}
-      ${set("pn", `(i32.sub ${get("pn")} ${i32(16)})`)}
-      (br $blocks)))
-    (if ${get("pn")} (then
-      ;; the short last block: its bytes, then 0x01, then zeros, and no 2^128 bit
-      (v128.store ${i32(LAYOUT.pad)} (v128.const i64x2 0 0))
-      ${set("pi", i32(0))}
-      (block $copied (loop $copy
-        (br_if $copied (i32.ge_u ${get("pi")} ${get("pn")}))
-        (i32.store8 offset=${LAYOUT.pad} ${get("pi")} (i32.load8_u (i32.add ${get("pm")} ${get("pi")})))
-        ${set("pi", `(i32.add ${get("pi")} ${i32(1)})`)}
-        (br $copy)))
-      (i32.store8 offset=${LAYOUT.pad} ${get("pn")} ${i32(1)})
-      ${set("hibit", "(i64.const 0)")}
-      ${polyBlock32(i32(LAYOUT.pad))}))
+  return `${polyBlocks(polyBlock32)}
     ;; full carry (h < 2^130 + 2^35 after it), then h mod p: h + 5 − 2^130 when that does not go negative (constant time)
     ${carryAll().join(" ")}
     ${set("c", `(i64.mul (i64.shr_u ${g64("h4")} (i64.const 2)) (i64.const 5))`)} ${set("h4", `(i64.and ${g64("h4")} (i64.const 3))`)}
