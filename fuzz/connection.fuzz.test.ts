@@ -160,7 +160,10 @@ test("random and mutated connection messages make the mux throw only ProtocolErr
       mux.handleMessage(lease.bytes.subarray(0, payload.length), lease);
     };
     feed(valid[0]!); // channel 0, peer id 6
-    mux.openChannel({ type: "x11", originatorAddress: "::1", originatorPort: 6010 }).catch(() => {}); // channel 1, opening
+    // channel 1, opening; once confirmed its opener attaches (as every opener must: data that arrives before attach()
+    // waits in the channel, holding its lease)
+    mux.openChannel({ type: "x11", originatorAddress: "::1", originatorPort: 6010 })
+      .then((ch) => ch.attach({ onData: (d) => d.release(), onExtendedData: (d) => d.release() }), () => {});
     for (const msg of msgs) {
       try {
         feed(msg);
