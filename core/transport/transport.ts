@@ -16,6 +16,7 @@ import {
   SSH_MSG_DISCONNECT, SSH_MSG_IGNORE, SSH_MSG_UNIMPLEMENTED, SSH_MSG_DEBUG, SSH_MSG_EXT_INFO, SSH_MSG_KEXINIT,
   SSH_MSG_NEWKEYS, SSH_MSG_KEX_ECDH_INIT, SSH_MSG_KEX_ECDH_REPLY, SSH2_MSG_PING, SSH2_MSG_PONG, messageName,
   SSH_MSG_KEX_DH_GEX_REQUEST, SSH_MSG_KEX_DH_GEX_GROUP, SSH_MSG_KEX_DH_GEX_INIT, SSH_MSG_KEX_DH_GEX_REPLY,
+  SSH_MSG_CHANNEL_DATA, SSH_MSG_CHANNEL_EXTENDED_DATA,
 } from "../wire/index.ts";
 import type { Link } from "./link.ts";
 import { decodeKexInit, encodeKexInit, negotiate, EXT_INFO_C, EXT_INFO_S, KEX_STRICT_C, KEX_STRICT_S, type KexInitLists, type Negotiated } from "./negotiate.ts";
@@ -31,6 +32,14 @@ export const MAX_PACKET_LENGTH = 256 * 1024;
  */
 const HIGH_WATER = 256 * 1024;
 const LOW_WATER = 128 * 1024;
+/**
+ * Where a packet starts in its buffer, per message: channel data is copied in from a fresh (page-aligned) chunk, and
+ * glibc's memmove (`rep movsb`) runs at ~3 GB/s instead of ~50 when the destination sits 1-15 bytes past the
+ * source's alignment, which the 14-byte CHANNEL_DATA header (18 for EXTENDED_DATA) would make it. Starting those
+ * packets 2 (14) bytes in puts their data on a 16-byte boundary: 1 GiB uploaded by ssh cost ~0.4 s less CPU.
+ */
+const CHANNEL_DATA_SKEW = 2;
+const EXTENDED_DATA_SKEW = 14;
 
 /** A server host key able to sign the exchange hash. */
 export interface HostKeySigner {
@@ -225,7 +234,8 @@ export class Transport implements PacketConn {
   // ---- PacketConn -------------------------------------------------------------------------------------------
 
   begin(msg: number, sizeHint = 64): Writer {
-    const w = new Writer(this.pool, sizeHint + 1, 5);
+    const skew = msg === SSH_MSG_CHANNEL_DATA ? CHANNEL_DATA_SKEW : msg === SSH_MSG_CHANNEL_EXTENDED_DATA ? EXTENDED_DATA_SKEW : 0;
+    const w = new Writer(this.pool, sizeHint + 1, 5 + skew);
     w.u8(msg);
     return w;
   }
@@ -235,7 +245,7 @@ export class Transport implements PacketConn {
       w.release();
       return;
     }
-    const msg = w.bytes[5]!;
+    const msg = w.bytes[w.headroom]!;
     // RFC 4253 §7.1: between our KEXINIT and our NEWKEYS only transport messages may be sent; hold the rest.
     if ((this.kexOutActive || this.state !== "open" || this.sessionId.length === 0) && !isTransportMessage(msg)) {
       this.heldForKex.push(w);
@@ -834,7 +844,8 @@ export class Transport implements PacketConn {
   private seal(w: Writer): void {
     const cipher = this.cipherOut;
     const block = cipher.blockBytes;
-    const payloadLen = w.pos - 5;
+    const start = w.headroom - 5; // the packet starts `skew` bytes into the buffer (begin())
+    const payloadLen = w.pos - w.headroom;
     const covered = cipher.lengthIsAad ? 1 + payloadLen : 5 + payloadLen;
     let pad = block - (covered % block);
     if (pad < 4) pad += block;
@@ -848,16 +859,16 @@ export class Transport implements PacketConn {
       bytes[w.pos + i] = this.padRandom[this.padPos++]!;
     }
     const len = 1 + payloadLen + pad;
-    bytes[0] = len >>> 24;
-    bytes[1] = (len >>> 16) & 0xff;
-    bytes[2] = (len >>> 8) & 0xff;
-    bytes[3] = len & 0xff;
-    bytes[4] = pad;
-    cipher.seal(this.seqOut, bytes, 0, len);
+    bytes[start] = len >>> 24;
+    bytes[start + 1] = (len >>> 16) & 0xff;
+    bytes[start + 2] = (len >>> 8) & 0xff;
+    bytes[start + 3] = len & 0xff;
+    bytes[start + 4] = pad;
+    cipher.seal(this.seqOut, bytes, start, len);
     this.seqOut = (this.seqOut + 1) >>> 0;
     const total = 4 + len + cipher.tagBytes;
     this.bytesOut += total;
-    this.enqueue(w.takeLease(), bytes, total);
+    this.enqueue(w.takeLease(), bytes, start, start + total);
   }
 
   /** Tells the transport that user authentication succeeded: rekeying by RekeyLimit may start from now on. */
@@ -877,21 +888,21 @@ export class Transport implements PacketConn {
   }
 
   private writeRaw(bytes: Uint8Array): void {
-    this.enqueue(null, bytes, bytes.length);
+    this.enqueue(null, bytes, 0, bytes.length);
   }
 
-  private enqueue(lease: Lease | null, bytes: Uint8Array, end: number): void {
+  private enqueue(lease: Lease | null, bytes: Uint8Array, start: number, end: number): void {
     if (this.outQueue.length === 0) {
-      const n = this.opts.link.write(end === bytes.length ? bytes : bytes.subarray(0, end));
-      if (n >= end) {
+      const n = this.opts.link.write(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
+      if (n >= end - start) {
         lease?.release();
         return;
       }
-      this.outQueue.push({ lease, bytes, off: n, end });
-      this.backlogBytes += end - n;
+      this.outQueue.push({ lease, bytes, off: start + n, end });
+      this.backlogBytes += end - start - n;
     } else {
-      this.outQueue.push({ lease, bytes, off: 0, end });
-      this.backlogBytes += end;
+      this.outQueue.push({ lease, bytes, off: start, end });
+      this.backlogBytes += end - start;
     }
     if (this.backlogBytes > HIGH_WATER) this.writableArmed = true;
   }
