@@ -25,7 +25,7 @@ export const PROGRAMS: readonly Program[] = [
   { name: "sftp-server", aliases: [], summary: "SFTP server subsystem", implemented: true, load: () => import("./sftp-server.ts").then((m) => m.sftpServer) },
   { name: "sftp", aliases: [], summary: "SFTP client", implemented: true, load: () => import("./sftp.ts").then((m) => m.sftp) },
   { name: "scp", aliases: [], summary: "secure copy", implemented: true, load: () => import("./scp.ts").then((m) => m.scp) },
-  { name: "ssh-keygen", aliases: [], summary: "key generation and management", implemented: true, load: () => import("./ssh-keygen.ts").then((m) => m.sshKeygen) },
+  { name: "ssh-keygen", aliases: [], summary: "key generation and management", implemented: true, load: () => import("./ssh-keygen-quick.ts").then((m) => m.sshKeygen) },
   { name: "ssh-agent", aliases: [], summary: "authentication agent", implemented: false, load: () => import("./ssh-agent.ts").then((m) => m.sshAgent) },
   { name: "ssh-add", aliases: [], summary: "adds identities to the agent", implemented: false, load: () => import("./ssh-add.ts").then((m) => m.sshAdd) },
   { name: "ssh-keyscan", aliases: [], summary: "gathers host public keys", implemented: false, load: () => import("./ssh-keyscan.ts").then((m) => m.sshKeyscan) },

@@ -1,10 +1,10 @@
 // `ssh-keygen` (ssh-keygen.c, OpenSSH 10.5): key generation, fingerprints, format conversion, passphrase and comment
 // changes, known_hosts tools, host key generation (-A) and certificates (-s, -L). Messages are OpenSSH's, byte for byte;
 // fatal() and error() lines end in "\r\n" on stderr as OpenSSH's log.c writes them.
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync, chmodSync } from "node:fs";
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { createPublicKey, randomBytes } from "node:crypto";
-import { hostname as osHostname, homedir, userInfo } from "node:os";
+import { createPublicKey } from "node:crypto";
+import { hostname as osHostname } from "node:os";
 import { dirname, join } from "node:path";
 import { isatty } from "../core/process/tty.ts";
 import { GetoptError } from "./getopt.ts";
@@ -29,6 +29,7 @@ import {
 import { isSshComPrivateKey, parseSshComPrivateKey } from "../core/keys/ssh-com.ts";
 import { signAsync } from "../core/keys/mldsa.ts";
 import { VERSION_LINE } from "../core/version.ts";
+import { generationKind, keygenHome, loginName, writeAtomic } from "./ssh-keygen-quick.ts";
 
 /** Ends the program with a status (fatal() is 255). */
 class Exit extends Error {
@@ -95,26 +96,10 @@ class Keygen {
   }
 
   get home(): string {
-    return process.env.HOME ?? homedir();
+    return keygenHome();
   }
-  /** getpwuid(getuid())->pw_name: /etc/passwd first (Bun's os.userInfo() can say "unknown"), then the environment. */
   get user(): string {
-    const uid = process.getuid?.();
-    try {
-      for (const l of readFileSync("/etc/passwd", "utf8").split("\n")) {
-        const f = l.split(":");
-        if (f.length >= 3 && Number(f[2]) === uid) return f[0]!;
-      }
-    } catch {
-      // no passwd file
-    }
-    try {
-      const name = userInfo().username;
-      if (name !== "unknown") return name;
-    } catch {
-      // fall through
-    }
-    return process.env.USER ?? process.env.LOGNAME ?? "unknown";
+    return loginName();
   }
   get hostname(): string {
     return osHostname();
@@ -213,19 +198,7 @@ class Keygen {
 
   /** Writes `data` next to `path` and renames it into place, so no half-written file is ever seen. */
   writeAtomic(path: string, data: string | Uint8Array, mode: number): void {
-    const tmp = `${path}.${randomBytes(5).toString("hex")}`;
-    try {
-      writeFileSync(tmp, data, { mode, flag: "wx" });
-      chmodSync(tmp, mode);
-      renameSync(tmp, path);
-    } catch (e) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // not created
-      }
-      throw e;
-    }
+    writeAtomic(path, data, mode);
   }
 
   /** authfile.c sshkey_perm_ok(): a private key readable by others is refused when it is ours. */
@@ -705,27 +678,12 @@ class Keygen {
 
   doGenerate(): void {
     const typeName = this.o.type ?? "ed25519";
-    const t = typeName.toLowerCase();
-    let kind: "ed25519" | "ecdsa" | "rsa" | "mldsa44-ed25519";
-    let bits = this.o.bits;
-    if (t === "ed25519" || t === "ssh-ed25519") kind = "ed25519";
-    else if (t === "mldsa44-ed25519" || t === "ssh-mldsa44-ed25519@openssh.com") kind = "mldsa44-ed25519";
-    else if (t === "rsa" || t === "ssh-rsa" || t === "rsa-sha2-256" || t === "rsa-sha2-512") kind = "rsa"; // sshkey_type_from_shortname knows the signature names
-    else if (t === "ecdsa" || /^ecdsa-sha2-nistp(256|384|521)$/.test(t)) {
-      kind = "ecdsa";
-      if (bits === 0 && t !== "ecdsa") bits = Number(t.slice(-3));
-    } else if (t === "ecdsa-sk" || t === "ed25519-sk" || t.startsWith("sk-")) {
-      if (!this.o.quiet) this.out(`Generating public/private ${typeName} key pair.\n`);
-      this.fatal(`Key enrollment failed: FIDO authenticators are not supported by ${VERSION_LINE.split(",")[0]}`);
-    } else this.fatal(`unknown key type ${typeName}`);
-    if (kind === "rsa") {
-      if (bits === 0) bits = 3072;
-      if (bits < 1024) this.fatal("Invalid RSA key length: minimum is 1024 bits");
-      if (bits > 16384) this.fatal("Invalid RSA key length: maximum is 16384 bits");
-    } else if (kind === "ecdsa") {
-      if (bits === 0) bits = 256;
-      if (![256, 384, 521].includes(bits)) this.fatal("Invalid ECDSA key length: valid lengths are 256, 384 or 521 bits");
+    const g = generationKind(typeName, this.o.bits);
+    if ("fatal" in g) {
+      if (g.sk && !this.o.quiet) this.out(`Generating public/private ${typeName} key pair.\n`);
+      this.fatal(g.fatal);
     }
+    const { kind, bits } = g;
     if (!this.o.quiet) this.out(`Generating public/private ${typeName} key pair.\n`);
     const key0 = generatePrivateKey(kind, kind === "ed25519" || kind === "mldsa44-ed25519" ? undefined : bits);
     const path = this.o.file ?? this.askFilename("Enter file in which to save the key");

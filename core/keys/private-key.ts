@@ -20,6 +20,7 @@ import { Writer } from "../wire/writer.ts";
 import { bcryptPbkdf } from "./bcrypt-pbkdf.ts";
 import { concat, KeyReader } from "./blob.ts";
 import { KeyFormatError } from "./errors.ts";
+import { armorPrivateKey, AUTH_MAGIC, EC_CURVES as CURVES, formatPlainPrivateKey, keyFieldsFromJwk, MARK_BEGIN, MARK_END, privateSection } from "./openssh-key-v1.ts";
 import { blobFromKeyObject, describePublicKey, keyTypeRow } from "./public-key.ts";
 
 /** How a private key file is laid out. */
@@ -76,20 +77,12 @@ export const DEFAULT_KEY_CIPHER = "aes256-ctr";
 export const DEFAULT_KDF_ROUNDS = 24;
 const SALT_BYTES = 16;
 
-const MARK_BEGIN = "-----BEGIN OPENSSH PRIVATE KEY-----";
-const MARK_END = "-----END OPENSSH PRIVATE KEY-----";
-const AUTH_MAGIC = new TextEncoder().encode("openssh-key-v1\0");
 
 const utf8 = new TextEncoder();
 const toBytes = (p: Uint8Array | string | undefined): Uint8Array => (p === undefined ? new Uint8Array(0) : typeof p === "string" ? utf8.encode(p) : p);
 const b64u = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64url");
 const fromB64u = (s: string | undefined): Uint8Array => Uint8Array.from(Buffer.from(s ?? "", "base64url"));
 
-const CURVES: Readonly<Record<string, { jwk: "P-256" | "P-384" | "P-521"; bytes: number }>> = {
-  nistp256: { jwk: "P-256", bytes: 32 },
-  nistp384: { jwk: "P-384", bytes: 48 },
-  nistp521: { jwk: "P-521", bytes: 66 },
-};
 const ED25519_PKCS8_PREFIX = Uint8Array.from(Buffer.from("302e020100300506032b657004220420", "hex"));
 
 const MLDSA44_ED25519 = "ssh-mldsa44-ed25519@openssh.com";
@@ -206,38 +199,12 @@ function readPrivateFields(type: string, r: KeyReader): { keyObject: KeyObject |
   }
 }
 
-/** The openssh-key-v1 private fields of a node:crypto key (fresh buffer). */
-function privateFieldsOf(keyObject: KeyObject): { type: string; fields: Uint8Array } {
-  const jwk = keyObject.export({ format: "jwk" });
-  const w = new Writer();
-  switch (keyObject.asymmetricKeyType) {
-    case "ed25519": {
-      const pk = fromB64u(jwk.x);
-      w.string(pk).string(concat(fromB64u(jwk.d), pk));
-      return { type: "ssh-ed25519", fields: w.toBytes() };
-    }
-    case "rsa":
-      w.mpintUnsigned(fromB64u(jwk.n)).mpintUnsigned(fromB64u(jwk.e)).mpintUnsigned(fromB64u(jwk.d));
-      w.mpintUnsigned(fromB64u(jwk.qi)).mpintUnsigned(fromB64u(jwk.p)).mpintUnsigned(fromB64u(jwk.q));
-      return { type: "ssh-rsa", fields: w.toBytes() };
-    case "ec": {
-      const entry = Object.entries(CURVES).find(([, c]) => c.jwk === jwk.crv);
-      if (entry === undefined) throw new KeyFormatError("unknown-key-type", `EC curve ${String(jwk.crv)}`);
-      const [curve, c] = entry;
-      const pad = (b: Uint8Array): Uint8Array => bytesFromBigint(bigintFromBytes(b), c.bytes);
-      w.string(curve).string(concat(Uint8Array.of(4), pad(fromB64u(jwk.x)), pad(fromB64u(jwk.y)))).mpintUnsigned(fromB64u(jwk.d));
-      return { type: `ecdsa-sha2-${curve}`, fields: w.toBytes() };
-    }
-    default:
-      throw new KeyFormatError("unknown-key-type", String(keyObject.asymmetricKeyType));
-  }
-}
-
 /** Wraps a node:crypto private key (Ed25519, P-256/384/521, RSA) as a PrivateKey. */
 export function privateKeyFromKeyObject(keyObject: KeyObject, comment = ""): PrivateKey {
   if (keyObject.type !== "private") throw new KeyFormatError("invalid-format", "not a private key");
-  const { type, fields } = privateFieldsOf(keyObject);
-  const publicKeyBlob = blobFromKeyObject(keyObject);
+  const kind = keyObject.asymmetricKeyType;
+  if (kind !== "ed25519" && kind !== "rsa" && kind !== "ec") throw new KeyFormatError("unknown-key-type", String(kind));
+  const { type, privateFields: fields, publicKeyBlob } = keyFieldsFromJwk(keyObject.export({ format: "jwk" }));
   describePublicKey(publicKeyBlob); // RSA below 1024 bits and the like are refused here
   return { type, comment, publicKeyBlob, keyObject, signatureAlgorithms: signatureAlgorithmsFor(type), privateFields: fields };
 }
@@ -482,12 +449,6 @@ export interface PrivateKeyWriteOptions {
   readonly random?: (n: number) => Uint8Array;
 }
 
-function wrap(b64: string, width: number): string {
-  const lines: string[] = [];
-  for (let i = 0; i < b64.length; i += width) lines.push(b64.slice(i, i + width));
-  return lines.join("\n");
-}
-
 /**
  * The text of a private key file (sshkey_private_to_fileblob): openssh-key-v1 by default (base64 in lines of 70),
  * PEM (PKCS#1 / SEC1, AES-128-CBC DEK-Info encryption) or PKCS#8 (PBES2 AES-128-CBC) for RSA and ECDSA; Ed25519 in PEM
@@ -511,29 +472,16 @@ export function formatPrivateKey(key: PrivateKey, options: PrivateKeyWriteOption
   const cipherName = pass.length > 0 ? (options.cipher ?? DEFAULT_KEY_CIPHER) : "none";
   const c = KEY_FILE_CIPHERS.find((x) => x.name === cipherName);
   if (cipherName !== "none" && c === undefined) throw new KeyFormatError("unknown-cipher", cipherName);
+  if (c === undefined) return formatPlainPrivateKey(key, random);
   const rounds = options.rounds ?? DEFAULT_KDF_ROUNDS;
-  const blockBytes = c?.blockBytes ?? 8;
-  const inner = new Writer();
-  const check = new DataView(random(4).buffer).getUint32(0);
-  inner.u32(check).u32(check).string(key.type).raw(key.privateFields).string(key.comment);
-  for (let i = 1; inner.written().length % blockBytes !== 0; i++) inner.u8(i & 0xff);
-  let sealed = inner.toBytes();
-  let tag: Uint8Array = new Uint8Array(0);
-  const kdfOptions = new Writer();
-  if (c !== undefined) {
-    if (!(rounds >= 1)) throw new RangeError("bcrypt rounds must be at least 1");
-    const salt = random(SALT_BYTES);
-    kdfOptions.string(salt).u32(rounds);
-    const km = bcryptPbkdf(pass, salt, rounds, c.keyBytes + c.ivBytes);
-    const res = runCipher(c, km.subarray(0, c.keyBytes), km.subarray(c.keyBytes), sealed, false);
-    sealed.fill(0);
-    sealed = res.out;
-    tag = res.tag;
-  }
-  const outer = new Writer();
-  outer.raw(AUTH_MAGIC).string(cipherName).string(c === undefined ? "none" : "bcrypt").string(kdfOptions.toBytes());
-  outer.u32(1).string(key.publicKeyBlob).string(sealed).raw(tag);
-  return `${MARK_BEGIN}\n${wrap(Buffer.from(outer.toBytes()).toString("base64"), 70)}\n${MARK_END}\n`;
+  const section = privateSection(new DataView(random(4).buffer).getUint32(0), key, c.blockBytes);
+  if (!(rounds >= 1)) throw new RangeError("bcrypt rounds must be at least 1");
+  const salt = random(SALT_BYTES);
+  const kdfOptions = new Writer().string(salt).u32(rounds).toBytes();
+  const km = bcryptPbkdf(pass, salt, rounds, c.keyBytes + c.ivBytes);
+  const res = runCipher(c, km.subarray(0, c.keyBytes), km.subarray(c.keyBytes), section, false);
+  section.fill(0);
+  return armorPrivateKey(cipherName, "bcrypt", kdfOptions, key.publicKeyBlob, res.out, res.tag);
 }
 
 /** Whether `type` names a key type whose private half we can load (openssh-key-v1 or PEM). */
