@@ -13,7 +13,8 @@ export {
   ALL_CIPHERS, ALL_KEX, ALL_KEY_ALGORITHMS, ALL_MACS, DEFAULT_CIPHERS, DEFAULT_KEX_CLIENT, DEFAULT_KEX_SERVER, DEFAULT_MACS,
   DEFAULT_PK_ALGORITHMS,
 } from "./algorithms.ts";
-export type { ConnectionSpec, ListenAddress, LogFacility, LogLevel, PerSourcePenalties, SshdConfig, SshdEnv, SshdKeyword, SshdSettings, SshdTestFormat, Subsystem } from "./keywords-sshd.ts";
+export type { LogFacility, LogLevel } from "./keywords-common.ts";
+export type { ConnectionSpec, ListenAddress, PerSourcePenalties, SshdConfig, SshdEnv, SshdKeyword, SshdSettings, SshdTestFormat, Subsystem } from "./keywords-sshd.ts";
 export { expandSshdTokens, formatSshdTest, parseConnectionSpec, SSHD_KEYWORDS, SSHD_TOKENS, sshdDefault, sshdKeyword } from "./keywords-sshd.ts";
 export type { Forward, LoadSshOptions, SshConfig, SshKeyword, SshLocalContext, SshSettings } from "./keywords-ssh.ts";
 export { defaultSshConfigFiles, expandSshTokens, formatSshG, parseForward, querySsh, SSH_KEYWORDS, SSH_TOKENS, sshKeyword, sshTokens, sshTokensFor } from "./keywords-ssh.ts";

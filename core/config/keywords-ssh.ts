@@ -8,10 +8,13 @@ import {
   DEFAULT_CA_SIGNATURE_ALGORITHMS, DEFAULT_CIPHERS, DEFAULT_KEX_CLIENT, DEFAULT_MACS, DEFAULT_PK_ALGORITHMS,
   keyNamesValid, namesValid, PLAIN_KEY_ALGORITHMS,
 } from "./algorithms.ts";
-import { parseLogFacility, parseLogLevel, logLevelName, type LogFacility, type LogLevel } from "./keywords-sshd.ts";
 import {
-  a2port, atoiErr, convtime, Diagnostics, dollarExpand, expandTokens, globPaths, iptos2str, MAX_INCLUDE_DEPTH, parseIpqos,
-  percentExpand, scanScaled, splitLine, textLines, tildeExpand, TOO_MANY_INCLUDES, type ConfigFs, type ConfigNotice,
+  LineParser, logLevelName, noneAloneArgs, parseChannelTimeout, parseIpqosPair, parseLogLevelLine, parseNoneAloneList, parseRekeyLimit,
+  parseSetEnv, parseSyslogFacilityLine, parseVersionAddendum, type LineState, type LogFacility, type LogLevel, type Raw,
+} from "./keywords-common.ts";
+import {
+  a2port, atoiErr, convtime, Diagnostics, dollarExpand, expandTokens, globPaths, iptos2str, MAX_INCLUDE_DEPTH, percentExpand,
+  splitLine, textLines, tildeExpand, TOO_MANY_INCLUDES, type ConfigFs, type ConfigNotice,
 } from "./lexer.ts";
 import { addrMatchCidrList, assembleNames, matchHostname, matchPattern, matchPatternList } from "./match.ts";
 
@@ -192,8 +195,6 @@ export interface SshConfig extends SshSettings {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-type Raw = Record<string, unknown>;
-class LineError extends Error {}
 
 /** Everything one parse of the config files shares. */
 interface ParseCtx {
@@ -206,43 +207,13 @@ interface ParseCtx {
 }
 
 /** The state of one line; what a row's `parse` sees. */
-export class SshLineParser {
-  private pos = 0;
-  constructor(
-    /** Lowercased, as readconf.c prints it. */
-    readonly keyword: string,
-    readonly canonical: string,
-    readonly file: string,
-    readonly line: number,
-    readonly args: readonly string[],
-    readonly rest: string,
-    readonly active: boolean,
-    readonly userConfig: boolean,
-    readonly raw: Raw,
-    readonly diag: Diagnostics,
-  ) {}
-  next(): string | undefined {
-    return this.args[this.pos++];
+export class SshLineParser extends LineParser {
+  constructor(state: LineState, readonly userConfig: boolean) {
+    super(state);
   }
-  peek(): string | undefined {
-    return this.args[this.pos];
-  }
-  get remaining(): number {
-    return Math.max(0, this.args.length - this.pos);
-  }
-  consume(): void {
-    this.pos = this.args.length;
-  }
-  /** error() + goto out: the line counts as a bad option. */
-  bad(msg: string): never {
-    this.diag.error(`${this.file} line ${this.line}: ${msg}`);
-    throw new LineError(msg);
-  }
-  fatal(msg: string): never {
-    return this.diag.fatal(`${this.file} line ${this.line}: ${msg}`, this.file, this.line);
-  }
-  first(key: string, value: unknown): void {
-    if (this.active && this.raw[key] === undefined) this.raw[key] = value;
+  /** readconf.c refuses a bad value with error() + goto out. */
+  reject(msg: string): never {
+    return this.bad(msg);
   }
   need(): string {
     const a = this.next();
@@ -343,27 +314,10 @@ function parsePubkeyAlgos(caOnly: boolean): (p: SshLineParser) => void {
 function parseArray(opts: { empty?: boolean; max?: number } = {}): (p: SshLineParser) => void {
   return (p) => {
     const found = p.raw[p.canonical] === undefined;
-    const strs: string[] = [];
-    for (let a = p.next(); a !== undefined; a = p.next()) {
-      if (a === "" && opts.empty !== false) return p.bad(`keyword ${p.keyword} empty argument`);
-      if (a.toLowerCase() === "none" && (strs.length > 0 || p.remaining > 0)) return p.bad(`keyword ${p.keyword} "none" argument must appear alone.`);
-      strs.push(a);
-    }
+    const strs = noneAloneArgs(p, { allowEmpty: opts.empty === false });
     if (opts.max !== undefined && strs.length > opts.max) return p.bad(`too many ${p.keyword} entries.`);
     if (found && p.active && strs.length > 0) p.raw[p.canonical] = strs;
   };
-}
-
-function parseNoEmptyArray(p: SshLineParser): void {
-  const found = p.raw[p.canonical] === undefined;
-  const strs: string[] = [];
-  for (let a = p.next(); a !== undefined; a = p.next()) {
-    if (a === "") return p.bad(`keyword ${p.keyword} empty argument`);
-    if (a.toLowerCase() === "none" && (strs.length > 0 || p.remaining > 0)) return p.bad(`keyword ${p.keyword} "none" argument must appear alone.`);
-    strs.push(a);
-  }
-  if (strs.length === 0) return p.fatal(`no ${p.keyword} specified`);
-  if (found && p.active) p.raw[p.canonical] = strs;
 }
 
 /** readconf.c parse_fwd_field. */
@@ -654,25 +608,10 @@ export const SSH_KEYWORDS: readonly SshKeyword[] = [
   row("Compression", multistate(TABLES.compression, true)),
   row("TCPKeepAlive", flag, ["KeepAlive"]),
   row("NumberOfPasswordPrompts", parseInt),
-  row("SyslogFacility", (p) => {
-    const a = p.next();
-    const v = parseLogFacility(a);
-    if (v === null) return p.bad(`unsupported log facility '${a ?? "<NONE>"}'`);
-    if (p.raw.SyslogFacility === undefined) p.raw.SyslogFacility = v;
-  }),
-  row("LogLevel", (p) => {
-    const a = p.next();
-    const v = parseLogLevel(a);
-    if (v === null) return p.bad(`unsupported log level '${a ?? "<NONE>"}'`);
-    p.first("LogLevel", v);
-  }),
+  row("SyslogFacility", parseSyslogFacilityLine),
+  row("LogLevel", parseLogLevelLine),
   row("LogVerbose", (p) => {
-    const strs: string[] = [];
-    for (let a = p.next(); a !== undefined; a = p.next()) {
-      if (a === "") return p.bad(`keyword ${p.keyword} empty argument`);
-      if (a.toLowerCase() === "none" && (strs.length > 0 || p.remaining > 0)) return p.bad(`keyword ${p.keyword} "none" argument must appear alone.`);
-      strs.push(a);
-    }
+    const strs = noneAloneArgs(p);
     if (p.active && p.raw.LogVerbose === undefined && strs.length > 0) p.raw.LogVerbose = strs;
   }),
   row("DynamicForward", parseForwardLine),
@@ -685,21 +624,7 @@ export const SSH_KEYWORDS: readonly SshKeyword[] = [
   row("EnableSSHKeysign", flag),
   row("VerifyHostKeyDNS", multistate(TABLES.yesnoask)),
   row("NoHostAuthenticationForLocalhost", flag),
-  row("RekeyLimit", (p) => {
-    const a = p.need();
-    let bytes = 0;
-    if (a !== "default") {
-      const v = scanScaled(a);
-      if (v === null) return p.bad(`Bad number '${a}': Invalid argument`);
-      if (v !== 0 && v < 16) return p.bad("RekeyLimit too small");
-      bytes = v;
-    }
-    p.first("RekeyLimit", bytes);
-    if (p.remaining > 0) {
-      if (p.peek() === "none") { p.next(); return; }
-      parseTime(p, "RekeyLimit.interval");
-    }
-  }),
+  row("RekeyLimit", (p) => parseRekeyLimit(p, p.need(), { badNumber: "Bad number", tooSmall: "RekeyLimit too small" }, (key) => parseTime(p, key))),
   row("ConnectTimeout", (p) => parseTime(p)),
   row("AddressFamily", multistate(TABLES.addressFamily)),
   row("ServerAliveInterval", (p) => parseTime(p)),
@@ -720,18 +645,7 @@ export const SSH_KEYWORDS: readonly SshKeyword[] = [
     }
     if (!found) return p.fatal(`no ${p.keyword} specified`);
   }),
-  row("SetEnv", (p) => {
-    const found = p.raw.SetEnv === undefined;
-    const strs: string[] = [];
-    for (let a = p.next(); a !== undefined; a = p.next()) {
-      if (!a.includes("=")) return p.bad("Invalid SetEnv.");
-      const name = a.slice(0, a.indexOf("="));
-      if (strs.some((s) => s.slice(0, s.indexOf("=")) === name)) continue;
-      strs.push(a);
-    }
-    if (strs.length === 0) return p.fatal(`no ${p.keyword} specified`);
-    if (found && p.active) p.raw.SetEnv = strs;
-  }),
+  row("SetEnv", (p) => parseSetEnv(p, "Invalid SetEnv.")),
   row("ControlPath", parseString),
   row("ControlMaster", multistate(TABLES.controlMaster)),
   row("ControlPersist", (p) => {
@@ -760,26 +674,7 @@ export const SSH_KEYWORDS: readonly SshKeyword[] = [
   row("RemoteCommand", parseCommand),
   row("VisualHostKey", flag),
   row("KexAlgorithms", parseAlgos("kex")),
-  row("IPQoS", (p) => {
-    const a = p.next();
-    let v = a === undefined ? -1 : parseIpqos(a);
-    if (v === -1) return p.bad(`Bad IPQoS value: ${a ?? "(null)"}`);
-    if (v === -0x80000000) {
-      p.diag.notice("DEBUG1", `${p.file} line ${p.line}: Deprecated IPQoS value "${a}" ignored - using system default instead. Consider using DSCP values.`);
-      v = 0x7fffffff;
-    }
-    const b = p.next();
-    let v2 = v;
-    if (b !== undefined) {
-      v2 = parseIpqos(b);
-      if (v2 === -1) return p.bad(`Bad IPQoS value: ${b}`);
-      if (v2 === -0x80000000) {
-        p.diag.notice("DEBUG1", `${p.file} line ${p.line}: Deprecated IPQoS value "${b}" ignored - using system default instead. Consider using DSCP values.`);
-        v2 = 0x7fffffff;
-      }
-    }
-    p.first("IPQoS", [v, v2]);
-  }),
+  row("IPQoS", (p) => p.first("IPQoS", parseIpqosPair(p, p.next(), (v) => p.bad(`Bad IPQoS value: ${v}`)))),
   row("RequestTTY", multistate(TABLES.requestTty)),
   row("SessionType", multistate(TABLES.sessionType)),
   row("StdinNull", flag),
@@ -827,7 +722,7 @@ export const SSH_KEYWORDS: readonly SshKeyword[] = [
     p.raw.StreamLocalBindMask = v; // readconf.c: neither activep nor first-wins checked
   }),
   row("StreamLocalBindUnlink", flag),
-  row("RevokedHostKeys", parseNoEmptyArray),
+  row("RevokedHostKeys", (p) => parseNoneAloneList(p)),
   row("FingerprintHash", (p) => {
     const a = p.need();
     // digest.c ssh_digest_alg_by_name: any digest OpenSSH knows, printed by its upper-case name
@@ -864,30 +759,8 @@ export const SSH_KEYWORDS: readonly SshKeyword[] = [
     if (value === -1) return p.bad("missing argument");
     p.first("ObscureKeystrokeTiming", value);
   }),
-  row("ChannelTimeout", (p) => {
-    const found = p.raw.ChannelTimeout === undefined;
-    const strs: string[] = [];
-    for (let a = p.next(); a !== undefined; a = p.next()) {
-      if (a.toLowerCase() === "none") {
-        if (strs.length > 0 || p.remaining > 0) return p.bad(`keyword ${p.keyword} "none" argument must appear alone.`);
-      } else {
-        const eq = a.indexOf("=");
-        if (eq <= 0 || convtime(a.slice(eq + 1)) === -1) return p.fatal(`invalid channel timeout ${a}`);
-      }
-      strs.push(a);
-    }
-    if (strs.length === 0) return p.fatal(`no ${p.keyword} specified`);
-    if (found && p.active) p.raw.ChannelTimeout = strs;
-  }),
-  row("VersionAddendum", (p) => {
-    let s = p.rest.replace(/^[ \t\r\n]+/, "");
-    if (s === "") return p.fatal(`${p.keyword} missing argument.`);
-    if (s.includes("\r")) return p.fatal(`Invalid ${p.keyword} argument`);
-    const hash = s.indexOf("#");
-    if (hash >= 0) s = s.slice(0, hash).replace(/[ \t\r\n]+$/, "");
-    p.first("VersionAddendum", s.toLowerCase() === "none" ? "" : s);
-    p.consume();
-  }),
+  row("ChannelTimeout", parseChannelTimeout),
+  row("VersionAddendum", (p) => parseVersionAddendum(p, true)),
   row("RefuseConnection", (p) => {
     const a = p.need();
     if (p.active) return p.fatal(`RefuseConnection: ${a}`);
@@ -1002,7 +875,7 @@ function processLine(text: string, file: string, line: number, ctx: ParseCtx, fl
     return false;
   }
   const isHost = lower === "host", isMatch = lower === "match", isInclude = lower === "include";
-  let kw = sshKeyword(lower);
+  const kw = sshKeyword(lower);
   let ignoredUnknown = false;
   if (kw === undefined && !isHost && !isMatch && !isInclude) {
     const ign = ctx.raw.IgnoreUnknown as string | undefined;
@@ -1019,8 +892,9 @@ function processLine(text: string, file: string, line: number, ctx: ParseCtx, fl
   }
   if (kw === undefined && !isHost && !isMatch && !isInclude) return false;
   const isActive = cmdline || active.value;
-  const p = new SshLineParser(lower, kw?.name ?? lower, file, line, s.args, s.rest.replace(/^[ \t\r\n]+/, ""), isActive, flags.userConfig, ctx.raw, ctx.diag);
-  try {
+  const rest = s.rest.replace(/^[ \t\r\n]+/, "");
+  const p = new SshLineParser({ keyword: lower, canonical: kw?.name ?? lower, file, line, args: s.args, rest, active: isActive, raw: ctx.raw, diag: ctx.diag }, flags.userConfig);
+  return p.settle(() => {
     if (isHost) {
       if (cmdline) return p.diag.error("Host directive not supported as a command-line option"), false;
       active.value = false;
@@ -1088,16 +962,7 @@ function processLine(text: string, file: string, line: number, ctx: ParseCtx, fl
       return true;
     }
     kw!.parse!(p, ctx);
-    kw = undefined;
-  } catch (e) {
-    if (e instanceof LineError) return false;
-    throw e;
-  }
-  if (p.remaining > 0) {
-    ctx.diag.error(`${file} line ${line}: keyword ${lower} extra arguments at end of line`);
-    return false;
-  }
-  return true;
+  });
 }
 
 /** Host lines match the name as typed on the first pass, the canonical name on the final one. */

@@ -7,37 +7,14 @@ import {
 } from "./algorithms.ts";
 import {
   a2port, argvAssemble, atoiErr, ConfigExitError, cleanhostname, convtime, convtimeDouble, Diagnostics, globPaths, hpdelim, iptos2str,
-  MAX_INCLUDE_DEPTH, parseIpqos, percentExpand, scanScaled, splitLine, textLines, tildeExpand, TOO_MANY_INCLUDES,
+  MAX_INCLUDE_DEPTH, percentExpand, splitLine, textLines, tildeExpand, TOO_MANY_INCLUDES,
   type ConfigFs, type ConfigNotice, type SourceLine,
 } from "./lexer.ts";
+import {
+  LineParser, logLevelName, parseChannelTimeout, parseIpqosPair, parseLogLevelLine, parseNoneAloneList, parseRekeyLimit, parseSetEnv,
+  parseSyslogFacilityLine, parseVersionAddendum, restOfLine, type LineState, type LogFacility, type LogLevel, type Raw,
+} from "./keywords-common.ts";
 import { addrMatchList, assembleNames, matchHostname, matchPatternList, matchUserGroupPatternList, parseAddress } from "./match.ts";
-
-/** Log levels (log.c), in order. */
-export const LOG_LEVELS = ["QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG1", "DEBUG2", "DEBUG3"] as const;
-/** A log level (DEBUG is DEBUG1). */
-export type LogLevel = (typeof LOG_LEVELS)[number];
-/** Syslog facilities (log.c). */
-export const LOG_FACILITIES = ["DAEMON", "USER", "AUTH", "AUTHPRIV", "LOCAL0", "LOCAL1", "LOCAL2", "LOCAL3", "LOCAL4", "LOCAL5", "LOCAL6", "LOCAL7"] as const;
-/** A syslog facility. */
-export type LogFacility = (typeof LOG_FACILITIES)[number];
-
-/** log.c log_level_number: case-insensitive, DEBUG = DEBUG1; null when unknown. */
-export function parseLogLevel(s: string | undefined): LogLevel | null {
-  if (s === undefined) return null;
-  const u = s.toUpperCase();
-  if (u === "DEBUG") return "DEBUG1";
-  return (LOG_LEVELS as readonly string[]).includes(u) ? (u as LogLevel) : null;
-}
-/** log.c log_level_name: DEBUG1 prints as DEBUG (the first name of that level). */
-export function logLevelName(l: LogLevel): string {
-  return l === "DEBUG1" ? "DEBUG" : l;
-}
-/** log.c log_facility_number. */
-export function parseLogFacility(s: string | undefined): LogFacility | null {
-  if (s === undefined) return null;
-  const u = s.toUpperCase();
-  return (LOG_FACILITIES as readonly string[]).includes(u) ? (u as LogFacility) : null;
-}
 
 /** A ListenAddress after Port and AddressFamily are applied (one line of `sshd -T`). */
 export interface ListenAddress {
@@ -219,44 +196,14 @@ export interface SshdConfig extends SshdSettings {
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing machinery
 
-type Raw = Record<string, unknown>;
-
 /** State of one line being parsed; what a row's `parse` sees. */
-export class SshdLineParser {
-  private pos = 0;
-  constructor(
-    readonly keyword: string,
-    readonly canonical: string,
-    readonly file: string,
-    readonly line: number,
-    readonly args: readonly string[],
-    readonly rest: string,
-    readonly active: boolean,
-    readonly cmdline: boolean,
-    readonly raw: Raw,
-    readonly diag: Diagnostics,
-    readonly env: SshdEnv,
-    readonly inMatchPass: boolean,
-  ) {}
-  next(): string | undefined {
-    return this.args[this.pos++];
+export class SshdLineParser extends LineParser {
+  constructor(state: LineState, readonly cmdline: boolean, readonly env: SshdEnv, readonly inMatchPass: boolean) {
+    super(state);
   }
-  peek(): string | undefined {
-    return this.args[this.pos];
-  }
-  get remaining(): number {
-    return Math.max(0, this.args.length - this.pos);
-  }
-  consume(): void {
-    this.pos = this.args.length;
-  }
-  /** `<file> line <n>: <msg>` as fatal(). */
-  fatal(msg: string): never {
-    return this.diag.fatal(`${this.file} line ${this.line}: ${msg}`, this.file, this.line);
-  }
-  /** First value wins, and only in an active section. */
-  first(key: string, value: unknown): void {
-    if (this.active && this.raw[key] === undefined) this.raw[key] = value;
+  /** servconf.c refuses a bad value with fatal(). */
+  reject(msg: string): never {
+    return this.fatal(msg);
   }
   /** The required argument of the simple parsers, with the message their case uses when it is missing. */
   need(missing: string): string {
@@ -265,9 +212,6 @@ export class SshdLineParser {
     return a;
   }
 }
-
-/** Thrown by a row to end the line as error() + "goto out" does (counted as a bad option). */
-class LineError extends Error {}
 
 /** One sshd_config keyword. */
 export interface SshdKeyword {
@@ -344,11 +288,6 @@ function parseString(missing: (p: SshdLineParser) => string): (p: SshdLineParser
 }
 const missingArg = (p: SshdLineParser): string => `${p.keyword} missing argument.`;
 
-/** The rest of the line, for ForceCommand-like keywords. */
-function restOfLine(p: SshdLineParser): string {
-  return p.rest.replace(/^[ \t\r\n]+/, "");
-}
-
 function parseAlgos(kind: "cipher" | "mac" | "kex"): (p: SshdLineParser) => void {
   const all = kind === "cipher" ? ALL_CIPHERS : kind === "mac" ? ALL_MACS : ALL_KEX;
   const bad = kind === "cipher" ? "Bad SSH2 cipher spec" : kind === "mac" ? "Bad SSH2 mac spec" : "Bad SSH2 KexAlgorithms";
@@ -395,22 +334,7 @@ function validUserPattern(pat: string): boolean {
 
 /** First-wins arrays (AuthorizedKeysFile, LogVerbose, RevokedKeys): "none" only alone; the whole line or nothing. */
 function parseFilenames(tilde: boolean): (p: SshdLineParser) => void {
-  return (p) => {
-    const found = p.raw[p.canonical] === undefined;
-    const strs: string[] = [];
-    for (let a = p.next(); a !== undefined; a = p.next()) {
-      if (a === "") throw lineError(p, `keyword ${p.keyword} empty argument`);
-      if (a.toLowerCase() === "none" && (strs.length > 0 || p.remaining > 0)) throw lineError(p, `keyword ${p.keyword} "none" argument must appear alone.`);
-      strs.push(tilde ? tildeExpand(a, p.env.home) ?? a : a);
-    }
-    if (strs.length === 0) return p.fatal(`no ${p.keyword} specified`);
-    if (found && p.active) p.raw[p.canonical] = strs;
-  };
-}
-
-function lineError(p: SshdLineParser, msg: string): LineError {
-  p.diag.error(`${p.file} line ${p.line}: ${msg}`);
-  return new LineError(msg);
+  return (p) => parseNoneAloneList(p, tilde ? (a) => tildeExpand(a, p.env.home) ?? a : undefined);
 }
 
 function parsePermitOpen(p: SshdLineParser): void {
@@ -455,34 +379,6 @@ function authMethodsValid(list: string): boolean {
     const name = m.split(":")[0]!;
     return AUTH_METHODS.includes(name) && (m === name || (name === "keyboard-interactive" && m.length > name.length + 1));
   });
-}
-
-/** misc.c parse_pattern_interval (ChannelTimeout `type=interval`). */
-function patternIntervalValid(s: string): boolean {
-  const eq = s.indexOf("=");
-  if (eq <= 0) return false;
-  return convtime(s.slice(eq + 1)) !== -1;
-}
-
-function ipqos(p: SshdLineParser, ctx: "sshd" | "ssh"): [number, number] {
-  const a = p.need(ctx === "sshd" ? `${p.keyword} missing argument.` : "missing argument.");
-  let v = parseIpqos(a);
-  if (v === -1) return p.fatal(`Bad ${p.keyword} value: ${a}`);
-  if (v === -0x80000000) {
-    p.diag.notice("DEBUG1", `${p.file} line ${p.line}: Deprecated IPQoS value "${a}" ignored - using system default instead. Consider using DSCP values.`);
-    v = 0x7fffffff;
-  }
-  const b = p.next();
-  let v2 = v;
-  if (b !== undefined) {
-    v2 = parseIpqos(b);
-    if (v2 === -1) return p.fatal(`Bad ${p.keyword} value: ${b}`);
-    if (v2 === -0x80000000) {
-      p.diag.notice("DEBUG1", `${p.file} line ${p.line}: Deprecated IPQoS value "${b}" ignored - using system default instead. Consider using DSCP values.`);
-      v2 = 0x7fffffff;
-    }
-  }
-  return [v, v2];
 }
 
 const ALL: "match" = "match";
@@ -539,7 +435,7 @@ export const SSHD_KEYWORDS: readonly SshdKeyword[] = [
     p.raw.HostKey = list;
   }, ["HostDSAKey"]),
   row("IPQoS", M, "match", (p) => {
-    const v = ipqos(p, "sshd");
+    const v = parseIpqosPair(p, p.need(`${p.keyword} missing argument.`), (a) => p.fatal(`Bad ${p.keyword} value: ${a}`));
     p.first("IPQoS", v);
   }),
   row("GatewayPorts", M, "match", multistate(MULTI.gatewayPorts)),
@@ -551,18 +447,8 @@ export const SSHD_KEYWORDS: readonly SshdKeyword[] = [
     if (p.active) p.raw.StreamLocalBindMask = v; // servconf.c: no first-wins check here
   }),
   row("StreamLocalBindUnlink", M, "match", flag),
-  row("SyslogFacility", G, "none", (p) => {
-    const a = p.next();
-    const v = parseLogFacility(a);
-    if (v === null) return p.fatal(`unsupported log facility '${a ?? "<NONE>"}'`);
-    if (p.raw.SyslogFacility === undefined) p.raw.SyslogFacility = v;
-  }),
-  row("LogLevel", M, "match", (p) => {
-    const a = p.next();
-    const v = parseLogLevel(a);
-    if (v === null) return p.fatal(`unsupported log level '${a ?? "<NONE>"}'`);
-    p.first("LogLevel", v);
-  }),
+  row("SyslogFacility", G, "none", parseSyslogFacilityLine),
+  row("LogLevel", M, "match", parseLogLevelLine),
   row("PermitUserEnvironment", G, "none", (p) => {
     const a = p.need(`${p.keyword} missing argument.`);
     p.first("PermitUserEnvironment", a === "yes" ? true : a === "no" ? false : a);
@@ -645,18 +531,7 @@ export const SSHD_KEYWORDS: readonly SshdKeyword[] = [
   }),
   row("RekeyLimit", M, "match", (p) => {
     const a = p.need(`${p.keyword} missing argument.`);
-    let bytes = 0;
-    if (a !== "default") {
-      const v = scanScaled(a);
-      if (v === null) return p.fatal(`Bad ${p.keyword} number '${a}': Invalid argument`);
-      if (v !== 0 && v < 16) return p.fatal(`${p.keyword} too small`);
-      bytes = v;
-    }
-    p.first("RekeyLimit", bytes);
-    if (p.remaining > 0) {
-      if (p.peek() === "none") { p.next(); return; }
-      parseTime(p, "RekeyLimit.interval");
-    }
+    parseRekeyLimit(p, a, { badNumber: `Bad ${p.keyword} number`, tooSmall: `${p.keyword} too small` }, (key) => parseTime(p, key));
   }),
   // SSHD_CONFIG_ENTRIES_MAIN
   row("AddressFamily", G, "none", multistate(MULTI.addressFamily)),
@@ -703,7 +578,7 @@ export const SSHD_KEYWORDS: readonly SshdKeyword[] = [
       if (l === "none") continue;
       if (l === "touch-required") touch = true;
       else if (l === "verify-required") verify = true;
-      else throw lineError(p, `unsupported ${p.keyword} option ${a}`);
+      else return p.bad(`unsupported ${p.keyword} option ${a}`);
     }
     p.first("PubkeyAuthOptions", { touchRequired: touch, verifyRequired: verify });
   }),
@@ -733,18 +608,7 @@ export const SSHD_KEYWORDS: readonly SshdKeyword[] = [
     }
     if (!found) return p.fatal(`no ${p.keyword} specified`);
   }),
-  row("SetEnv", M, "match", (p) => {
-    const found = p.raw.SetEnv === undefined;
-    const strs: string[] = [];
-    for (let a = p.next(); a !== undefined; a = p.next()) {
-      if (a === "" || !a.includes("=")) return p.fatal("Invalid environment.");
-      const name = a.slice(0, a.indexOf("="));
-      if (strs.some((s) => s.slice(0, s.indexOf("=")) === name)) continue;
-      strs.push(a);
-    }
-    if (strs.length === 0) return p.fatal(`no ${p.keyword} specified`);
-    if (found && p.active) p.raw.SetEnv = strs;
-  }),
+  row("SetEnv", M, "match", (p) => parseSetEnv(p, "Invalid environment.")),
   row("PerSourceMaxStartups", G, "none", (p) => {
     const a = p.need(`${p.keyword} missing argument.`);
     if (a === "none") return p.first("PerSourceMaxStartups", null);
@@ -786,14 +650,7 @@ export const SSHD_KEYWORDS: readonly SshdKeyword[] = [
   }),
   row("AuthorizedPrincipalsCommand", M, "match", parseCommand),
   row("AuthorizedPrincipalsCommandUser", M, "match", parseString((p) => `missing ${p.keyword} argument.`)),
-  row("VersionAddendum", G, "none", (p) => {
-    let s = restOfLine(p);
-    if (s.includes("\r")) return p.fatal(`Invalid ${p.keyword} argument`);
-    const hash = s.indexOf("#");
-    if (hash >= 0) s = s.slice(0, hash).replace(/[ \t\r\n]+$/, "");
-    p.first("VersionAddendum", s.toLowerCase() === "none" ? "" : s);
-    p.consume();
-  }),
+  row("VersionAddendum", G, "none", (p) => parseVersionAddendum(p, false)),
   row("AuthenticationMethods", M, "match", (p) => {
     const found = p.raw.AuthenticationMethods === undefined;
     const strs: string[] = [];
@@ -822,18 +679,7 @@ export const SSHD_KEYWORDS: readonly SshdKeyword[] = [
     p.first("SecurityKeyProvider", a.toLowerCase() === "internal" ? a : derelativise(a, p.env));
   }),
   row("RequiredRSASize", M, "match", parseInt),
-  row("ChannelTimeout", M, "match", (p) => {
-    const found = p.raw.ChannelTimeout === undefined;
-    const strs: string[] = [];
-    for (let a = p.next(); a !== undefined; a = p.next()) {
-      if (a.toLowerCase() === "none") {
-        if (strs.length > 0 || p.remaining > 0) throw lineError(p, `keyword ${p.keyword} "none" argument must appear alone.`);
-      } else if (!patternIntervalValid(a)) return p.fatal(`invalid channel timeout ${a}`);
-      strs.push(a);
-    }
-    if (strs.length === 0) return p.fatal(`no ${p.keyword} specified`);
-    if (found && p.active) p.raw.ChannelTimeout = strs;
-  }),
+  row("ChannelTimeout", M, "match", parseChannelTimeout),
   row("UnusedConnectionTimeout", M, "match", (p) => {
     if (p.peek()?.toLowerCase() === "none") {
       p.next();
@@ -970,8 +816,9 @@ function processLine(l: SshdLine, st: PassState, flags: FileFlags, raw: Raw, dia
     if (conn === null) return diag.fatal(`${l.file} line ${l.line}: Directive '${s.keyword}' is not allowed within a Match block`, l.file, l.line);
     return true; // already processed in the first pass
   }
-  const p = new SshdLineParser(s.keyword, kw?.name ?? s.keyword, l.file, l.line, s.args, s.rest, active, cmdline, raw, diag, env, conn !== null);
-  try {
+  const state: LineState = { keyword: s.keyword, canonical: kw?.name ?? s.keyword, file: l.file, line: l.line, args: s.args, rest: s.rest, active, raw, diag };
+  const p = new SshdLineParser(state, cmdline, env, conn !== null);
+  return p.settle(() => {
     if (isMatch) {
       if (cmdline) return diag.fatal("Match directive not supported as a command-line option");
       const v = matchLine(s.args, l.line, flags.neverMatch ? null : conn, diag, p);
@@ -983,7 +830,7 @@ function processLine(l: SshdLine, st: PassState, flags: FileFlags, raw: Raw, dia
     if (isInclude) {
       if (cmdline) return diag.fatal("Include directive not supported as a command-line option");
       if (s.args.length === 0) return p.fatal(`${s.keyword} missing filename argument`);
-      if (s.args.some((a) => a === "")) throw lineError(p, `keyword ${s.keyword} empty argument`);
+      if (s.args.some((a) => a === "")) return p.bad(`keyword ${s.keyword} empty argument`);
       const outer = st.active;
       for (const inc of l.include ?? []) {
         const sub: FileFlags = flags.matchOnly ? { neverMatch: false, matchOnly: true } : { neverMatch: !outer, matchOnly: false };
@@ -998,15 +845,7 @@ function processLine(l: SshdLine, st: PassState, flags: FileFlags, raw: Raw, dia
       return true;
     }
     kw!.parse!(p);
-  } catch (e) {
-    if (e instanceof LineError) return false;
-    throw e;
-  }
-  if (p.remaining > 0) {
-    diag.error(`${l.file} line ${l.line}: keyword ${s.keyword} extra arguments at end of line`);
-    return false;
-  }
-  return true;
+  });
 }
 
 /**
