@@ -1,5 +1,5 @@
 // The name checks of scp's legacy sink: scp.c brace_expand() turns the requested remote path into the file-name
-// patterns an answer may carry, and fnmatch(3) (flags 0) tests each incoming name against them.
+// patterns an answer may carry, and fnmatch(3) (flags 0, core/sftp/glob.ts) tests each incoming name against them.
 
 /** A pattern the sink cannot work with; scp reports it as fatal_f("invalid brace pattern ..."). */
 export class BracePatternError extends Error {
@@ -9,6 +9,11 @@ export class BracePatternError extends Error {
 /** At most this many expansions: `{a,b}` repeated 30 times would otherwise ask for 2^30 patterns. */
 export const MAX_BRACE_EXPANSIONS = 4096;
 
+/** What both of scp.c's brace loops do with a bracket: braces inside `[...]` are literal. */
+function inBracketAfter(c: string | undefined, inBracket: boolean): boolean {
+  return c === "[" ? true : c === "]" ? false : inBracket;
+}
+
 /** scp.c find_brace(): the first top-level brace pair, [-1, -1] when none, null when unbalanced. */
 function findBrace(p: string): [number, number] | null {
   let start = -1;
@@ -16,15 +21,10 @@ function findBrace(p: string): [number, number] | null {
   let inBracket = false;
   let level = 0;
   for (let i = 0; end < 0 && i < p.length; i++) {
+    inBracket = inBracketAfter(p[i], inBracket);
     switch (p[i]) {
       case "\\":
         if (i + 1 < p.length) i++;
-        break;
-      case "[":
-        inBracket = true;
-        break;
-      case "]":
-        inBracket = false;
         break;
       case "{":
         if (inBracket) break;
@@ -57,18 +57,13 @@ function expandOne(p: string): string[] | null {
   let level = 0;
   let selStart = start + 1;
   for (let i = start + 1; i < end; i++) {
+    inBracket = inBracketAfter(p[i], inBracket);
     switch (p[i]) {
       case "{":
         if (!inBracket) level++;
         break;
       case "}":
         if (!inBracket) level--;
-        break;
-      case "[":
-        inBracket = true;
-        break;
-      case "]":
-        inBracket = false;
         break;
       case "\\":
         if (i < end - 1) i++;
@@ -105,73 +100,4 @@ export function braceExpand(pattern: string): string[] {
     done.push(slash >= 0 ? cp.slice(slash + 1) : cp);
   }
   return done;
-}
-
-/** One `[...]` at p[i] (just past '['): whether `c` matches, and the index after ']'; null when unterminated. */
-function matchBracket(p: string, i: number, c: string): { match: boolean; next: number } | null {
-  let negate = false;
-  if (p[i] === "!" || p[i] === "^") {
-    negate = true;
-    i++;
-  }
-  let match = false;
-  let first = true;
-  while (i < p.length && (first || p[i] !== "]")) {
-    first = false;
-    let lo = p[i]!;
-    if (lo === "\\" && i + 1 < p.length) lo = p[++i]!;
-    i++;
-    let hi = lo;
-    if (p[i] === "-" && i + 1 < p.length && p[i + 1] !== "]") {
-      hi = p[i + 1]!;
-      if (hi === "\\" && i + 2 < p.length) {
-        hi = p[i + 2]!;
-        i++;
-      }
-      i += 2;
-    }
-    if (c >= lo && c <= hi) match = true;
-  }
-  if (i >= p.length) return null;
-  return { match: match !== negate, next: i + 1 };
-}
-
-/** fnmatch(3) with flags 0: `*`, `?`, `[...]` (ranges, `!`/`^`), backslash escapes; O(len(p)·len(s)). */
-export function fnmatch(p: string, s: string): boolean {
-  let pi = 0;
-  let si = 0;
-  let starP = -1;
-  let starS = 0;
-  while (si < s.length) {
-    const pc = p[pi];
-    if (pc === "*") {
-      starP = ++pi;
-      starS = si;
-      continue;
-    }
-    let ok = false;
-    let next = pi + 1;
-    if (pc === "?") ok = true;
-    else if (pc === "[") {
-      const b = matchBracket(p, pi + 1, s[si]!);
-      if (b === null) ok = s[si] === "[";
-      else {
-        ok = b.match;
-        next = b.next;
-      }
-    } else if (pc === "\\" && pi + 1 < p.length) {
-      ok = p[pi + 1] === s[si];
-      next = pi + 2;
-    } else if (pc !== undefined) ok = pc === s[si];
-    if (ok) {
-      pi = next;
-      si++;
-      continue;
-    }
-    if (starP < 0) return false;
-    pi = starP;
-    si = ++starS;
-  }
-  while (p[pi] === "*") pi++;
-  return pi === p.length;
 }

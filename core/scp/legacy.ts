@@ -6,7 +6,8 @@ import {
 } from "node:fs";
 import { strerror } from "../strerror.ts";
 import { localPath, pathBytes, pathText } from "../sftp/client.ts";
-import { BracePatternError, braceExpand, fnmatch } from "./glob.ts";
+import { BracePatternError, braceExpand } from "./glob.ts";
+import { fnmatch } from "../sftp/glob.ts";
 import { MAX_RECORD_BYTES, formatDirRecord, formatFileRecord, formatTimesRecord, parseSinkRecord, visTerminal } from "./records.ts";
 
 /** Bytes from the peer: single bytes for records, runs of bytes for file data. */

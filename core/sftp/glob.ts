@@ -63,72 +63,77 @@ export function escapeGlob(s: string): string {
   return s.replace(/[[\]?*\\]/g, (c) => `\\${c}`);
 }
 
-/** fnmatch-style match of one path component against one pattern component (glob.c match()). */
-export function matchComponent(name: string, pat: string): boolean {
-  return matchAt(name, 0, pat, 0);
-}
-
-function matchAt(name: string, ni: number, pat: string, pi: number): boolean {
-  while (pi < pat.length) {
-    const c = pat[pi]!;
-    if (c === "*") {
-      while (pat[pi] === "*") pi++;
-      if (pi === pat.length) return true;
-      for (let k = ni; k <= name.length; k++) if (matchAt(name, k, pat, pi)) return true;
-      return false;
-    }
-    if (ni >= name.length) return false;
-    if (c === "?") {
-      ni++;
-      pi++;
-      continue;
-    }
-    if (c === "[") {
-      const r = matchClass(name[ni]!, pat, pi);
-      if (r === null) {
-        // no closing bracket: '[' is literal
-        if (name[ni] !== "[") return false;
-        ni++;
-        pi++;
-        continue;
-      }
-      if (!r.ok) return false;
-      ni++;
-      pi = r.next;
-      continue;
-    }
-    let lit = c;
-    if (c === "\\" && pi + 1 < pat.length) lit = pat[++pi]!;
-    if (name[ni] !== lit) return false;
-    ni++;
-    pi++;
-  }
-  return ni === name.length;
-}
-
-function matchClass(ch: string, pat: string, start: number): { ok: boolean; next: number } | null {
-  let i = start + 1;
+/** One `[...]` at p[i] (just past '['): whether `c` matches, and the index after ']'; null when unterminated. */
+function matchBracket(p: string, i: number, c: string): { match: boolean; next: number } | null {
   let negate = false;
-  if (pat[i] === "!" || pat[i] === "^") {
+  if (p[i] === "!" || p[i] === "^") {
     negate = true;
     i++;
   }
-  let ok = false;
+  let match = false;
   let first = true;
-  while (i < pat.length && (pat[i] !== "]" || first)) {
+  while (i < p.length && (first || p[i] !== "]")) {
     first = false;
-    let lo = pat[i]!;
-    if (lo === "\\" && i + 1 < pat.length) lo = pat[++i]!;
+    let lo = p[i]!;
+    if (lo === "\\" && i + 1 < p.length) lo = p[++i]!;
     i++;
-    if (pat[i] === "-" && i + 1 < pat.length && pat[i + 1] !== "]") {
-      let hi = pat[i + 1]!;
+    let hi = lo;
+    if (p[i] === "-" && i + 1 < p.length && p[i + 1] !== "]") {
+      hi = p[i + 1]!;
+      if (hi === "\\" && i + 2 < p.length) {
+        hi = p[i + 2]!;
+        i++;
+      }
       i += 2;
-      if (hi === "\\" && i < pat.length) hi = pat[i++]!;
-      if (lo <= ch && ch <= hi) ok = true;
-    } else if (lo === ch) ok = true;
+    }
+    if (c >= lo && c <= hi) match = true;
   }
-  if (i >= pat.length) return null;
-  return { ok: ok !== negate, next: i + 1 };
+  if (i >= p.length) return null;
+  return { match: match !== negate, next: i + 1 };
+}
+
+/**
+ * fnmatch(3) with flags 0, which is also glob.c match() on one path component (sftp, scp's remote globs) and what
+ * scp's legacy sink checks incoming names with: `*`, `?`, `[...]` (ranges, `!`/`^`), backslash escapes; an
+ * unterminated `[` is literal. O(len(p)·len(s)): a hostile pattern or name cannot make it backtrack exponentially.
+ */
+export function fnmatch(p: string, s: string): boolean {
+  let pi = 0;
+  let si = 0;
+  let starP = -1;
+  let starS = 0;
+  while (si < s.length) {
+    const pc = p[pi];
+    if (pc === "*") {
+      starP = ++pi;
+      starS = si;
+      continue;
+    }
+    let ok = false;
+    let next = pi + 1;
+    if (pc === "?") ok = true;
+    else if (pc === "[") {
+      const b = matchBracket(p, pi + 1, s[si]!);
+      if (b === null) ok = s[si] === "[";
+      else {
+        ok = b.match;
+        next = b.next;
+      }
+    } else if (pc === "\\" && pi + 1 < p.length) {
+      ok = p[pi + 1] === s[si];
+      next = pi + 2;
+    } else if (pc !== undefined) ok = pc === s[si];
+    if (ok) {
+      pi = next;
+      si++;
+      continue;
+    }
+    if (starP < 0) return false;
+    pi = starP;
+    si = ++starS;
+  }
+  while (p[pi] === "*") pi++;
+  return pi === p.length;
 }
 
 /** GLOB_BRACE: `a{b,c}d` → [abd, acd], nested braces expanded left to right; `{}` stays literal. */
@@ -239,7 +244,7 @@ async function globOne<S>(pattern: string, fs: GlobFs<S>, opts: GlobOptions, out
     const comp = parts[i]!;
     for (const name of names) {
       if (name.startsWith(".") && !comp.startsWith(".")) continue;
-      if (!matchComponent(name, comp)) continue;
+      if (!fnmatch(comp, name)) continue;
       const next = dirPath + name;
       if (i === parts.length - 1) {
         const found = await marked(next, next, fs, opts);

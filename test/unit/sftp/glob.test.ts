@@ -1,7 +1,7 @@
 // glob(3) as sftp uses it, over an in-memory file system: wildcards, classes, escapes, dot files, GLOB_MARK,
 // GLOB_NOCHECK, GLOB_BRACE.
 import { describe, expect, test } from "bun:test";
-import { escapeGlob, expandBraces, glob, hasMagic, matchComponent, type GlobFs } from "../../../core/sftp/glob.ts";
+import { escapeGlob, expandBraces, fnmatch, glob, hasMagic, type GlobFs } from "../../../core/sftp/glob.ts";
 
 /** A tree of paths; names ending in "/" are directories. */
 function memFs(paths: string[]): GlobFs<{ dir: boolean }> {
@@ -35,13 +35,13 @@ function memFs(paths: string[]): GlobFs<{ dir: boolean }> {
 
 const fs = memFs(["/d/file", "/d/g-wild*", "/d/g-wildx", "/d/.hidden", "/d/sub/", "/d/sub/x", "/d/a[1].txt", "rel/one", "rel/two"]);
 
-describe("matchComponent", () => {
+describe("fnmatch on one component (glob.c match())", () => {
   test.each([
     ["abc", "a*", true], ["abc", "*c", true], ["abc", "a?c", true], ["abc", "a?", false], ["abc", "[ab]bc", true],
     ["abc", "[!a]bc", false], ["b", "[a-c]", true], ["d", "[a-c]", false], ["a*", "a\\*", true], ["ab", "a\\*", false],
     ["[x", "[x", true], ["", "*", true], ["a]", "a]", true], ["]", "[]]", true],
   ] as const)("%s ~ %s = %s", (name, pat, want) => {
-    expect(matchComponent(name, pat)).toBe(want);
+    expect(fnmatch(pat, name)).toBe(want);
   });
   test("hasMagic / escapeGlob", () => {
     expect(hasMagic("a\\*b")).toBe(false);
