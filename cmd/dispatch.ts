@@ -2,7 +2,6 @@
 // link, else the first argument (`sshbox ssh-keygen -t ed25519`). Without a known name: the listing, exit 1.
 import { basename } from "node:path";
 import type { ProgramIo } from "./io.ts";
-import { installLinks } from "./install.ts";
 import { findProgram, linkNames, PROGRAMS } from "./programs.ts";
 import { VERSION_LINE } from "../core/version.ts";
 import { parseCommandLine, parseSshCommandLine } from "./command-line.ts";
@@ -78,7 +77,8 @@ export async function dispatch(inv: Invocation): Promise<number> {
         inv.io.err("sshbox: --install needs the compiled binary (npm run build, then dist/sshbox --install dir)\n");
         return 1;
       }
-      return installLinks(dirs[0]!, inv.binary, force, inv.io);
+      // Loaded here only: install.ts needs node:fs, which start-up does without (cmd/io.ts).
+      return (await import("./install.ts")).installLinks(dirs[0]!, inv.binary, force, inv.io);
     }
     case "--help":
     case "-h":

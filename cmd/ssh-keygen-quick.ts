@@ -1,9 +1,8 @@
 // ssh-keygen's front door and quick path. `ssh-keygen [-q] [-t ed25519|ecdsa…] [-b bits] -N '' -f file [-C comment]
-// [-E hash]` for a file that does not exist yet is done here: WebCrypto generates, and the files are written without
-// loading node:crypto or the key library (~3 ms each; bench/keygen.ts). Every other command line, and any case the
-// quick path does not cover exactly (a passphrase, an existing file, a missing ~/.ssh, a write error, a usage error),
-// runs cmd/ssh-keygen.ts, loaded only then, which shares the helpers below so both write the same files and words.
-import { chmodSync, existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+// [-E hash]` for files that do not exist yet is done here: WebCrypto generates, Bun.file/Bun.write do the files, and
+// neither node:crypto (~3 ms to load), the key library nor node:fs (~0.7 ms) is loaded (bench/keygen.ts). Every other
+// command line, and any case the quick path does not cover exactly (a passphrase, an existing file, a missing ~/.ssh,
+// a write error, a usage error), runs cmd/ssh-keygen.ts, loaded only then; both share the helpers below.
 import { homedir, hostname, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { parseCommandLine } from "./command-line.ts";
@@ -19,16 +18,15 @@ export function keygenHome(): string {
   return process.env.HOME ?? homedir();
 }
 
-/** getpwuid(getuid())->pw_name: /etc/passwd first (Bun's os.userInfo() can say "unknown"), then the environment. */
-export function loginName(): string {
+/**
+ * getpwuid(getuid())->pw_name: the /etc/passwd text (null when unreadable) first (Bun's os.userInfo() can say
+ * "unknown"), then the environment.
+ */
+export function loginName(passwd: string | null): string {
   const uid = process.getuid?.();
-  try {
-    for (const l of readFileSync("/etc/passwd", "utf8").split("\n")) {
-      const f = l.split(":");
-      if (f.length >= 3 && Number(f[2]) === uid) return f[0]!;
-    }
-  } catch {
-    // no passwd file
+  for (const l of passwd?.split("\n") ?? []) {
+    const f = l.split(":");
+    if (f.length >= 3 && Number(f[2]) === uid) return f[0]!;
   }
   try {
     const name = userInfo().username;
@@ -39,25 +37,21 @@ export function loginName(): string {
   return process.env.USER ?? process.env.LOGNAME ?? "unknown";
 }
 
-/** The default key comment, `user@host`. */
-export function defaultComment(): string {
-  return `${loginName()}@${hostname()}`;
-}
+/** existsSync() without node:fs: whether stat() succeeds. */
+const exists = (path: string): Promise<boolean> => Bun.file(path).stat().then(() => true, () => false);
 
-/** Writes `data` next to `path` and renames it into place, so no half-written file is ever seen. */
-export function writeAtomic(path: string, data: string | Uint8Array, mode: number): void {
-  const tmp = `${path}.${crypto.getRandomValues(new Uint8Array(5)).toHex()}`;
+/**
+ * Creates `path` (known not to exist) holding `text`. Bun.write creates files with mode 0664 and ignores a `mode`
+ * option for text, so the umask makes the mode, as authfile.c's umask(077) around the private key does: 077 gives 0600,
+ * 022 gives 0644, whatever the user's umask (the full program's chmod gives the same). Not written through a temporary
+ * file as the full program does: a new file nobody reads yet, as OpenSSH writes it.
+ */
+async function create(path: string, text: string, umask: number): Promise<void> {
+  const saved = process.umask(umask);
   try {
-    writeFileSync(tmp, data, { mode, flag: "wx" });
-    chmodSync(tmp, mode);
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // not created
-    }
-    throw e;
+    await Bun.write(path, text, { createPath: false });
+  } finally {
+    process.umask(saved);
   }
 }
 
@@ -135,17 +129,24 @@ export async function quickGenerate(ctx: ProgramContext): Promise<number | undef
   if ("fatal" in g || (g.kind !== "ed25519" && g.kind !== "ecdsa")) return undefined;
   // The full path asks before overwriting, and creates ~/.ssh with a message.
   const sshDir = join(keygenHome(), ".ssh");
-  if (existsSync(file) || (dirname(file) === sshDir && !existsSync(sshDir))) return undefined;
-
-  const key = { ...(await generateKeyFields(g.kind, g.bits)), comment: comment ?? defaultComment() };
+  const pub = `${file}.pub`;
+  // All at once (WebCrypto and Bun.file work off the JS thread); a key made for nothing costs nothing.
+  const [fileExists, pubExists, dirMissing, fields, passwd] = await Promise.all([
+    exists(file),
+    exists(pub),
+    dirname(file) === sshDir ? exists(sshDir).then((e) => !e) : false,
+    generateKeyFields(g.kind, g.bits),
+    comment === undefined ? Bun.file("/etc/passwd").text().catch(() => null) : null,
+  ]);
+  if (fileExists || pubExists || dirMissing) return undefined;
+  const key = { ...fields, comment: comment ?? `${loginName(passwd)}@${hostname()}` };
   try {
-    writeAtomic(file, formatPlainPrivateKey(key), 0o600);
+    await create(file, formatPlainPrivateKey(key), 0o077);
   } catch {
     return undefined; // nothing written: the full program meets the same error and words it
   }
-  const pub = `${file}.pub`;
   try {
-    writeAtomic(pub, `${formatPublicKeyLine(key.publicKeyBlob, key.comment)}\n`, 0o644);
+    await create(pub, `${formatPublicKeyLine(key.publicKeyBlob, key.comment)}\n`, 0o022);
   } catch (e) {
     if (!quiet) ctx.io.out(`Generating public/private ${typeName} key pair.\nYour identification has been saved in ${file}\n`);
     ctx.io.err(`Unable to save public key to ${pub}: ${strerror(e)}\r\n`);

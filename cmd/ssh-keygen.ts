@@ -1,9 +1,9 @@
 // `ssh-keygen` (ssh-keygen.c, OpenSSH 10.5): key generation, fingerprints, format conversion, passphrase and comment
 // changes, known_hosts tools, host key generation (-A) and certificates (-s, -L). Messages are OpenSSH's, byte for byte;
 // fatal() and error() lines end in "\r\n" on stderr as OpenSSH's log.c writes them.
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync, chmodSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { createPublicKey } from "node:crypto";
+import { createPublicKey, randomBytes } from "node:crypto";
 import { hostname as osHostname } from "node:os";
 import { dirname, join } from "node:path";
 import { isatty } from "../core/process/tty.ts";
@@ -29,7 +29,7 @@ import {
 import { isSshComPrivateKey, parseSshComPrivateKey } from "../core/keys/ssh-com.ts";
 import { signAsync } from "../core/keys/mldsa.ts";
 import { VERSION_LINE } from "../core/version.ts";
-import { generationKind, keygenHome, loginName, writeAtomic } from "./ssh-keygen-quick.ts";
+import { generationKind, keygenHome, loginName } from "./ssh-keygen-quick.ts";
 
 /** Ends the program with a status (fatal() is 255). */
 class Exit extends Error {
@@ -99,7 +99,13 @@ class Keygen {
     return keygenHome();
   }
   get user(): string {
-    return loginName();
+    let passwd: string | null = null;
+    try {
+      passwd = readFileSync("/etc/passwd", "utf8");
+    } catch {
+      // no passwd file
+    }
+    return loginName(passwd);
   }
   get hostname(): string {
     return osHostname();
@@ -198,7 +204,19 @@ class Keygen {
 
   /** Writes `data` next to `path` and renames it into place, so no half-written file is ever seen. */
   writeAtomic(path: string, data: string | Uint8Array, mode: number): void {
-    writeAtomic(path, data, mode);
+    const tmp = `${path}.${randomBytes(5).toString("hex")}`;
+    try {
+      writeFileSync(tmp, data, { mode, flag: "wx" });
+      chmodSync(tmp, mode);
+      renameSync(tmp, path);
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // not created
+      }
+      throw e;
+    }
   }
 
   /** authfile.c sshkey_perm_ok(): a private key readable by others is refused when it is ours. */
