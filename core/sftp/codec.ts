@@ -362,6 +362,24 @@ export class SftpFramer {
   /** The next whole packet, or null until more bytes arrive. */
   next(): FramedPacket | null {
     if (this.buffered < 4) return null;
+    const first = this.chunks[0]!;
+    const b = first.bytes;
+    const h = this.head;
+    if (b.length - h > 4) {
+      // the common case, a packet whose length field lies in the first chunk: no loops
+      const len = ((b[h]! << 24) | (b[h + 1]! << 16) | (b[h + 2]! << 8) | b[h + 3]!) >>> 0;
+      if (len > this.maxLength) throw new SftpProtocolError(`bad message length ${len}`, true);
+      if (len === 0) throw new SftpProtocolError("empty message");
+      if (b.length - h - 4 > len) {
+        this.head = h + 4 + len;
+        this.buffered -= 4 + len;
+        return { payload: b.subarray(h + 4, h + 4 + len), lease: first.borrow() };
+      }
+    }
+    return this.nextSlow();
+  }
+
+  private nextSlow(): FramedPacket | null {
     const len = this.peekLength();
     if (len > this.maxLength) throw new SftpProtocolError(`bad message length ${len}`, true);
     if (len === 0) throw new SftpProtocolError("empty message");

@@ -6,7 +6,7 @@ import { defaultPool, type BufferPool, type Lease } from "../wire/index.ts";
 import { fileNameService, type NameService, type UserEntry } from "./attrs.ts";
 import { SftpFramer, decodeRequest, type Releasable, type SftpRequest } from "./codec.ts";
 import { SftpProtocolError } from "./errors.ts";
-import { HANDLERS, EXTENDED_HANDLERS, handleRequest, closeAllHandles, type HandleTable } from "./handlers.ts";
+import { HANDLERS, EXTENDED_HANDLERS, handleData, handleRequest, closeAllHandles, type HandleTable } from "./handlers.ts";
 import { readFileSync } from "node:fs";
 import { latin1FromText } from "./paths.ts";
 
@@ -100,6 +100,9 @@ export function defaultMaxHandles(): number {
   }
   return 1019;
 }
+
+/** What a request handled by handleData() is recorded as (nothing reads it: it runs alone, at once). */
+const FAST: SftpRequest = { type: "unknown", id: 0, code: 0 };
 
 interface Slot {
   reply: ReplyPacket | null;
@@ -221,6 +224,19 @@ class SftpSession implements SessionContext {
       if (this.outputBroken) return;
       const pkt = this.framer.next();
       if (pkt === null) return;
+      if (this.initDone && this.running.size === 0) {
+        // READ/WRITE while nothing else runs: handled straight from the packet (handlers.ts handleData)
+        const reply = handleData(this, pkt.payload);
+        if (reply !== null) {
+          const slot: Slot = { reply: null };
+          this.slots.push(slot);
+          const s: Scheduled = { req: FAST, lease: pkt.lease, slot, range: undefined };
+          this.running.add(s);
+          if (reply instanceof Promise) reply.then((r) => this.finish(s, r), (e) => this.finish(s, null, e));
+          else this.finish(s, reply);
+          continue;
+        }
+      }
       let req: SftpRequest;
       try {
         req = decodeRequest(pkt.payload);

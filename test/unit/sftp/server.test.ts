@@ -7,6 +7,7 @@ import {
   SFTP_EXTENSIONS, SFTP_MAX_READ_LENGTH, SftpStatus, encodeRequest, type SftpReply, type SftpRequest,
 } from "../../../core/sftp/index.ts";
 import { Reader, Writer } from "../../../core/wire/index.ts";
+import { LogLevel, makeLogger } from "../../../core/log.ts";
 import { codeOf, dec, enc, session, type TestSession } from "./harness.ts";
 
 const { SSH_FX_OK: OK, SSH_FX_EOF: EOF, SSH_FX_NO_SUCH_FILE: NOENT, SSH_FX_PERMISSION_DENIED: DENIED, SSH_FX_FAILURE: FAILURE,
@@ -135,6 +136,77 @@ describe("files", () => {
     expect(s.log).toContain('set "f" mode 0600');
     expect(s.log).toContain('set "f" size 2');
     await finish(s);
+  });
+});
+
+describe("READ/WRITE straight from the packet (handlers.ts handleData, taken below DEBUG1)", () => {
+  // the same script at DEBUG3 (every request through the general path) and at ERROR (the fast path): same replies
+  async function script(level: LogLevel, options: { readOnly?: boolean } = {}): Promise<{ replies: unknown[]; log: string[]; file: string }> {
+    const log: string[] = [];
+    const s = await session({ logger: makeLogger(level, (l) => log.push(l)), ...options });
+    writeFileSync(join(s.dir, "big"), new Uint8Array(300000).map((_, i) => i & 0xff));
+    writeFileSync(join(s.dir, "ro"), "ro");
+    if (options.readOnly) writeFileSync(join(s.dir, "f"), "hello");
+    const out: unknown[] = [];
+    const w = await open(s, "f", options.readOnly ? 1 : 0x1a, 0o644);
+    const big = await open(s, "big", 1);
+    const ro = await open(s, "ro", 1);
+    const ap = options.readOnly ? w : await open(s, "ap", 0x0e);
+    // pipelined: all sent before any reply is read
+    const batch: SftpRequest[] = [
+      { type: "write", id: s.nextId(), handle: w, offset: 0n, data: enc("hello world") },
+      { type: "write", id: s.nextId(), handle: w, offset: 6n, data: enc("WORLD") },
+      { type: "read", id: s.nextId(), handle: w, offset: 0n, length: 5 },
+      { type: "read", id: s.nextId(), handle: big, offset: 0n, length: 300000 },
+      { type: "read", id: s.nextId(), handle: big, offset: 299990n, length: 100 },
+      { type: "read", id: s.nextId(), handle: big, offset: 300000n, length: 100 },
+      { type: "read", id: s.nextId(), handle: big, offset: 0n, length: 0 },
+      { type: "read", id: s.nextId(), handle: big, offset: 2n ** 62n, length: 1 },
+      { type: "read", id: s.nextId(), handle: big, offset: 2n ** 53n - 1n, length: 1 },
+      { type: "read", id: s.nextId(), handle: enc("toolong"), offset: 0n, length: 1 },
+      { type: "read", id: s.nextId(), handle: Uint8Array.of(0, 0, 0, 99), offset: 0n, length: 1 },
+      { type: "write", id: s.nextId(), handle: ro, offset: 0n, data: enc("y") },
+      { type: "write", id: s.nextId(), handle: ap, offset: 0n, data: enc("a") },
+      { type: "write", id: s.nextId(), handle: ap, offset: 0n, data: enc("b") },
+      { type: "write", id: s.nextId(), handle: w, offset: 2n ** 60n, data: enc("x") },
+    ];
+    const bytes = batch.map((r) => encodeRequest(r).toBytes());
+    const all = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
+    let at = 0;
+    for (const b of bytes) (all.set(b, at), (at += b.length));
+    let prev = 0;
+    for (const cut of [1, 7, 30, 300, all.length]) { // odd chunking too
+      s.send(all.subarray(prev, cut));
+      prev = cut;
+    }
+    for (const r of batch) {
+      const reply = await s.reply((r as { id: number }).id);
+      out.push(reply.type === "data" ? { type: "data", id: reply.id, data: Array.from(reply.data.subarray(0, 16)), n: reply.data.length } : reply);
+    }
+    const end = await s.end();
+    expect(end.exitStatus).toBe(0);
+    expect(s.pool.outstanding).toBe(0);
+    const file = readFileSync(join(s.dir, "f"), "latin1") + "|" + (options.readOnly ? "" : readFileSync(join(s.dir, "ap"), "latin1"));
+    await s[Symbol.asyncDispose]();
+    return { replies: out, log: log.filter((l) => / (sent status|close|process_)|^Refusing/.test(l) && !/^request /.test(l)), file };
+  }
+  test.each([[{}], [{ readOnly: true }]])("the same replies, files and log lines as the general path %o", async (options) => {
+    const fast = await script(LogLevel.ERROR, options);
+    const slow = await script(LogLevel.DEBUG3, options);
+    expect(fast.replies).toEqual(slow.replies);
+    expect(fast.file).toBe(slow.file);
+    // ERROR keeps only the error lines; they are the general path's
+    for (const l of fast.log) expect(slow.log).toContain(l);
+    expect(fast.replies.length).toBe(15);
+  });
+  test("a WRITE whose data runs past the packet is malformed: session ends with 255 as before", async () => {
+    const s = await session({ logger: makeLogger(LogLevel.ERROR, () => {}) });
+    const h = await open(s, "f", 0x1a);
+    const w = encodeRequest({ type: "write", id: 1, handle: h, offset: 0n, data: enc("abcdef") }).toBytes();
+    const v = new DataView(w.buffer, w.byteOffset);
+    v.setUint32(0, w.length - 4 - 3); // packet cut short: the data's length field says 6, 3 bytes are there
+    s.send(w.subarray(0, w.length - 3));
+    expect((await s.done).exitStatus).toBe(255);
   });
 });
 
