@@ -2,14 +2,14 @@
 // sockets both ways, and the policy around them as OpenSSH words it: PermitOpen (with Match Address), permitopen=,
 // no-port-forwarding, AllowTcpForwarding, PermitListen; and nothing left listening or connected once a connection ends.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Socket, TCPSocketListener } from "bun";
 import { OPENSSH, exec, havePeers } from "../helpers/openssh.ts";
-import { sshboxBinary } from "../helpers/binary.ts";
+import { scratchSshd, type ScratchSshd } from "../helpers/scratch-sshd.ts";
 
 const enabled = havePeers(OPENSSH.ssh, OPENSSH.sshKeygen);
+let sshd: ScratchSshd | undefined;
 let dir = "";
 let bin = "";
 let pubkey = "";
@@ -191,16 +191,16 @@ function freePort(): number {
 
 function writeConfig(name: string, extra: string[]): string {
   const path = join(dir, name);
-  writeFileSync(path, [`HostKey ${join(dir, "host")}`, `AuthorizedKeysFile ${join(dir, `keys_${name}`)}`, "StrictModes no", "PidFile none", "LogLevel DEBUG", ...extra, ""].join("\n"));
+  writeFileSync(path, [...sshd!.hostKeyLines, `AuthorizedKeysFile ${join(dir, `keys_${name}`)}`, "StrictModes no", "PidFile none", "LogLevel DEBUG", ...extra, ""].join("\n"));
   writeFileSync(join(dir, `keys_${name}`), pubkey);
   return path;
 }
 
-const SSH_OPTS = (): string[] => ["-F", "none", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-i", join(dir, "id")];
+const SSH_OPTS = (): string[] => sshd!.clientOptions({ logLevel: null });
 
 /** ssh through `sshd -i` (ProxyCommand): the server sees the client as UNKNOWN port 65535. */
 function proxyArgs(config: string, log: string): string[] {
-  return [...SSH_OPTS(), "-o", `ProxyCommand=${bin} sshd -i -f ${config} -E ${log}`];
+  return sshd!.viaProxy(config, `-E ${log}`, { logLevel: null });
 }
 
 /** ssh running in the background with its stderr watched; kill() ends it and awaits its exit. */
@@ -255,17 +255,14 @@ let echo: Echo;
 
 beforeAll(async () => {
   if (!enabled) return;
-  bin = await sshboxBinary();
-  dir = mkdtempSync(join(tmpdir(), "sshbox-fwd-"));
-  chmodSync(dir, 0o755);
-  await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "id")]);
-  await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host")]);
+  sshd = await scratchSshd("sshbox-fwd-");
+  ({ dir, bin } = sshd);
   pubkey = readFileSync(join(dir, "id.pub"), "utf8");
   echo = echoServer();
 }, 120_000);
 afterAll(() => {
   echo?.stop();
-  if (dir && !process.env.KEEP_FWD) rmSync(dir, { recursive: true, force: true });
+  if (!process.env.KEEP_FWD) sshd?.remove();
 });
 
 describe.skipIf(!enabled)("OpenSSH ssh forwards through our sshd", () => {

@@ -2,34 +2,27 @@
 // lengths, byte-at-a-time banners, nothing at all, or auth floods, while OpenSSH's ssh logs in; afterwards the server
 // holds no extra file descriptors and still serves.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdirSync } from "node:fs";
 import { OPENSSH, exec, havePeers } from "../helpers/openssh.ts";
-import { sshboxBinary } from "../helpers/binary.ts";
+import { scratchSshd, type ScratchSshd } from "../helpers/scratch-sshd.ts";
 
 const enabled = havePeers(OPENSSH.ssh, OPENSSH.sshKeygen);
-let dir = "";
+let sshd: ScratchSshd | undefined;
 let server: ReturnType<typeof Bun.spawn> | undefined;
 let port = 0;
 
 beforeAll(async () => {
   if (!enabled) return;
-  const bin = await sshboxBinary();
-  dir = mkdtempSync(join(tmpdir(), "sshbox-hostile-"));
-  chmodSync(dir, 0o700);
-  await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "id")]);
-  await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host")]);
-  writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "id.pub")));
+  sshd = await scratchSshd("sshbox-hostile-", { mode: 0o700 });
   // sshd_config refuses port 0 (as OpenSSH's a2port does): take a free port from the kernel first.
   const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   const free = probe.port;
   probe.stop(true);
-  writeFileSync(join(dir, "sshd_config"), [
-    `ListenAddress 127.0.0.1:${free}`, `HostKey ${join(dir, "host")}`, `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
-    "StrictModes no", "PasswordAuthentication no", "MaxStartups 10:30:60", "LoginGraceTime 3", "MaxAuthTries 3", "PidFile none", "",
-  ].join("\n"));
-  server = Bun.spawn([bin, "sshd", "-D", "-e", "-f", join(dir, "sshd_config")], { stdout: "ignore", stderr: "pipe" });
+  const config = sshd.writeConfig("sshd_config", [
+    `ListenAddress 127.0.0.1:${free}`, ...sshd.baseConfig,
+    "PasswordAuthentication no", "MaxStartups 10:30:60", "LoginGraceTime 3", "MaxAuthTries 3", "PidFile none",
+  ]);
+  server = Bun.spawn([sshd.bin, "sshd", "-D", "-e", "-f", config], { stdout: "ignore", stderr: "pipe" });
   const reader = (server.stderr as ReadableStream<Uint8Array>).getReader();
   let text = "";
   while (!/Server listening on 127\.0\.0\.1 port (\d+)\./.test(text)) {
@@ -44,7 +37,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => {
   server?.kill();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  sshd?.remove();
 });
 
 const fdCount = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
@@ -93,8 +86,7 @@ function hostile(k: number, ms: number): Promise<void> {
 }
 
 async function legitLogin(): Promise<boolean> {
-  const r = await exec([OPENSSH.ssh, "-F", "none", "-p", String(port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-    "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-i", join(dir, "id"), "127.0.0.1", "echo alive"]);
+  const r = await exec([OPENSSH.ssh, "-p", String(port), ...sshd!.clientOptions({ logLevel: null }), "-o", "ConnectTimeout=10", "127.0.0.1", "echo alive"]);
   return r.stdout === "alive\n";
 }
 

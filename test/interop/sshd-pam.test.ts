@@ -2,27 +2,25 @@
 // auth through PAM, the log lines auth-pam.c and auth.c write, kbd-int without PAM (no devices), and sshd's syslog
 // lines on a socket standing in for /dev/log. Root only: a throwaway user with a known password is created and removed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { OPENSSH, exec, havePeers } from "../helpers/openssh.ts";
-import { sshboxBinary } from "../helpers/binary.ts";
+import { scratchSshd, type ScratchSshd } from "../helpers/scratch-sshd.ts";
 import { syslogSocket } from "../helpers/syslog-socket.ts";
 import { getpwnam } from "../../core/server/users.ts";
 
 const PAM_USER = "sshboxpam";
 const PASSWORD = "Pam-s3cret!";
 const enabled = havePeers(OPENSSH.ssh, OPENSSH.sshKeygen) && process.getuid?.() === 0 && existsSync("/etc/pam.d/sshd") && existsSync("/lib/x86_64-linux-gnu/libpam.so.0");
+let sshd: ScratchSshd | undefined;
 let dir = "";
 let bin = "";
 let createdUser = false;
 
 beforeAll(async () => {
   if (!enabled) return;
-  bin = await sshboxBinary();
-  dir = mkdtempSync(join(tmpdir(), "sshbox-pam-"));
-  chmodSync(dir, 0o755);
-  await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host")]);
+  sshd = await scratchSshd("sshbox-pam-", { userKey: false });
+  ({ dir, bin } = sshd);
   if (!getpwnam(PAM_USER)) {
     expect((await exec(["/usr/sbin/useradd", "-m", "-s", "/bin/sh", PAM_USER])).exitCode).toBe(0);
     createdUser = true;
@@ -30,7 +28,7 @@ beforeAll(async () => {
   expect((await exec(["/usr/sbin/chpasswd"], { stdin: new TextEncoder().encode(`${PAM_USER}:${PASSWORD}\n`) })).exitCode).toBe(0);
 }, 120_000);
 afterAll(async () => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  sshd?.remove();
   if (createdUser) await exec(["/usr/sbin/userdel", "-r", PAM_USER]);
 });
 
@@ -38,11 +36,10 @@ let runs = 0;
 /** One login through ProxyCommand=`sshd -i` with `config` lines; the answer comes from SSH_ASKPASS. */
 async function login(config: string[], opts: { password: string; method: string; user?: string; sshdArgs?: string[]; env?: Record<string, string>; extra?: string[]; command?: string }) {
   const n = ++runs;
-  const cfg = join(dir, `sshd_config.${n}`);
-  writeFileSync(cfg, [`HostKey ${join(dir, "host")}`, "LogLevel VERBOSE", ...config, ""].join("\n"));
+  const cfg = sshd!.writeConfig(`sshd_config.${n}`, [...sshd!.hostKeyLines, "LogLevel VERBOSE", ...config]);
   writeFileSync(join(dir, `askpass.${n}`), `#!/bin/sh\nprintf '%s\\n' '${opts.password}'\n`, { mode: 0o755 });
   const log = join(dir, `sshd.${n}.log`);
-  const proxy = `${bin} sshd -i -f ${cfg} ${(opts.sshdArgs ?? ["-E", log]).join(" ")}`;
+  const proxy = sshd!.proxy(cfg, (opts.sshdArgs ?? ["-E", log]).join(" "));
   const r = await exec([OPENSSH.ssh, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
     "-o", `PreferredAuthentications=${opts.method}`, "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", ...(opts.extra ?? []), `${opts.user ?? PAM_USER}@peer`, opts.command ?? "id -un"],
     // SSH_CONNECTION reaches sshd -i through the ProxyCommand: the peer address in log lines and PAM_RHOST

@@ -6,12 +6,13 @@ import { chmodSync, chownSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { OPENSSH, exec, havePeers } from "../helpers/openssh.ts";
-import { sshboxBinary } from "../helpers/binary.ts";
+import { scratchSshd, type ScratchSshd } from "../helpers/scratch-sshd.ts";
 import { getpwnam, type Passwd } from "../../core/server/users.ts";
 
 const enabled = havePeers(OPENSSH.ssh, OPENSSH.sshKeygen, OPENSSH.sftp) && process.getuid?.() === 0 && existsSync("/usr/sbin/useradd");
 const USER = "sshboxxtra";
 const ENV = { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" };
+let sshd: ScratchSshd | undefined;
 let dir = "";
 let bin = "";
 let jail = "";
@@ -23,16 +24,13 @@ const LASTLOG = "/var/log/lastlog";
 
 beforeAll(async () => {
   if (!enabled) return;
-  bin = await sshboxBinary();
-  dir = mkdtempSync(join(tmpdir(), "sshbox-extras-"));
-  chmodSync(dir, 0o755);
+  sshd = await scratchSshd("sshbox-extras-");
+  ({ dir, bin } = sshd);
   if (!getpwnam(USER)) {
     expect((await exec(["/usr/sbin/useradd", "-m", "-s", "/bin/sh", USER])).exitCode).toBe(0);
     createdUser = true;
   }
   pw = getpwnam(USER)!;
-  await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "id")]);
-  await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host")]);
   mkdirSync(join(pw.home, ".ssh"), { recursive: true, mode: 0o700 });
   writeFileSync(join(pw.home, ".ssh", "authorized_keys"), readFileSync(join(dir, "id.pub")));
   writeFileSync(join(dir, "ak_norc"), `no-user-rc ${readFileSync(join(dir, "id.pub"), "utf8")}`);
@@ -49,7 +47,7 @@ beforeAll(async () => {
     copyFileSync(f, join(jail, f));
     chmodSync(join(jail, f), 0o755);
   }
-  writeFileSync(join(dir, "base"), [`HostKey ${join(dir, "host")}`, "StrictModes no", "LogLevel VERBOSE", "PrintMotd no", ""].join("\n"));
+  sshd.writeConfig("base", [...sshd.hostKeyLines, "StrictModes no", "LogLevel VERBOSE", "PrintMotd no"]);
   if (existsSync(LASTLOG)) {
     const size = statSync(LASTLOG).size;
     const record = new Uint8Array(292);
@@ -71,7 +69,7 @@ afterAll(async () => {
     }
   }
   if (jail) rmSync(jail, { recursive: true, force: true });
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  sshd?.remove();
   if (createdUser) await exec(["/usr/sbin/userdel", "-r", USER]);
 });
 
@@ -79,9 +77,8 @@ afterAll(async () => {
 function viaInetd(program: string, extra: string[], args: string[], opts: { sshdFlags?: string; stdin?: string; log?: string } = {}) {
   const cfg = join(dir, `cfg-${Math.random().toString(36).slice(2)}`);
   writeFileSync(cfg, readFileSync(join(dir, "base"), "utf8") + extra.join("\n") + "\n");
-  const proxy = `${bin} sshd -i -f ${cfg} ${opts.sshdFlags ?? ""} -E ${opts.log ?? join(dir, "inetd.log")}`;
-  return exec([program, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-    "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-i", join(dir, "id"), ...args], { env: ENV, ...(opts.stdin !== undefined ? { stdin: new TextEncoder().encode(opts.stdin) } : {}) });
+  const via = sshd!.viaProxy(cfg, `${opts.sshdFlags ?? ""} -E ${opts.log ?? join(dir, "inetd.log")}`);
+  return exec([program, ...via, ...args], { env: ENV, ...(opts.stdin !== undefined ? { stdin: new TextEncoder().encode(opts.stdin) } : {}) });
 }
 
 /** Our sshd listening on 127.0.0.1 (log lines of session children reach the log before a client is done). */
@@ -107,8 +104,7 @@ async function listening(extra: string[]): Promise<{ port: number; log: string; 
 }
 
 function client(program: "ssh" | "sftp", port: number, args: string[], stdin?: string) {
-  return exec([program === "ssh" ? OPENSSH.ssh : OPENSSH.sftp, "-F", "none", program === "ssh" ? "-p" : "-P", String(port), "-o", "StrictHostKeyChecking=no",
-    "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-i", join(dir, "id"), ...args], { env: ENV, ...(stdin !== undefined ? { stdin: new TextEncoder().encode(stdin) } : {}) });
+  return exec([program === "ssh" ? OPENSSH.ssh : OPENSSH.sftp, program === "ssh" ? "-p" : "-P", String(port), ...sshd!.clientOptions(), ...args], { env: ENV, ...(stdin !== undefined ? { stdin: new TextEncoder().encode(stdin) } : {}) });
 }
 
 /** Waits until the log holds `text` (the server writes its last lines as the client goes). */
@@ -208,8 +204,7 @@ describe.skipIf(!enabled)("ChrootDirectory (session.c safely_chroot) with intern
       writeFileSync(join(own, "log"), "");
       for (const f of ["", "host", "cfg", "log"]) chownSync(join(own, f), pw.uid, pw.gid);
       const proxy = `/usr/bin/setpriv --reuid=${pw.uid} --regid=${pw.gid} --init-groups -- ${bin} sshd -i -f ${join(own, "cfg")} -E ${join(own, "log")}`;
-      const r = await exec([OPENSSH.ssh, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-        "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-i", join(dir, "id"), `${USER}@peer`, "true"], { env: ENV });
+      const r = await exec([OPENSSH.ssh, ...sshd!.clientOptions(), "-o", `ProxyCommand=${proxy}`, `${USER}@peer`, "true"], { env: ENV });
       expect(r.exitCode).toBe(255);
       const log = readFileSync(join(own, "log"), "utf8");
       expect(log).toContain(`Accepted publickey for ${USER}`);

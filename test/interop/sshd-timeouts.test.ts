@@ -1,40 +1,26 @@
 // OpenSSH's ssh against our sshd -i (ProxyCommand) with ChannelTimeout and UnusedConnectionTimeout of a second or two:
 // an idle session is closed, an active one kept, a `-N` connection without channels ended, with OpenSSH's log lines.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { OPENSSH, exec, havePeers } from "../helpers/openssh.ts";
-import { sshboxBinary } from "../helpers/binary.ts";
+import { readFileSync } from "node:fs";
+import { OPENSSH, havePeers, exec } from "../helpers/openssh.ts";
+import { scratchSshd, type ScratchSshd } from "../helpers/scratch-sshd.ts";
 
 const enabled = havePeers(OPENSSH.ssh, OPENSSH.sshKeygen);
-let dir = "";
-let bin = "";
+let sshd: ScratchSshd | undefined;
 
 beforeAll(async () => {
-  if (!enabled) return;
-  bin = await sshboxBinary();
-  dir = mkdtempSync(join(tmpdir(), "sshbox-timeouts-"));
-  chmodSync(dir, 0o755);
-  await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "id")]);
-  await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host")]);
-  writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "id.pub")));
+  if (enabled) sshd = await scratchSshd("sshbox-timeouts-");
 }, 120_000);
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => sshd?.remove());
 
 /** ssh's argv through our sshd -i with `extra` sshd_config lines; the server log goes to `<name>.log`. */
 function sshArgv(name: string, extra: string[]): string[] {
-  writeFileSync(join(dir, `${name}.conf`), [
-    `HostKey ${join(dir, "host")}`, `AuthorizedKeysFile ${join(dir, "authorized_keys")}`, "StrictModes no", "LogLevel VERBOSE", ...extra, "",
-  ].join("\n"));
-  const proxy = `${bin} sshd -i -f ${join(dir, `${name}.conf`)} -E ${join(dir, `${name}.log`)}`;
-  return [OPENSSH.ssh, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-    "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-i", join(dir, "id"), "root@peer"];
+  const s = sshd!;
+  const config = s.writeConfig(`${name}.conf`, [...s.baseConfig, "LogLevel VERBOSE", ...extra]);
+  return [OPENSSH.ssh, ...s.viaProxy(config, `-E ${s.path(`${name}.log`)}`), "root@peer"];
 }
 const env = { PATH: "/usr/bin:/bin" };
-const logOf = (name: string): string => readFileSync(join(dir, `${name}.log`), "utf8");
+const logOf = (name: string): string => readFileSync(sshd!.path(`${name}.log`), "utf8");
 
 describe.skipIf(!enabled)("ChannelTimeout", () => {
   test("an idle command session is closed after its timeout: ssh exits 255 and sshd logs why", async () => {

@@ -1,14 +1,14 @@
 // OpenSSH's ssh and sftp against our sshd (-i through ProxyCommand, and listening): sessions, exit status, ptys,
 // internal-sftp, the log lines admins grep, and root mode running sessions as another user.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chownSync, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { OPENSSH, exec, havePeers } from "../helpers/openssh.ts";
-import { sshboxBinary } from "../helpers/binary.ts";
+import { scratchSshd, type ScratchSshd } from "../helpers/scratch-sshd.ts";
 import { getpwnam } from "../../core/server/users.ts";
 
 const enabled = havePeers(OPENSSH.ssh, OPENSSH.sshKeygen, OPENSSH.sftp);
+let sshd: ScratchSshd | undefined;
 let dir = "";
 let bin = "";
 const TEST_USER = "sshboxtest";
@@ -17,26 +17,21 @@ let createdUser = false;
 
 beforeAll(async () => {
   if (!enabled) return;
-  bin = await sshboxBinary();
-  dir = mkdtempSync(join(tmpdir(), "sshbox-sshd-"));
-  chmodSync(dir, 0o755);
-  await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "id")]);
-  await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host")]);
-  writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "id.pub")));
-  writeFileSync(join(dir, "sshd_config"), [
-    `HostKey ${join(dir, "host")}`, `AuthorizedKeysFile ${join(dir, "authorized_keys")} .ssh/authorized_keys`, "StrictModes no",
-    "Subsystem sftp internal-sftp", "AcceptEnv LANG LC_*", "LogLevel VERBOSE", "",
-  ].join("\n"));
+  sshd = await scratchSshd("sshbox-sshd-");
+  ({ dir, bin } = sshd);
+  sshd.writeConfig("sshd_config", [
+    ...sshd.hostKeyLines, `AuthorizedKeysFile ${join(dir, "authorized_keys")} .ssh/authorized_keys`, "StrictModes no",
+    "Subsystem sftp internal-sftp", "AcceptEnv LANG LC_*", "LogLevel VERBOSE",
+  ]);
 }, 120_000);
 afterAll(async () => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  sshd?.remove();
   if (createdUser) await exec(["/usr/sbin/userdel", "-r", TEST_USER]);
 });
 
 function ssh(args: string[], opts: { stdin?: string; user?: string; extra?: string[]; term?: string } = {}) {
-  const proxy = `${bin} sshd -i -f ${join(dir, "sshd_config")} -E ${join(dir, "sshd.log")}`;
-  return exec([OPENSSH.ssh, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-    "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-i", join(dir, "id"), ...(opts.extra ?? []), `${opts.user ?? "root"}@peer`, ...args],
+  const via = sshd!.viaProxy(join(dir, "sshd_config"), `-E ${join(dir, "sshd.log")}`);
+  return exec([OPENSSH.ssh, ...via, ...(opts.extra ?? []), `${opts.user ?? "root"}@peer`, ...args],
     { stdin: opts.stdin === undefined ? undefined : new TextEncoder().encode(opts.stdin), env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8", ...(opts.term ? { TERM: opts.term } : {}) } });
 }
 
@@ -61,8 +56,7 @@ describe.skipIf(!enabled)("OpenSSH ssh → our sshd -i", () => {
     const src = join(dir, "payload");
     writeFileSync(src, Buffer.alloc(300_000, 7));
     writeFileSync(join(dir, "batch"), `put ${src} ${join(dir, "copy")}\nget ${join(dir, "copy")} ${join(dir, "back")}\n`);
-    const proxy = `${bin} sshd -i -f ${join(dir, "sshd_config")}`;
-    const r = await exec([OPENSSH.sftp, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-i", join(dir, "id"), "-b", join(dir, "batch"), "root@peer"]);
+    const r = await exec([OPENSSH.sftp, ...sshd!.viaProxy(join(dir, "sshd_config"), "", { logLevel: null }), "-b", join(dir, "batch"), "root@peer"]);
     expect(r.exitCode).toBe(0);
     expect(readFileSync(join(dir, "back")).equals(readFileSync(src))).toBe(true);
   });
@@ -73,8 +67,7 @@ describe.skipIf(!enabled)("OpenSSH ssh → our sshd -i", () => {
   });
   test("an unknown key is refused", async () => {
     await exec([OPENSSH.sshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", join(dir, "other")]);
-    const proxy = `${bin} sshd -i -f ${join(dir, "sshd_config")}`;
-    const r = await exec([OPENSSH.ssh, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-i", join(dir, "other"), "root@peer", "true"]);
+    const r = await exec([OPENSSH.ssh, ...sshd!.viaProxy(join(dir, "sshd_config"), "", { identity: join(dir, "other"), logLevel: null }), "root@peer", "true"]);
     expect(r.exitCode).toBe(255);
     expect(r.stderr).toContain(process.getuid?.() === 0 ? "root@peer: Permission denied (publickey,password,keyboard-interactive)." : "root@peer: Permission denied (publickey,keyboard-interactive).");
   });
@@ -94,9 +87,8 @@ describe.skipIf(!enabled)("OpenSSH ssh → our sshd -i", () => {
 
 describe.skipIf(!enabled)("ClientAliveInterval", () => {
   test("answered probes keep a quiet session; a client that stops answering is dropped with OpenSSH's log line", async () => {
-    writeFileSync(join(dir, "sshd_alive"), `HostKey ${join(dir, "host")}\nAuthorizedKeysFile ${join(dir, "authorized_keys")}\nStrictModes no\nClientAliveInterval 1\nClientAliveCountMax 2\n`);
-    const proxy = `${bin} sshd -i -f ${join(dir, "sshd_alive")} -E ${join(dir, "alive.log")}`;
-    const argv = [OPENSSH.ssh, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-i", join(dir, "id"), "root@peer"];
+    const config = sshd!.writeConfig("sshd_alive", [...sshd!.baseConfig, "ClientAliveInterval 1", "ClientAliveCountMax 2"]);
+    const argv = [OPENSSH.ssh, ...sshd!.viaProxy(config, `-E ${join(dir, "alive.log")}`, { logLevel: null }), "root@peer"];
     const quiet = await exec([...argv, "sleep 3; echo still here"]);
     expect([quiet.stdout, quiet.exitCode]).toEqual(["still here\n", 0]);
     const p = Bun.spawn([...argv, "sleep 30"], { stdout: "ignore", stderr: "ignore", stdin: "ignore" });
@@ -129,8 +121,7 @@ describe.skipIf(!enabled || process.getuid?.() !== 0)("root mode", () => {
     const r = await ssh(["id -un; id -u; pwd; echo $HOME"], { user: TEST_USER });
     expect(r.stdout).toBe(`${TEST_USER}\n${pw.uid}\n${pw.home}\n${pw.home}\n`);
     writeFileSync(join(dir, "batch2"), `put ${join(dir, "id.pub")} ${pw.home}/uploaded\n`);
-    const proxy = `${bin} sshd -i -f ${join(dir, "sshd_config")}`;
-    const s = await exec([OPENSSH.sftp, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-i", join(dir, "id"), "-b", join(dir, "batch2"), `${TEST_USER}@peer`]);
+    const s = await exec([OPENSSH.sftp, ...sshd!.viaProxy(join(dir, "sshd_config"), "", { logLevel: null }), "-b", join(dir, "batch2"), `${TEST_USER}@peer`]);
     expect(s.exitCode).toBe(0);
     const { statSync } = await import("node:fs");
     expect(statSync(join(pw.home, "uploaded")).uid).toBe(pw.uid);
@@ -143,10 +134,10 @@ describe.skipIf(!enabled || process.getuid?.() !== 0)("root mode", () => {
       createdUser = true;
     }
     expect((await exec(["/usr/sbin/chpasswd"], { stdin: new TextEncoder().encode(`${TEST_USER}:s3cret-Pw\n`) })).exitCode).toBe(0);
-    writeFileSync(join(dir, "sshd_pw"), `HostKey ${join(dir, "host")}\nPasswordAuthentication yes\nLogLevel VERBOSE\n`);
+    sshd!.writeConfig("sshd_pw", [...sshd!.hostKeyLines, "PasswordAuthentication yes", "LogLevel VERBOSE"]);
     const attempt = async (password: string) => {
       writeFileSync(join(dir, "askpass"), `#!/bin/sh\necho '${password}'\n`, { mode: 0o755 });
-      const proxy = `${bin} sshd -i -f ${join(dir, "sshd_pw")} -E ${join(dir, "pw.log")}`;
+      const proxy = sshd!.proxy(join(dir, "sshd_pw"), `-E ${join(dir, "pw.log")}`);
       return exec([OPENSSH.ssh, "-F", "none", "-o", `ProxyCommand=${proxy}`, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
         "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", `${TEST_USER}@peer`, "id -un"],
         { env: { PATH: "/usr/bin:/bin", SSH_ASKPASS: join(dir, "askpass"), SSH_ASKPASS_REQUIRE: "force" } });
