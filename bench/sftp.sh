@@ -4,19 +4,12 @@
 #  1. servers: OpenSSH's `sftp -D` against OpenSSH's sftp-server vs against ours (no ssh in between), get and put;
 #  2. clients: our sftp and scp vs OpenSSH's, against the same OpenSSH sshd on 127.0.0.1, get and put.
 # usage: bench/sftp.sh [MB per transfer, default 256] [reps, default 3]
-set -uo pipefail
-cd "$(dirname "$0")/.."
-MB=${1:-256}; REPS=${2:-3}
-[ -x dist/sshbox ] || node_modules/.bin/bun scripts/build.ts >/dev/null || exit 1
-umask 077
-W=$(mktemp -d); SSHD_PID=
-trap '[ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null; rm -rf "$W"' EXIT
+cd "$(dirname "$0")/.." || exit 1
+. bench/lib.sh "$@"
+bench_scratch
 for p in sftp-server sftp scp ssh; do ln -s "$PWD/dist/sshbox" "$W/$p"; done
 head -c "${MB}M" /dev/urandom > "$W/src"
 mkdir "$W/dst"
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
-med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-timed() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; return 1; }; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
 verify() { cmp -s "$W/src" "$1" || { echo "bench: $1 differs from the source" >&2; return 1; }; }
 status=0
 line() { # case ref-seconds... -- sut-seconds...
@@ -43,15 +36,9 @@ for dir in get put; do
 done
 
 # ---- 2. clients against one OpenSSH sshd ----
-ssh-keygen -q -t ed25519 -N '' -f "$W/hostkey"; ssh-keygen -q -t ed25519 -N '' -f "$W/id"; cp "$W/id.pub" "$W/authorized_keys"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf 'Port %s\nListenAddress 127.0.0.1\nHostKey %s\nAuthorizedKeysFile %s\nStrictModes no\nUsePAM no\nPidFile none\nSubsystem sftp /usr/lib/openssh/sftp-server\nSetEnv HOME=%s\n' \
-  "$port" "$W/hostkey" "$W/authorized_keys" "$W" > "$W/sshd.conf"
-mkdir -p /run/sshd 2>/dev/null
-/usr/sbin/sshd -D -e -f "$W/sshd.conf" >"$W/sshd.log" 2>&1 & SSHD_PID=$!
-for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-opts=(-F /dev/null -i "$W/id" -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=no
-  -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o Ciphers=aes128-gcm@openssh.com)
+read -r SSHD_PID port < <(start_sshd sshd /usr/sbin/sshd "Subsystem sftp /usr/lib/openssh/sftp-server" "SetEnv HOME=$W")
+BENCH_PIDS=$SSHD_PID
+opts=("${CLIENT_OPTS[@]}" -o Ciphers=aes128-gcm@openssh.com)
 u=$(id -un)
 for prog in sftp scp; do
   for dir in get put; do

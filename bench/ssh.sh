@@ -5,35 +5,14 @@
 # is better), handshake ratio = ours / OpenSSH's ms (lower is better). The server's HOME is a scratch directory, so the
 # account's shell start-up files (a slow ~/.bashrc) do not drown the handshake.
 # usage: bench/ssh.sh [MB per transfer, default 256] [reps, default 3]
-set -uo pipefail
-cd "$(dirname "$0")/.."
-MB=${1:-256}; REPS=${2:-3}
-[ -x dist/sshbox ] || node_modules/.bin/bun scripts/build.ts >/dev/null || exit 1
-umask 077
-W=$(mktemp -d); SSHD_PID=
-trap '[ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null; rm -rf "$W"' EXIT
+cd "$(dirname "$0")/.." || exit 1
+. bench/lib.sh "$@"
+bench_scratch
 ln -s "$PWD/dist/sshbox" "$W/ssh"
-ssh-keygen -q -t ed25519 -N '' -f "$W/hostkey"; ssh-keygen -q -t ed25519 -N '' -f "$W/id"
-cp "$W/id.pub" "$W/authorized_keys"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$W/sshd.conf" <<C
-Port $port
-ListenAddress 127.0.0.1
-HostKey $W/hostkey
-AuthorizedKeysFile $W/authorized_keys
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-StrictModes no
-UsePAM no
-PidFile none
-SetEnv HOME=$W
-C
-mkdir -p /run/sshd 2>/dev/null
-/usr/sbin/sshd -D -e -f "$W/sshd.conf" >"$W/sshd.log" 2>&1 & SSHD_PID=$!
-for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+read -r SSHD_PID port < <(start_sshd sshd /usr/sbin/sshd "PasswordAuthentication no" "KbdInteractiveAuthentication no" "SetEnv HOME=$W")
+BENCH_PIDS=$SSHD_PID
 user=$(id -un)
-opts() { echo -F /dev/null -i "$W/id" -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=no \
-  -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o KexAlgorithms=curve25519-sha256 -c "$1" -p "$port"; }
+opts() { echo "${CLIENT_OPTS[@]}" -o KexAlgorithms=curve25519-sha256 -c "$1" -p "$port"; }
 one() { # client what cipher -> seconds
   local s e n
   s=$(date +%s.%N)
@@ -44,8 +23,6 @@ one() { # client what cipher -> seconds
   esac
   e=$(date +%s.%N); echo "$e - $s" | bc -l
 }
-med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 status=0
 run() { # what cipher reps
   local ref=() sut=() t r s
