@@ -6,6 +6,8 @@ import { GetoptError } from "./getopt.ts";
 import { parseCommandLine } from "./command-line.ts";
 import { usageError, type ProgramContext, type ProgramModule } from "./pending.ts";
 import { ProgressMeter } from "./progress-meter.ts";
+import { completeSftpLine, type Completion } from "./sftp-complete.ts";
+import { TtyLineReader, type TtyInput } from "./tty-line-reader.ts";
 import {
   LS, LS_SORT_FLAGS, a2port, lsFile, parseSftpDestination, parseSftpLine, pathStrip, SftpParseError, fmtScaled,
   type LsStat, type SftpCommand,
@@ -45,6 +47,8 @@ interface Globals {
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
+/** How long TAB may wait for remote listings before it rings the bell (a huge directory must not hang the prompt). */
+const COMPLETION_MS = 5000;
 
 /** The sftp program. */
 export const sftp: ProgramModule = { implemented: true, run: runSftp };
@@ -241,7 +245,10 @@ async function main(ctx: ProgramContext): Promise<number> {
   void transport.exited.then(() => {
     if (!closing && !g.quiet) io.err("\rConnection closed.  \n");
   });
+  // libedit's line editing when both ends are a terminal (sftp.c: !batchmode && isatty(STDIN_FILENO))
+  let reader: TtyLineReader | null = null;
   const onSignal = (): void => {
+    reader?.close();
     transport.terminate();
     process.exit(1);
   };
@@ -255,7 +262,8 @@ async function main(ctx: ProgramContext): Promise<number> {
       if (interrupt !== null) {
         io.err("\rInterrupt  \n");
         interrupt.abort();
-      } else io.out("\nsftp> ");
+      } else if (reader !== null) reader.interrupt();
+      else io.out("\nsftp> ");
       return;
     }
     onSignal();
@@ -272,11 +280,21 @@ async function main(ctx: ProgramContext): Promise<number> {
     }
     if (!g.quiet) io.err(sftpDirect === undefined ? `Connected to ${host}.\n` : `Attached to ${sftpDirect}.\n`);
     const session = new Session(conn, g, io, log, () => interrupt?.signal);
-    const lines = batchFile === undefined || batchFile === "-" ? stdinLines() : textLines(batchText);
     const interactive = !g.batchmode && isatty(0);
+    let lines: AsyncIterable<string>;
+    if (interactive && isatty(1)) {
+      reader = new TtyLineReader({
+        prompt: "sftp> ",
+        input: process.stdin as unknown as TtyInput,
+        write: (t) => io.out(t),
+        columns: () => process.stdout.columns || 80,
+        complete: (line, cursor) => session.complete(line, cursor),
+      });
+      lines = reader.lines();
+    } else lines = batchFile === undefined || batchFile === "-" ? stdinLines() : textLines(batchText);
     let err: number;
     try {
-      err = await session.interactiveLoop(file1, file2, lines, interactive, (c) => {
+      err = await session.interactiveLoop(file1, file2, lines, interactive, reader !== null, (c) => {
         interrupt = c;
       });
     } catch (e) {
@@ -288,6 +306,7 @@ async function main(ctx: ProgramContext): Promise<number> {
     status = err === 0 ? 0 : 1;
   } finally {
     closing = true;
+    reader?.close();
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onSignal);
     process.off("SIGHUP", onSignal);
@@ -388,7 +407,7 @@ class Session {
 
   /** sftp.c interactive_loop(): 0 when all went well (or quit), else -1. */
   async interactiveLoop(
-    file1: string | undefined, file2: string | undefined, lines: AsyncIterable<string>, interactive: boolean,
+    file1: string | undefined, file2: string | undefined, lines: AsyncIterable<string>, interactive: boolean, prompted: boolean,
     setInterrupt: (c: AbortController | null) => void,
   ): Promise<number> {
     let rp: string;
@@ -413,7 +432,7 @@ class Session {
     let err = 0;
     const it = lines[Symbol.asyncIterator]();
     for (;;) {
-      if (interactive) this.io.out("sftp> ");
+      if (interactive && !prompted) this.io.out("sftp> ");
       const next = await it.next();
       if (next.done) {
         if (interactive) this.io.out("\n");
@@ -675,6 +694,44 @@ class Session {
     const code = await proc.exited;
     if (proc.signalCode !== null) this.error("Shell exited abnormally");
     else if (code !== 0) this.error(`Shell exited with status ${code}`);
+  }
+
+  /**
+   * TAB at the prompt (sftp.c complete()). A remote glob lstat()s nothing its READDIR already described, stays within
+   * glob's work limit, and is given up after COMPLETION_MS (its requests finish in the background, unread).
+   */
+  complete(line: string, cursor: number): Promise<Completion> {
+    return completeSftpLine(line, cursor, {
+      pwd: this.pwd,
+      columns: this.width(),
+      remoteGlob: (pattern) => {
+        const attrs = new Map<string, SftpAttrs>();
+        const fs: GlobFs<SftpAttrs> = {
+          // readdir brings every entry's attributes: glob's lstat of a match costs no request
+          readdir: async (dir) => {
+            try {
+              const entries = await this.conn.readdir(dir);
+              for (const e of entries) attrs.set(sftpPathAppend(dir === "." ? "" : dir, e.filename), e.attrs);
+              return entries.map((e) => e.filename);
+            } catch {
+              return null;
+            }
+          },
+          lstat: async (p) => attrs.get(p) ?? (await this.conn.lstat(p).catch(() => null)),
+          stat: (p) => this.conn.stat(p).catch(() => null),
+          isDir: (a) => isDir(a),
+          isLink: (a) => isLink(a),
+        };
+        const found = glob(pattern, fs, { mark: true }).then((g) => g.paths.slice(0, g.matchc)).catch(() => null);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), COMPLETION_MS)));
+        return Promise.race([found, late]).finally(() => clearTimeout(timer));
+      },
+      localGlob: async (pattern) => {
+        const g = await glob(pattern, LOCAL_FS, { mark: true });
+        return g.paths.slice(0, g.matchc);
+      },
+    });
   }
 
   private async remoteIsDir(path: string): Promise<boolean> {
