@@ -1,4 +1,6 @@
-// An in-memory ConfigFs for config tests: files by absolute path, directories implied by them.
+// For config tests: an in-memory ConfigFs (files by absolute path, directories implied by them), and the message of
+// the ConfigError a load throws.
+import { ConfigError } from "../../../core/errors.ts";
 import type { ConfigFs } from "../../../core/config/index.ts";
 
 /** A file system holding exactly `files`. */
@@ -12,4 +14,15 @@ export function fakeFs(files: Record<string, string>): ConfigFs {
       return names.size === 0 ? null : [...names];
     },
   };
+}
+
+/** The message of the ConfigError `fn` throws (every line OpenSSH would print); any other outcome fails the test. */
+export function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message;
+    throw e;
+  }
+  throw new Error("no ConfigError");
 }

@@ -2,24 +2,14 @@
 // keywords, -o and file order, %-tokens (regress/percent.sh), `ssh -G` and `ssh -Q`.
 import { createHash } from "node:crypto";
 import { describe, expect, test } from "bun:test";
-import { ConfigError } from "../../../core/errors.ts";
 import { formatSshG, loadSshConfig, parseForward, querySsh, sshKeyword, type SshConfig, type SshLoadOptions } from "../../../core/config/index.ts";
 import { ALL_CIPHERS, ALL_MACS } from "../../../core/config/algorithms.ts";
-import { fakeFs } from "./fake-fs.ts";
+import { errorOf, fakeFs } from "./fake-fs.ts";
 import { NODE_FS } from "../../../core/config/lexer.ts";
 
 const LOCAL = { user: "alice", uid: 1000, home: "/home/alice", hostname: "box.example.net", env: { HOME: "/home/alice", FOO: "bar" } };
 const load = (host: string, text: string, extra: Partial<SshLoadOptions> & { files?: Record<string, string> } = {}): SshConfig =>
   loadSshConfig({ host, configFile: "/cfg", local: LOCAL, ...extra, fs: fakeFs({ "/cfg": text, ...extra.files }) });
-const errorOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message;
-    throw e;
-  }
-  throw new Error("no ConfigError");
-};
 const gLine = (c: SshConfig, kw: string): string[] => formatSshG(c).split("\n").filter((l) => l.startsWith(`${kw} `)).map((l) => l.slice(kw.length + 1));
 
 const BOOK = [

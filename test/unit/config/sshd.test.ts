@@ -3,20 +3,11 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../../../core/errors.ts";
 import { applyMatch, expandSshdTokens, formatSshdTest, loadSshdConfig, parseConnectionSpec, SSHD_KEYWORDS, sshdKeyword, type SshdConfig } from "../../../core/config/index.ts";
-import { fakeFs } from "./fake-fs.ts";
+import { errorOf, fakeFs } from "./fake-fs.ts";
 
 const ENV = { cwd: "/work", home: "/root", sshDir: "/etc/ssh" };
 const load = (text: string, files: Record<string, string> = {}, overrides: string[] = []): SshdConfig =>
   loadSshdConfig("/etc/ssh/sshd_config", { fs: fakeFs({ "/etc/ssh/sshd_config": text, ...files }), env: ENV, overrides });
-const errorOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message;
-    throw e;
-  }
-  throw new Error("no ConfigError");
-};
 const testLine = (c: SshdConfig, kw: string): string[] => formatSshdTest(c).split("\n").filter((l) => l.startsWith(`${kw} `));
 
 describe("keyword table", () => {
