@@ -57,20 +57,12 @@ export interface LineState {
 }
 
 /** The state of one line being parsed; what a row's `parse` sees. Each file's parser adds what its rows need. */
-export abstract class LineParser implements LineState {
+// The class takes its LineState fields by declaration merging with this interface, so they are listed once.
+export interface LineParser extends LineState {}
+export abstract class LineParser {
   private pos = 0;
-  readonly keyword: string;
-  readonly canonical: string;
-  readonly file: string;
-  readonly line: number;
-  readonly args: readonly string[];
-  readonly rest: string;
-  readonly active: boolean;
-  readonly raw: Raw;
-  readonly diag: Diagnostics;
   constructor(s: LineState) {
-    this.keyword = s.keyword; this.canonical = s.canonical; this.file = s.file; this.line = s.line;
-    this.args = s.args; this.rest = s.rest; this.active = s.active; this.raw = s.raw; this.diag = s.diag;
+    Object.assign(this, s);
   }
   next(): string | undefined {
     return this.args[this.pos++];
