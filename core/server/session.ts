@@ -6,6 +6,7 @@ import { closeSync, existsSync, readlinkSync } from "node:fs";
 import type { Channel, ChannelData, ChannelRequest, PtyRequest } from "../connection/index.ts";
 import { pumpToChannel } from "../connection/index.ts";
 import { childEnvironment, selfArgv, spawnChild } from "../process/spawn.ts";
+import { childPipes, type PipeSink } from "../process/pipe.ts";
 import { escapeForLog, silentLogger, type Logger } from "../log.ts";
 import { SESSION_CHILD_VARIABLE, SYSTEM_RC, USER_RC, type SessionChildRun, type SessionChildSpec } from "./session-child.ts";
 import type { ForwardingPolicy } from "./forward.ts";
@@ -134,6 +135,8 @@ class ServerSession {
   private pty: PtyRequest | null = null;
   private started = false;
   private proc: ReturnType<typeof spawnChild> | null = null;
+  /** The command's stdin (not for a pty session, whose input goes to the terminal). */
+  private stdinSink: PipeSink | null = null;
   private terminal: { write(d: Uint8Array): number; resize(c: number, r: number): void; close(): void } | null = null;
   private stdinEnded = false;
 
@@ -328,12 +331,23 @@ class ServerSession {
   }
 
   private spawnPipes(argv: string[], argv0: string, env: Record<string, string>, cwd: string, child = false): void {
-    const proc = child
-      ? (Bun.spawn(argv, { argv0, env, cwd, stdio: ["pipe", "pipe", "pipe", "pipe"] }) as unknown as ReturnType<typeof spawnChild>)
-      : spawnChild({ argv, argv0, env, cwd, stdio: ["pipe", "pipe", "pipe"] });
+    // session.c do_exec_no_pty: the command's stdin, stdout and stderr are pipes (Bun's own "pipe" is a socketpair)
+    const pipes = childPipes();
+    const stdio: [number | "pipe", number | "pipe", number | "pipe"] = pipes ? pipes.childFds : ["pipe", "pipe", "pipe"];
+    let proc: ReturnType<typeof spawnChild>;
+    try {
+      proc = child
+        ? (Bun.spawn(argv, { argv0, env, cwd, stdio: [...stdio, "pipe"] }) as unknown as ReturnType<typeof spawnChild>)
+        : spawnChild({ argv, argv0, env, cwd, stdio });
+    } catch (e) {
+      pipes?.afterSpawn(false);
+      throw e;
+    }
+    pipes?.afterSpawn(true);
     this.proc = proc;
-    const out = pumpToChannel(proc.stdout as ReadableStream<Uint8Array>, this.channel, 0);
-    const err = pumpToChannel(proc.stderr as ReadableStream<Uint8Array>, this.channel, 1);
+    this.stdinSink = pipes ? pipes.stdin : (proc.stdin as unknown as PipeSink);
+    const out = pumpToChannel(pipes ? pipes.stdout : (proc.stdout as ReadableStream<Uint8Array>), this.channel, 0);
+    const err = pumpToChannel(pipes ? pipes.stderr : (proc.stderr as ReadableStream<Uint8Array>), this.channel, 1);
     const logs = child ? this.readChildLog((proc as unknown as { stdio: number[] }).stdio[3]!) : undefined;
     void Promise.all([proc.exited, out, err, logs]).then(() => this.finish(proc.exitCode, proc.signalCode === null ? null : String(proc.signalCode)));
   }
@@ -446,7 +460,7 @@ class ServerSession {
       d.release();
       return;
     }
-    const sink = this.proc?.stdin as { write(b: Uint8Array): number; flush(): number | Promise<number> } | undefined;
+    const sink = this.stdinSink;
     if (!sink || this.stdinEnded) {
       d.release();
       return;
@@ -466,9 +480,8 @@ class ServerSession {
     if (this.internalSink) return this.internalSink(null);
     if (this.terminal) return; // OpenSSH keeps the pty open; the shell decides when to exit
     this.stdinEnded = true;
-    const sink = this.proc?.stdin as { end(): unknown } | undefined;
     try {
-      const r = sink?.end();
+      const r: unknown = this.stdinSink?.end();
       if (r instanceof Promise) r.catch(() => {});
     } catch {
       // already closed
