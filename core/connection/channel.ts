@@ -10,6 +10,7 @@ import {
 } from "../wire/index.ts";
 import type { ChannelOpenRequest } from "./messages.ts";
 import { type ChannelRequest, writeChannelRequestBody } from "./session.ts";
+import { keepOutOfFtl } from "../jit.ts";
 
 /** OpenSSH channels.h CHAN_SES_PACKET_DEFAULT: the max packet we advertise for sessions. */
 export const CHAN_SES_PACKET_DEFAULT: number = 32 * 1024;
@@ -721,3 +722,5 @@ function checkU32(what: string, v: number, min: number): number {
   if (!Number.isInteger(v) || v < min || v > 0xffffffff) throw new RangeError(`${what} must be an integer in ${min}..2^32-1`);
   return v;
 }
+
+keepOutOfFtl([Channel, ChannelData]);

@@ -17,6 +17,7 @@ import {
   writeGlobalRequestBody,
 } from "./messages.ts";
 import { readChannelRequestBody } from "./session.ts";
+import { keepOutOfFtl } from "../jit.ts";
 
 /** OpenSSH channels.c CHANNELS_MAX_CHANNELS: the most channels one connection may hold. */
 export const MAX_CHANNELS_DEFAULT: number = 16 * 1024;
@@ -519,3 +520,5 @@ function portsValid(req: ChannelOpenRequest): boolean {
 function protocolError(message: string): ProtocolError {
   return new ProtocolError(DisconnectReason.PROTOCOL_ERROR, message);
 }
+
+keepOutOfFtl([ChannelMux]);

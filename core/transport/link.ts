@@ -1,6 +1,7 @@
 // The byte stream under a transport: a TCP socket, a pair of pipes (sshd -i, ProxyCommand) or memory (tests, benches).
 // Bun sockets drop whatever write() does not accept (bun-platform.md §4), so every adapter reports how many bytes it
 // took and the transport keeps the rest queued until onDrain.
+import { keepOutOfFtl } from "../jit.ts";
 
 /** A duplex byte stream as the transport sees it. */
 export interface Link {
@@ -217,3 +218,5 @@ export const SOCKET_LINK_HANDLERS = {
     socket.data?.link.deliverEnd(error);
   },
 } as const;
+
+keepOutOfFtl([SocketLink, StreamLink]);

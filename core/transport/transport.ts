@@ -23,6 +23,9 @@ import { decodeKexInit, encodeKexInit, negotiate, EXT_INFO_C, EXT_INFO_S, KEX_ST
 import { deriveKey, exchangeHash } from "./kex-math.ts";
 import { IdentificationError, IdentificationReader, type PeerIdentification } from "./version.ts";
 import type { PacketConn } from "./types.ts";
+import { keepOutOfFtl } from "../jit.ts";
+import { AesGcmOpenSsh, aesGcmOpen, aesGcmSeal } from "../crypto/aes-gcm-openssh.ts";
+import { alignmentHead, updateInto } from "../crypto/aes-ctr.ts";
 
 /** OpenSSH's PACKET_MAX_SIZE (packet.c): the largest packet_length we accept. */
 export const MAX_PACKET_LENGTH = 256 * 1024;
@@ -1073,3 +1076,6 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
   return d === 0;
 }
+
+// the packet cipher core/crypto builds for aes*-gcm (crypto imports nothing of ours, so it is marked from here)
+keepOutOfFtl([Transport, AesGcmOpenSsh], [aesGcmSeal, aesGcmOpen, updateInto, alignmentHead]);

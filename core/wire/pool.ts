@@ -1,6 +1,7 @@
 // The buffer pool (STYLE.md §4): packets live in pooled memory from socket to handler, one owner at a time. A Lease
 // is the ownership token; releasing it gives the memory back exactly once. In checked mode (tests) released memory
 // is poisoned, so a use-after-release shows up as garbage instead of silently working.
+import { keepOutOfFtl } from "../jit.ts";
 
 /** Smallest and largest pooled sizes; larger requests get unpooled memory. 512 KiB holds a 256 KiB packet plus headroom. */
 const MIN_SHIFT = 8;
@@ -62,3 +63,5 @@ export class BufferPool {
 
 /** The process-wide pool the programs use; tests build their own checked pools. */
 export const defaultPool: BufferPool = new BufferPool();
+
+keepOutOfFtl([Lease, BufferPool]);

@@ -1,6 +1,7 @@
 // RFC 4251 §5 data types read from one message. Views it returns borrow from the message's memory: `.slice()` what
 // must outlive its lease. Every read is bounds-checked; a short message is a ProtocolError, never a RangeError.
 import { DisconnectReason, ProtocolError } from "../errors.ts";
+import { keepOutOfFtl } from "../jit.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 
@@ -97,3 +98,5 @@ export class Reader {
     if (this.end - this.pos < n) throw new ProtocolError(DisconnectReason.PROTOCOL_ERROR, "message truncated");
   }
 }
+
+keepOutOfFtl([Reader]);

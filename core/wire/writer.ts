@@ -2,6 +2,7 @@
 // place: `headroom` bytes are kept in front for the packet header); without one, plain memory (cold paths: exchange
 // hash input, key blobs, signatures).
 import type { BufferPool, Lease } from "./pool.ts";
+import { keepOutOfFtl } from "../jit.ts";
 
 const utf8 = new TextEncoder();
 
@@ -124,3 +125,5 @@ export class Writer {
     this.lease = null;
   }
 }
+
+keepOutOfFtl([Writer]);
