@@ -12,6 +12,7 @@ import {
   SSH_FXP_VERSION, SSH_FXP_WRITE,
 } from "./protocol.ts";
 import { Reader, Writer, type BufferPool } from "../wire/index.ts";
+import { keepOutOfFtl } from "../jit.ts";
 
 /** draft-02 §5 file attributes: a field is present when it is defined (flags are derived from that). */
 export interface SftpAttrs {
@@ -447,3 +448,5 @@ export class SftpFramer {
     }
   }
 }
+
+keepOutOfFtl([SftpReader, ChunkRef, SftpFramer]);

@@ -25,6 +25,7 @@ import {
 } from "./protocol.ts";
 import type { ReplyPacket, SessionContext } from "./server.ts";
 import type { Lease } from "../wire/index.ts";
+import { keepOutOfFtl } from "../jit.ts";
 
 /** An open file (sftp-server.c struct Handle, HANDLE_FILE). */
 export interface FileEntry {
@@ -1036,3 +1037,5 @@ function copyData(s: SessionContext, id: number, r: SftpReader): ReplyPacket {
   }
   return statusReply(s, id, status);
 }
+
+keepOutOfFtl([], [handleData, handleRequest]);

@@ -9,6 +9,7 @@ import { SftpProtocolError } from "./errors.ts";
 import { HANDLERS, EXTENDED_HANDLERS, handleData, handleRequest, closeAllHandles, type HandleTable } from "./handlers.ts";
 import { readFileSync } from "node:fs";
 import { latin1FromText } from "./paths.ts";
+import { keepOutOfFtl } from "../jit.ts";
 
 /** How a session is run. Everything but `user` has OpenSSH's default. */
 export interface SftpServerOptions {
@@ -441,3 +442,4 @@ export function requestNames(): string[] {
   return [...HANDLERS.map((h) => h.name), ...EXTENDED_HANDLERS.map((h) => h.name)];
 }
 
+keepOutOfFtl([SftpSession]);
