@@ -7,7 +7,7 @@
 import { noFTL } from "bun:jsc";
 
 type AnyFunction = (...args: never[]) => unknown;
-type AnyClass = abstract new (...args: never[]) => unknown;
+type AnyClass = { readonly prototype: object };
 
 /** Keeps every method of each class's prototype, and each function given, out of the FTL tier. */
 export function keepOutOfFtl(classes: readonly AnyClass[], functions: readonly AnyFunction[] = []): void {

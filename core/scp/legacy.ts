@@ -9,6 +9,7 @@ import { localPath, pathBytes, pathText } from "../sftp/client.ts";
 import { BracePatternError, braceExpand } from "./glob.ts";
 import { fnmatch } from "../sftp/glob.ts";
 import { MAX_RECORD_BYTES, formatDirRecord, formatFileRecord, formatTimesRecord, parseSinkRecord, visTerminal } from "./records.ts";
+import { keepOutOfFtl } from "../jit.ts";
 
 /** Bytes from the peer: single bytes for records, runs of bytes for file data. */
 export class ByteInput {
@@ -527,3 +528,5 @@ function tryChmod(path: string, mode: number): void {
     // scp.c: (void) chmod()
   }
 }
+
+keepOutOfFtl([ByteInput, LegacyScp]);

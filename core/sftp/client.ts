@@ -14,6 +14,7 @@ import {
   SFTP_MAX_MSG_LENGTH, SSH_FILEXFER_VERSION, SSH_FXF_APPEND, SSH_FXF_CREAT, SSH_FXF_READ, SSH_FXF_TRUNC, SSH_FXF_WRITE,
   SftpStatus,
 } from "./protocol.ts";
+import { keepOutOfFtl } from "../jit.ts";
 
 /** sftp-client.c: DEFAULT_COPY_BUFLEN, DEFAULT_NUM_REQUESTS, MIN_READ_SIZE, MAX_DIR_DEPTH. */
 export const SFTP_DEFAULT_BUFFER_BYTES = 32768;
@@ -1361,3 +1362,4 @@ export function progressPath(path: string): string {
   return rest === "" ? path : rest;
 }
 
+keepOutOfFtl([SftpClient]);
