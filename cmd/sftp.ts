@@ -282,10 +282,11 @@ async function main(ctx: ProgramContext): Promise<number> {
     const session = new Session(conn, g, io, log, () => interrupt?.signal);
     const interactive = !g.batchmode && isatty(0);
     let lines: AsyncIterable<string>;
-    if (interactive && isatty(1)) {
+    const stdin = interactive && isatty(1) ? (process.stdin as unknown as Partial<TtyInput>) : null;
+    if (stdin !== null && typeof stdin.setRawMode === "function") {
       reader = new TtyLineReader({
         prompt: "sftp> ",
-        input: process.stdin as unknown as TtyInput,
+        input: stdin as TtyInput,
         write: (t) => io.out(t),
         columns: () => process.stdout.columns || 80,
         complete: (line, cursor) => session.complete(line, cursor),
