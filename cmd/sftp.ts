@@ -67,10 +67,19 @@ async function runSftp(ctx: ProgramContext): Promise<number> {
 
 /**
  * utf8.c mprintf(): bytes of a name that are not UTF-8 (kept as U+DC80..U+DCFF by pathText) are shown as `\ooo`,
- * as OpenSSH's vis encoding does.
+ * as OpenSSH's vis encoding does; outside a UTF-8 locale (LC_ALL, LC_CTYPE, LANG: the C locale) every byte above
+ * 0x7f is, since none of them is printable there.
  */
-function visIo(io: ProgramContext["io"]): ProgramContext["io"] {
-  const vis = (t: string): string => t.replace(/[\udc80-\udcff]/g, (c) => `\\${(c.charCodeAt(0) - 0xdc00).toString(8).padStart(3, "0")}`);
+function visIo(io: ProgramContext["io"], env: Record<string, string | undefined> = process.env): ProgramContext["io"] {
+  const octal = (byte: number): string => `\\${byte.toString(8).padStart(3, "0")}`;
+  const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || "";
+  const vis = /utf-?8/i.test(locale)
+    ? (t: string): string => t.replace(/[\udc80-\udcff]/g, (c) => octal(c.charCodeAt(0) - 0xdc00))
+    : (t: string): string => t.replace(/[^\x00-\x7f]/gu, (c) => {
+        const code = c.charCodeAt(0);
+        if (code >= 0xdc80 && code <= 0xdcff) return octal(code - 0xdc00);
+        return [...Buffer.from(c, "utf8")].map(octal).join("");
+      });
   return { out: (t) => io.out(vis(t)), err: (t) => io.err(vis(t)) };
 }
 
@@ -897,7 +906,8 @@ class Session {
           out += lsFile(it.name, st, (lflag & LS.SI_UNITS) !== 0, numeric ? undefined : this.userNames.get(st.uid), numeric ? undefined : this.groupNames.get(st.gid)) + "\n";
         } else out += `${it.longname}\n`;
       } else {
-        out += it.name.padEnd(colspace, " ");
+        // sftp.c mprintf("%-*s", colspace, ...): OpenSSH pads to colspace counting bytes, in a UTF-8 locale too
+        out += it.name + " ".repeat(Math.max(0, colspace - utf8Length(it.name)));
         if (c >= columns) {
           out += "\n";
           c = 1;
@@ -915,8 +925,9 @@ class Session {
     let colspace = 0;
     if (!(lflag & LS.SHORT_VIEW)) {
       let m = 0;
-      for (const e of d) if (!e.filename.startsWith(".") || lflag & LS.SHOW_ALL) m = Math.max(m, e.filename.length);
-      m += pathStrip(path, strip).length;
+      // sftp.c do_ls_dir: the widest name in bytes (strlen), as OpenSSH computes the columns
+      for (const e of d) if (!e.filename.startsWith(".") || lflag & LS.SHOW_ALL) m = Math.max(m, utf8Length(e.filename));
+      m += utf8Length(pathStrip(path, strip));
       const width = this.width();
       columns = Math.max(Math.trunc(width / (m + 2)), 1);
       colspace = Math.min(Math.trunc(width / columns), width);
@@ -944,7 +955,7 @@ class Session {
     let colspace = 0;
     if (!(lflag & LS.SHORT_VIEW)) {
       let m = 0;
-      for (const p of gl.paths) m = Math.max(m, p.length);
+      for (const p of gl.paths) m = Math.max(m, utf8Length(p));
       columns = Math.max(Math.trunc(width / (m + 2)), 1);
       colspace = Math.trunc(width / columns);
     }
@@ -1081,3 +1092,13 @@ const HELP =
   "!command                           Execute 'command' in local shell\n" +
   "!                                  Escape to local shell\n" +
   "?                                  Synonym for help\n";
+
+/** strlen(3) of a name as the server sent it: UTF-8, where U+DC80..U+DCFF stand for single bytes (pathText). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xdc80 && c <= 0xdcff ? 1 : c < 0x10000 ? 3 : 4;
+  }
+  return n;
+}

@@ -68,10 +68,10 @@ function workdir(): string {
 const ENV = { PATH: "/usr/bin:/bin:/usr/sbin", HOME: "/nonexistent-home", TZ: "UTC", LC_ALL: "C" };
 
 /** Runs `<client> -b batch -D server [args]` in `cwd`. */
-async function batch(client: string, server: string, cwd: string, commands: string, args: string[] = []): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+async function batch(client: string, server: string, cwd: string, commands: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; exitCode: number }> {
   const file = join(cwd, "..", `batch-${n++}`);
   writeFileSync(file, commands);
-  return exec([client, ...args, "-b", file, "-D", server], { cwd, env: ENV });
+  return exec([client, ...args, "-b", file, "-D", server], { cwd, env: { ...ENV, ...env } });
 }
 
 function randomFile(path: string, size: number): void {
@@ -214,6 +214,22 @@ describe.skipIf(!haveOpenssh)("our sftp: the same transcript as OpenSSH's sftp",
     const norm = (s: string, d: string): string => s.replaceAll(d, "<dir>");
     expect({ stdout: norm(a.stdout, ours), stderr: norm(a.stderr, ours), exitCode: a.exitCode })
       .toEqual({ stdout: norm(b.stdout, theirs), stderr: norm(b.stderr, theirs), exitCode: b.exitCode });
+  }, TIMEOUT);
+
+  test.each(["C", "C.UTF-8"])("UTF-8 names under LC_ALL=%s: ls columns counted in bytes, non-ASCII escaped outside a UTF-8 locale", async (locale) => {
+    const names = ["a", "é.txt", "日本語のファイル.txt", "bbbbbbbbbbbbbbbbb", "ccc"];
+    const commands = "ls\nls -1\nls *.txt\nls -l é.txt\n";
+    const out: string[] = [];
+    for (const client of [ourSftp, OPENSSH.sftp]) {
+      const d = workdir();
+      for (const f of names) {
+        writeFileSync(join(d, f), f);
+        utimesSync(join(d, f), new Date(2020, 0, 1), new Date(2020, 0, 1));
+      }
+      const r = await batch(client, OPENSSH.sftpServer, d, commands, [], { LC_ALL: locale });
+      out.push(JSON.stringify({ stdout: r.stdout, stderr: r.stderr.replaceAll(d, "<dir>"), exitCode: r.exitCode }));
+    }
+    expect(out[0]).toBe(out[1]!);
   }, TIMEOUT);
 
   test("ls -n shows numeric ids (OpenSSH 9.2 still printed names here; later releases print numbers)", async () => {
