@@ -144,6 +144,7 @@ export class StreamLink implements Link {
   onDrain: () => void = () => {};
   onEnd: (error?: Error) => void = () => {};
   private ended = false;
+  private writeBroken = false;
   private endReported = false;
 
   constructor(
@@ -176,16 +177,28 @@ export class StreamLink implements Link {
   }
 
   write(data: Uint8Array): number {
-    if (this.ended) return data.length;
+    if (this.ended || this.writeBroken) return data.length;
     try {
       const r = this.sink.write(data.slice());
-      if (r instanceof Promise) r.catch(() => this.reportEnd());
+      if (r instanceof Promise) r.catch(() => this.writeFailed());
       const f = this.sink.flush?.();
-      if (f instanceof Promise) f.catch(() => this.reportEnd());
+      if (f instanceof Promise) f.catch(() => this.writeFailed());
     } catch {
-      this.reportEnd(); // EPIPE: the reader is gone
+      this.writeFailed(); // EPIPE: the reader is gone
     }
     return data.length;
+  }
+
+  /**
+   * The other end stopped reading (EPIPE). What it wrote before may still be in the pipe and says why (its KEXINIT
+   * for "no matching cipher", a DISCONNECT), so the end is reported once the read side has delivered everything, or
+   * a second later at the latest; reporting it at once raced the reading and gave "Connection closed" instead.
+   */
+  private writeFailed(): void {
+    if (this.writeBroken || this.endReported) return;
+    this.writeBroken = true;
+    const timer = setTimeout(() => this.reportEnd(), 1000);
+    (timer as { unref?: () => void }).unref?.();
   }
 
   end(): void {
