@@ -3,6 +3,7 @@
 // takes them. Pure apart from the globs it is given, so tests drive it with fakes.
 import { escapeGlob } from "../core/sftp/glob.ts";
 import { textWidth } from "./line-editor.ts";
+import { pathStrip } from "./sftp-parse.ts";
 
 /** sftp.c cmds[] completion types: what the first and second argument of each command name. */
 type ArgKind = "none" | "remote" | "local";
@@ -145,17 +146,6 @@ function commonStem(word: string, list: readonly string[]): string {
   }
   const joined = stem.join("");
   return joined.length > word.length ? joined : word;
-}
-
-/** sftp.c path_strip(). */
-function pathStrip(path: string, strip: string | undefined): string {
-  if (strip === undefined || strip === "") return path;
-  if (path.startsWith(strip)) {
-    let len = strip.length;
-    if (!strip.endsWith("/") && path[len] === "/") len++;
-    return path.slice(len);
-  }
-  return path;
 }
 
 /** Escapes for the shell-like line: the characters makeargv would otherwise split or glob on. */
